@@ -1,0 +1,2 @@
+/** picocli commands: parse, wire, print; no logic. May use every other package. */
+package dev.lamina.cli;
