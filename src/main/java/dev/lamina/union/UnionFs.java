@@ -1,0 +1,133 @@
+package dev.lamina.union;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The merged filesystem, one method per FUSE operation, on paths relative to the mount root ("/" is the
+ * root, "/a/b" a child). Every failure is an {@link dev.lamina.sys.ErrnoException} carrying the errno
+ * the caller must see (kernel overlayfs is the reference). Implementations are thread-safe.
+ *
+ * <p>The FUSE adapter only translates to and from these calls; all overlay semantics live behind them.
+ */
+public interface UnionFs extends AutoCloseable {
+
+  /** lstat of a merged path. */
+  Attr getattr(String path) throws IOException;
+
+  /** fstat of an open file (works after the file was unlinked). */
+  Attr fgetattr(OpenFile file) throws IOException;
+
+  String readlink(String path) throws IOException;
+
+  void mknod(String path, int mode, long rdev, Caller caller) throws IOException;
+
+  void mkdir(String path, int mode, Caller caller) throws IOException;
+
+  void unlink(String path) throws IOException;
+
+  void rmdir(String path) throws IOException;
+
+  void symlink(String target, String linkPath, Caller caller) throws IOException;
+
+  /** rename(2)/renameat2(2); flags are RENAME_NOREPLACE (1), RENAME_EXCHANGE (2), RENAME_WHITEOUT (4). */
+  void rename(String from, String to, int flags) throws IOException;
+
+  void link(String existing, String newPath) throws IOException;
+
+  void chmod(String path, int mode) throws IOException;
+
+  /** uid or gid -1 leaves that id unchanged. */
+  void chown(String path, int uid, int gid) throws IOException;
+
+  void truncate(String path, long size) throws IOException;
+
+  /** utimensat semantics; a time of {@link Timespec#OMIT} leaves it, {@link Timespec#NOW} sets the clock. */
+  void utimens(String path, Timespec atime, Timespec mtime) throws IOException;
+
+  /** open(2) flags (O_ACCMODE, O_TRUNC, O_APPEND, ...); a write open copies up first. */
+  OpenFile open(String path, int flags) throws IOException;
+
+  OpenFile create(String path, int mode, int flags, Caller caller) throws IOException;
+
+  /** Reads up to dst.remaining() bytes at offset; returns bytes read, 0 at end of file. */
+  int read(OpenFile file, ByteBuffer dst, long offset) throws IOException;
+
+  /** Writes src at offset (ignored for O_APPEND handles); returns bytes written. */
+  int write(OpenFile file, ByteBuffer src, long offset) throws IOException;
+
+  void flush(OpenFile file) throws IOException;
+
+  void fsync(OpenFile file, boolean dataOnly) throws IOException;
+
+  void ftruncate(OpenFile file, long size) throws IOException;
+
+  void fallocate(OpenFile file, int mode, long offset, long length) throws IOException;
+
+  void release(OpenFile file) throws IOException;
+
+  /** Snapshot of the merged directory taken at open: offsets into it stay stable while it is open. */
+  OpenDir opendir(String path) throws IOException;
+
+  /** Entries of an open directory from index {@code offset} on ("." and ".." first). */
+  List<DirEntry> readdir(OpenDir dir, long offset) throws IOException;
+
+  void releasedir(OpenDir dir) throws IOException;
+
+  byte[] getxattr(String path, String name) throws IOException;
+
+  void setxattr(String path, String name, byte[] value, int flags) throws IOException;
+
+  List<String> listxattr(String path) throws IOException;
+
+  void removexattr(String path, String name) throws IOException;
+
+  StatFs statfs(String path) throws IOException;
+
+  /** access(2) with mode R_OK/W_OK/X_OK/F_OK (W_OK on a read-only mount gives EROFS). */
+  void access(String path, int mask) throws IOException;
+
+  @Override
+  void close() throws IOException;
+
+  /** The caller of an operation that creates a file: new entries are owned by it. */
+  record Caller(int uid, int gid) {}
+
+  /** A point in time as seconds and nanoseconds, with the two utimensat markers. */
+  record Timespec(long sec, long nsec) {
+    public static final long UTIME_NOW = (1L << 30) - 1;
+    public static final long UTIME_OMIT = (1L << 30) - 2;
+    public static final Timespec NOW = new Timespec(0, UTIME_NOW);
+    public static final Timespec OMIT = new Timespec(0, UTIME_OMIT);
+  }
+
+  /** What getattr returns: the stat fields FUSE passes to the kernel. */
+  record Attr(
+      long ino,
+      int mode,
+      long nlink,
+      int uid,
+      int gid,
+      long rdev,
+      long size,
+      long blocks,
+      int blksize,
+      Timespec atime,
+      Timespec mtime,
+      Timespec ctime) {}
+
+  /** One directory entry; type is the S_IFMT bits of the mode (for d_type). */
+  record DirEntry(String name, long ino, int type) {}
+
+  /** statvfs fields. */
+  record StatFs(
+      long bsize, long frsize, long blocks, long bfree, long bavail, long files, long ffree,
+      long namemax) {}
+
+  /** An open file; implementations keep their backing descriptor in it. */
+  interface OpenFile {}
+
+  /** An open directory with its snapshot of merged entries. */
+  interface OpenDir {}
+}
