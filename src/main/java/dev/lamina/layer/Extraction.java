@@ -210,7 +210,7 @@ final class Extraction {
     }
     removeExisting(p);
     // The target is stored as text and never followed by lamina, so any value is safe to store.
-    Files.createSymbolicLink(p, p.getFileSystem().getPath(target));
+    opts.ops().symlink(target, p);
     meta.apply(e, p, OverrideStat.S_IFLNK, unsafeName);
     meta.applyTimes(meta.times(e, p));
   }

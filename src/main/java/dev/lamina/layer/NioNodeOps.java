@@ -43,6 +43,11 @@ public class NioNodeOps implements NodeOps {
   }
 
   @Override
+  public void symlink(String target, Path p) throws IOException {
+    Files.createSymbolicLink(p, p.getFileSystem().getPath(target));
+  }
+
+  @Override
   public void lutimes(Path p, FileTime atime, FileTime mtime) throws IOException {
     Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setTimes(mtime, atime, null);
   }

@@ -21,6 +21,9 @@ public interface NodeOps {
   /** chmod of the permission bits including setuid, setgid and sticky; never called on symlinks. */
   void chmod(Path p, int mode) throws IOException;
 
+  /** symlink(2) with the target text exactly as given (java.nio would normalise "a//b/" to "a/b"). */
+  void symlink(String target, Path p) throws IOException;
+
   /** utimensat with AT_SYMLINK_NOFOLLOW. */
   void lutimes(Path p, FileTime atime, FileTime mtime) throws IOException;
 }

@@ -18,11 +18,16 @@ final class TestOps {
   }
 
   static NodeOps ops() {
-    return new NioNodeOps();
+    return new SysNodeOps();
   }
 
-  /** The defaults of this user, with the rootless whiteout form (needs no mknod). */
+  /** The defaults of this user (overlay whiteouts and chown as root, the rootless forms otherwise). */
   static ExtractOptions options() {
-    return ExtractOptions.forUid(euid(), ops()).withWhiteouts(new WhiteoutFormat.WhiteoutFiles());
+    return ExtractOptions.forUid(euid(), ops());
+  }
+
+  /** The rootless forms, which any user can write (tests of the rootless format also run as root). */
+  static ExtractOptions rootless() {
+    return options().withWhiteouts(new WhiteoutFormat.WhiteoutFiles()).withOwnership(ExtractOptions.Ownership.OVERRIDE_XATTR);
   }
 }
