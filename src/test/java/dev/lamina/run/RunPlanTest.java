@@ -125,7 +125,7 @@ class RunPlanTest {
     assertThat(p.user().uid()).isZero();
     assertThat(p.user().gid()).isZero();
     assertThat(p.warnings()).hasSize(1);
-    assertThat(p.warnings().get(0)).contains("1000:1000").contains("subordinate");
+    assertThat(p.warnings().get(0)).contains("1000:1000").contains("only root is mapped");
   }
 
   @Test
