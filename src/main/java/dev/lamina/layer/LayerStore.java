@@ -139,7 +139,9 @@ public final class LayerStore {
         boolean cached;
         String dir = null;
         if (layer instanceof Layer.DiffDir d) {
-          dir = d.dir().toAbsolutePath().toString();
+          // another engine's diff dir is used in place; one of lamina's own (a store name) stays lamina's
+          Path own = layerDir(layer.diffId().toString());
+          dir = d.dir().toAbsolutePath().normalize().equals(own) ? null : d.dir().toAbsolutePath().toString();
           cached = true;
         } else {
           cached = ensureLayer((Layer.Blob) layer, listener);

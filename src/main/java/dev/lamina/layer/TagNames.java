@@ -27,14 +27,4 @@ final class TagNames {
   static boolean matches(String stored, String typed) {
     return normalize(stored).equals(normalize(typed));
   }
-
-  /** Splits {@code name:tag} into its repository and tag for the images table. */
-  static String[] split(String nameTag) {
-    int slash = nameTag.lastIndexOf('/');
-    int colon = nameTag.lastIndexOf(':');
-    if (colon <= slash) {
-      return new String[] {nameTag, "<none>"};
-    }
-    return new String[] {nameTag.substring(0, colon), nameTag.substring(colon + 1)};
-  }
 }

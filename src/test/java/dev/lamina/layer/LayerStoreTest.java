@@ -236,3 +236,4 @@ class LayerStoreTest {
     assertThat(LayerStore.defaultRoot(Map.of(), 1000).toString()).endsWith(".local/share/lamina");
   }
 
+}
