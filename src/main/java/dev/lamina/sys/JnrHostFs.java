@@ -1,0 +1,592 @@
+package dev.lamina.sys;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.LongLongByReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link HostFs} over glibc through jnr-ffi: checks every -1, reads errno, throws {@link ErrnoException}. */
+final class JnrHostFs implements HostFs {
+  private static final Logger log = LoggerFactory.getLogger(JnrHostFs.class);
+
+  /** openat2 is syscall 437 on every architecture (it was added after the syscall tables were unified). */
+  private static final long SYS_OPENAT2 = 437;
+
+  private static final int STATX_BASIC_STATS = 0x7ff;
+  private static final int STATX_SIZE = 256;
+  private static final int STATVFS_SIZE = 112;
+  private static final int DENTS_BUF = 64 * 1024;
+  private static final byte[] EMPTY = {0};
+
+  private static volatile JnrHostFs instance;
+
+  private final LibC.Api libc;
+  private final Runtime runtime;
+  private volatile boolean openat2Works = true;
+  private final ThreadLocal<Pointer> statxBuf;
+  private final ThreadLocal<Pointer> dentsBuf;
+  private final ThreadLocal<Pointer> howBuf;
+
+  private JnrHostFs() {
+    libc = LibraryLoader.create(LibC.Api.class).load("c");
+    runtime = Runtime.getRuntime(libc);
+    statxBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, STATX_SIZE));
+    dentsBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, DENTS_BUF));
+    howBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, 24));
+  }
+
+  static JnrHostFs instance() {
+    JnrHostFs i = instance;
+    if (i == null) {
+      synchronized (JnrHostFs.class) {
+        i = instance;
+        if (i == null) {
+          instance = i = new JnrHostFs();
+        }
+      }
+    }
+    return i;
+  }
+
+  /** A NUL-terminated UTF-8 copy of s. */
+  static byte[] cstr(String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    byte[] c = new byte[b.length + 1];
+    System.arraycopy(b, 0, c, 0, b.length);
+    return c;
+  }
+
+  private ErrnoException fail(String op, String path) {
+    return new ErrnoException(runtime.getLastError(), op, path);
+  }
+
+  private int check(int rc, String op, String path) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, path);
+    }
+    return rc;
+  }
+
+  private long check(long rc, String op, String path) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, path);
+    }
+    return rc;
+  }
+
+  private static String where(int dirfd, String path) {
+    return dirfd == Fcntl.AT_FDCWD ? path : "fd " + dirfd + ":" + path;
+  }
+
+  /**
+   * The path an l*xattr call needs for (dirfd, path): xattr calls have no *at form before Linux 6.13, so the
+   * directory fd is reached through /proc/self/fd (short, whatever the length of the real path).
+   */
+  private static boolean viaMagicLink(int dirfd, String path) {
+    return dirfd != Fcntl.AT_FDCWD && path.isEmpty();
+  }
+
+  private static String xattrPath(int dirfd, String path) {
+    if (dirfd == Fcntl.AT_FDCWD) {
+      return path;
+    }
+    return path.isEmpty() ? "/proc/self/fd/" + dirfd : "/proc/self/fd/" + dirfd + "/" + path;
+  }
+
+  @Override
+  public int openat(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    return check(libc.openat(dirfd, cstr(path), flags | Fcntl.O_CLOEXEC, mode), "openat", where(dirfd, path));
+  }
+
+  @Override
+  public int openBeneath(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    String p = path.isEmpty() ? "." : path;
+    if (openat2Works) {
+      Pointer how = howBuf.get();
+      boolean creating = (flags & (Fcntl.O_CREAT | Fcntl.O_TMPFILE)) != 0;
+      how.putLong(0, (flags | Fcntl.O_CLOEXEC) & 0xffffffffL);
+      how.putLong(8, creating ? mode : 0);
+      how.putLong(
+          16, Fcntl.RESOLVE_BENEATH | Fcntl.RESOLVE_NO_SYMLINKS | Fcntl.RESOLVE_NO_MAGICLINKS);
+      byte[] cp = cstr(p);
+      for (int attempt = 0; ; attempt++) {
+        long fd = libc.syscall(SYS_OPENAT2, dirfd, cp, how, 24);
+        if (fd >= 0) {
+          return (int) fd;
+        }
+        int errno = runtime.getLastError();
+        if (errno == Errno.EAGAIN && attempt < 16) {
+          continue; // a concurrent rename somewhere on the host; openat2 asks to retry
+        }
+        if (errno == Errno.ENOSYS || errno == Errno.EPERM && attempt == 0 && probeOpenat2Missing()) {
+          openat2Works = false;
+          log.info("openat2(2) unavailable; resolving paths component by component");
+          break;
+        }
+        throw new ErrnoException(errno, "openat2", where(dirfd, path));
+      }
+    }
+    return walkBeneath(dirfd, p, flags, mode);
+  }
+
+  /** Seccomp filters (some container runtimes) answer EPERM for unknown syscalls; tell that from a real EPERM. */
+  private boolean probeOpenat2Missing() {
+    Pointer how = Memory.allocateDirect(runtime, 24);
+    how.putLong(0, Fcntl.O_PATH | Fcntl.O_CLOEXEC);
+    how.putLong(8, 0);
+    how.putLong(16, 0);
+    long fd = libc.syscall(SYS_OPENAT2, Fcntl.AT_FDCWD, cstr("/"), how, 24);
+    if (fd >= 0) {
+      libc.close((int) fd);
+      return false;
+    }
+    return true;
+  }
+
+  private int walkBeneath(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    String[] parts = path.split("/");
+    int cur = dirfd;
+    try {
+      for (int i = 0; i < parts.length - 1; i++) {
+        String c = parts[i];
+        if (c.isEmpty() || c.equals(".")) {
+          continue;
+        }
+        if (c.equals("..")) {
+          throw new ErrnoException(Errno.EXDEV, "openat", where(dirfd, path));
+        }
+        int next =
+            libc.openat(
+                cur, cstr(c), Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC, 0);
+        if (next < 0) {
+          int errno = runtime.getLastError();
+          throw new ErrnoException(errno == Errno.ENOTDIR ? Errno.ELOOP : errno, "openat", where(dirfd, path));
+        }
+        if (cur != dirfd) {
+          libc.close(cur);
+        }
+        cur = next;
+      }
+      String last = parts.length == 0 ? "." : parts[parts.length - 1];
+      if (last.equals("..")) {
+        throw new ErrnoException(Errno.EXDEV, "openat", where(dirfd, path));
+      }
+      return check(
+          libc.openat(cur, cstr(last), flags | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC, mode),
+          "openat",
+          where(dirfd, path));
+    } finally {
+      if (cur != dirfd) {
+        libc.close(cur);
+      }
+    }
+  }
+
+  @Override
+  public void close(int fd) throws ErrnoException {
+    check(libc.close(fd), "close", "fd " + fd);
+  }
+
+  @Override
+  public void closeQuietly(int fd) {
+    if (fd >= 0 && libc.close(fd) < 0) {
+      log.warn("close of fd {} failed: {}", fd, Errno.describe(runtime.getLastError()));
+    }
+  }
+
+  @Override
+  public int dup(int fd) throws ErrnoException {
+    return check(libc.dup(fd), "dup", "fd " + fd);
+  }
+
+  @Override
+  public Stat stat(int dirfd, String path, int flags) throws ErrnoException {
+    Pointer buf = statxBuf.get();
+    int f = path.isEmpty() ? flags | Fcntl.AT_EMPTY_PATH : flags;
+    check(libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf), "statx", where(dirfd, path));
+    return decodeStatx(buf);
+  }
+
+  @Override
+  public Stat lstat(int dirfd, String path) throws ErrnoException {
+    return stat(dirfd, path, Fcntl.AT_SYMLINK_NOFOLLOW);
+  }
+
+  @Override
+  public Stat lstatOrNull(int dirfd, String path) throws ErrnoException {
+    Pointer buf = statxBuf.get();
+    int f = Fcntl.AT_SYMLINK_NOFOLLOW | (path.isEmpty() ? Fcntl.AT_EMPTY_PATH : 0);
+    if (libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf) < 0) {
+      int errno = runtime.getLastError();
+      if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) {
+        return null;
+      }
+      throw new ErrnoException(errno, "statx", where(dirfd, path));
+    }
+    return decodeStatx(buf);
+  }
+
+  @Override
+  public Stat fstat(int fd) throws ErrnoException {
+    Pointer buf = statxBuf.get();
+    check(libc.statx(fd, EMPTY, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf), "statx", "fd " + fd);
+    return decodeStatx(buf);
+  }
+
+  /** struct statx (include/uapi/linux/stat.h) has one layout on all architectures; offsets in native-notes.md. */
+  private static Stat decodeStatx(Pointer b) {
+    int blksize = b.getInt(4);
+    long nlink = b.getInt(16) & 0xffffffffL;
+    int uid = b.getInt(20);
+    int gid = b.getInt(24);
+    int mode = b.getShort(28) & 0xffff;
+    long ino = b.getLong(32);
+    long size = b.getLong(40);
+    long blocks = b.getLong(48);
+    long atimeSec = b.getLong(64);
+    long atimeNsec = b.getInt(72) & 0xffffffffL;
+    long ctimeSec = b.getLong(96);
+    long ctimeNsec = b.getInt(104) & 0xffffffffL;
+    long mtimeSec = b.getLong(112);
+    long mtimeNsec = b.getInt(120) & 0xffffffffL;
+    long rdev = Fcntl.makedev(b.getInt(128) & 0xffffffffL, b.getInt(132) & 0xffffffffL);
+    long dev = Fcntl.makedev(b.getInt(136) & 0xffffffffL, b.getInt(140) & 0xffffffffL);
+    return new Stat(dev, ino, mode, nlink, uid, gid, rdev, size, blocks, blksize,
+        atimeSec, atimeNsec, mtimeSec, mtimeNsec, ctimeSec, ctimeNsec);
+  }
+
+  @Override
+  public void mkdirat(int dirfd, String path, int mode) throws ErrnoException {
+    check(libc.mkdirat(dirfd, cstr(path), mode), "mkdirat", where(dirfd, path));
+  }
+
+  @Override
+  public void mknodat(int dirfd, String path, int mode, long dev) throws ErrnoException {
+    check(libc.mknodat(dirfd, cstr(path), mode, dev), "mknodat", where(dirfd, path));
+  }
+
+  @Override
+  public void unlinkat(int dirfd, String path, int flags) throws ErrnoException {
+    check(libc.unlinkat(dirfd, cstr(path), flags), "unlinkat", where(dirfd, path));
+  }
+
+  @Override
+  public void renameat2(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags)
+      throws ErrnoException {
+    check(libc.renameat2(oldDirfd, cstr(oldPath), newDirfd, cstr(newPath), flags),
+        "renameat2", where(oldDirfd, oldPath) + " -> " + where(newDirfd, newPath));
+  }
+
+  @Override
+  public void linkat(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags)
+      throws ErrnoException {
+    byte[] op = oldPath.isEmpty() ? EMPTY : cstr(oldPath);
+    check(libc.linkat(oldDirfd, op, newDirfd, cstr(newPath), flags),
+        "linkat", where(oldDirfd, oldPath) + " -> " + where(newDirfd, newPath));
+  }
+
+  @Override
+  public void symlinkat(String target, int dirfd, String path) throws ErrnoException {
+    check(libc.symlinkat(cstr(target), dirfd, cstr(path)), "symlinkat", where(dirfd, path));
+  }
+
+  @Override
+  public String readlinkat(int dirfd, String path) throws ErrnoException {
+    byte[] p = path.isEmpty() ? EMPTY : cstr(path);
+    for (int size = 256; ; size *= 4) {
+      byte[] buf = new byte[size];
+      long n = check(libc.readlinkat(dirfd, p, buf, size), "readlinkat", where(dirfd, path));
+      if (n < size) {
+        return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+      }
+    }
+  }
+
+  @Override
+  public void fchmodat(int dirfd, String path, int mode, int flags) throws ErrnoException {
+    check(libc.fchmodat(dirfd, cstr(path), mode, flags), "fchmodat", where(dirfd, path));
+  }
+
+  @Override
+  public void fchmod(int fd, int mode) throws ErrnoException {
+    check(libc.fchmod(fd, mode), "fchmod", "fd " + fd);
+  }
+
+  @Override
+  public void fchownat(int dirfd, String path, int uid, int gid, int flags) throws ErrnoException {
+    byte[] p = path.isEmpty() ? EMPTY : cstr(path);
+    int f = path.isEmpty() ? flags | Fcntl.AT_EMPTY_PATH : flags;
+    check(libc.fchownat(dirfd, p, uid, gid, f), "fchownat", where(dirfd, path));
+  }
+
+  @Override
+  public void fchown(int fd, int uid, int gid) throws ErrnoException {
+    check(libc.fchown(fd, uid, gid), "fchown", "fd " + fd);
+  }
+
+  @Override
+  public void utimensat(int dirfd, String path, long aSec, long aNsec, long mSec, long mNsec, int flags)
+      throws ErrnoException {
+    long[] times = {aSec, aNsec, mSec, mNsec};
+    check(libc.utimensat(dirfd, cstr(path), times, flags), "utimensat", where(dirfd, path));
+  }
+
+  @Override
+  public void futimens(int fd, long aSec, long aNsec, long mSec, long mNsec) throws ErrnoException {
+    long[] times = {aSec, aNsec, mSec, mNsec};
+    check(libc.futimens(fd, times), "futimens", "fd " + fd);
+  }
+
+  @Override
+  public byte[] lgetxattr(int dirfd, String path, String name) throws ErrnoException {
+    byte[] p = cstr(xattrPath(dirfd, path));
+    boolean magic = viaMagicLink(dirfd, path);
+    byte[] n = cstr(name);
+    byte[] buf = new byte[256];
+    while (true) {
+      long len = magic ? libc.getxattr(p, n, buf, buf.length) : libc.lgetxattr(p, n, buf, buf.length);
+      if (len >= 0) {
+        return java.util.Arrays.copyOf(buf, (int) len);
+      }
+      int errno = runtime.getLastError();
+      if (errno == Errno.ENODATA) {
+        return null;
+      }
+      if (errno != Errno.ERANGE) {
+        throw new ErrnoException(errno, "lgetxattr " + name, where(dirfd, path));
+      }
+      long need = check(magic ? libc.getxattr(p, n, null, 0) : libc.lgetxattr(p, n, null, 0), "lgetxattr " + name, where(dirfd, path));
+      buf = new byte[(int) Math.max(need, buf.length * 2L)];
+    }
+  }
+
+  @Override
+  public byte[] fgetxattr(int fd, String name) throws ErrnoException {
+    byte[] n = cstr(name);
+    byte[] buf = new byte[256];
+    while (true) {
+      long len = libc.fgetxattr(fd, n, buf, buf.length);
+      if (len >= 0) {
+        return java.util.Arrays.copyOf(buf, (int) len);
+      }
+      int errno = runtime.getLastError();
+      if (errno == Errno.ENODATA) {
+        return null;
+      }
+      if (errno != Errno.ERANGE) {
+        throw new ErrnoException(errno, "fgetxattr " + name, "fd " + fd);
+      }
+      long need = check(libc.fgetxattr(fd, n, null, 0), "fgetxattr " + name, "fd " + fd);
+      buf = new byte[(int) Math.max(need, buf.length * 2L)];
+    }
+  }
+
+  @Override
+  public void lsetxattr(int dirfd, String path, String name, byte[] value, int flags) throws ErrnoException {
+    byte[] p = cstr(xattrPath(dirfd, path));
+    int rc = viaMagicLink(dirfd, path)
+        ? libc.setxattr(p, cstr(name), value, value.length, flags)
+        : libc.lsetxattr(p, cstr(name), value, value.length, flags);
+    check(rc,
+        "lsetxattr " + name, where(dirfd, path));
+  }
+
+  @Override
+  public void fsetxattr(int fd, String name, byte[] value, int flags) throws ErrnoException {
+    check(libc.fsetxattr(fd, cstr(name), value, value.length, flags), "fsetxattr " + name, "fd " + fd);
+  }
+
+  @Override
+  public List<String> llistxattr(int dirfd, String path) throws ErrnoException {
+    byte[] p = cstr(xattrPath(dirfd, path));
+    boolean magic = viaMagicLink(dirfd, path);
+    byte[] buf = new byte[1024];
+    while (true) {
+      long len = magic ? libc.listxattr(p, buf, buf.length) : libc.llistxattr(p, buf, buf.length);
+      if (len >= 0) {
+        return splitNames(buf, (int) len);
+      }
+      int errno = runtime.getLastError();
+      if (errno != Errno.ERANGE) {
+        throw new ErrnoException(errno, "llistxattr", where(dirfd, path));
+      }
+      long need = check(magic ? libc.listxattr(p, null, 0) : libc.llistxattr(p, null, 0), "llistxattr", where(dirfd, path));
+      buf = new byte[(int) Math.max(need, buf.length * 2L)];
+    }
+  }
+
+  @Override
+  public List<String> flistxattr(int fd) throws ErrnoException {
+    byte[] buf = new byte[1024];
+    while (true) {
+      long len = libc.flistxattr(fd, buf, buf.length);
+      if (len >= 0) {
+        return splitNames(buf, (int) len);
+      }
+      int errno = runtime.getLastError();
+      if (errno != Errno.ERANGE) {
+        throw new ErrnoException(errno, "flistxattr", "fd " + fd);
+      }
+      long need = check(libc.flistxattr(fd, null, 0), "flistxattr", "fd " + fd);
+      buf = new byte[(int) Math.max(need, buf.length * 2L)];
+    }
+  }
+
+  private static List<String> splitNames(byte[] buf, int len) {
+    List<String> names = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i < len; i++) {
+      if (buf[i] == 0) {
+        if (i > start) {
+          names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+        }
+        start = i + 1;
+      }
+    }
+    return names;
+  }
+
+  @Override
+  public void lremovexattr(int dirfd, String path, String name) throws ErrnoException {
+    byte[] p = cstr(xattrPath(dirfd, path));
+    int rc = viaMagicLink(dirfd, path) ? libc.removexattr(p, cstr(name)) : libc.lremovexattr(p, cstr(name));
+    check(rc, "lremovexattr " + name, where(dirfd, path));
+  }
+
+  @Override
+  public void fremovexattr(int fd, String name) throws ErrnoException {
+    check(libc.fremovexattr(fd, cstr(name)), "fremovexattr " + name, "fd " + fd);
+  }
+
+  @Override
+  public int pread(int fd, ByteBuffer dst, long offset) throws ErrnoException {
+    int want = dst.remaining();
+    if (want == 0) {
+      return 0;
+    }
+    // slice() so that the memory jnr passes starts at the buffer's position (direct: its address; heap: a copy)
+    long n = check(libc.pread(fd, dst.slice(), want, offset), "pread", "fd " + fd);
+    dst.position(dst.position() + (int) n);
+    return (int) n;
+  }
+
+  @Override
+  public int pwrite(int fd, ByteBuffer src, long offset) throws ErrnoException {
+    int want = src.remaining();
+    if (want == 0) {
+      return 0;
+    }
+    long n = check(libc.pwrite(fd, src.slice(), want, offset), "pwrite", "fd " + fd);
+    src.position(src.position() + (int) n);
+    return (int) n;
+  }
+
+  @Override
+  public void fsync(int fd) throws ErrnoException {
+    check(libc.fsync(fd), "fsync", "fd " + fd);
+  }
+
+  @Override
+  public void fdatasync(int fd) throws ErrnoException {
+    check(libc.fdatasync(fd), "fdatasync", "fd " + fd);
+  }
+
+  @Override
+  public void ftruncate(int fd, long size) throws ErrnoException {
+    check(libc.ftruncate(fd, size), "ftruncate", "fd " + fd);
+  }
+
+  @Override
+  public void fallocate(int fd, int mode, long offset, long length) throws ErrnoException {
+    check(libc.fallocate(fd, mode, offset, length), "fallocate", "fd " + fd);
+  }
+
+  @Override
+  public StatVfs fstatvfs(int fd) throws ErrnoException {
+    Pointer b = Memory.allocateDirect(runtime, STATVFS_SIZE);
+    check(libc.fstatvfs(fd, b), "fstatvfs", "fd " + fd);
+    // struct statvfs on 64-bit glibc: 11 unsigned longs / 64-bit counters, same on x86_64 and arm64
+    return new StatVfs(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
+        b.getLong(40), b.getLong(48), b.getLong(56), b.getLong(72), b.getLong(80));
+  }
+
+  @Override
+  public long lseek(int fd, long offset, int whence) throws ErrnoException {
+    long r = libc.lseek(fd, offset, whence);
+    if (r < 0) {
+      int errno = runtime.getLastError();
+      if (errno == Errno.ENXIO) {
+        return -1;
+      }
+      throw new ErrnoException(errno, "lseek", "fd " + fd);
+    }
+    return r;
+  }
+
+  @Override
+  public long copyFileRange(int fdIn, long offIn, int fdOut, long offOut, long length) throws ErrnoException {
+    LongLongByReference in = new LongLongByReference(offIn);
+    LongLongByReference out = new LongLongByReference(offOut);
+    return check(libc.copy_file_range(fdIn, in, fdOut, out, length, 0), "copy_file_range", "fd " + fdIn + " -> fd " + fdOut);
+  }
+
+  @Override
+  public List<DirEnt> readdir(int dirFd) throws ErrnoException {
+    if (libc.lseek(dirFd, 0, Fcntl.SEEK_SET) < 0) {
+      throw fail("lseek", "fd " + dirFd);
+    }
+    Pointer buf = dentsBuf.get();
+    List<DirEnt> out = new ArrayList<>();
+    byte[] name = new byte[256];
+    while (true) {
+      long n = check(libc.getdents64(dirFd, buf, DENTS_BUF), "getdents64", "fd " + dirFd);
+      if (n == 0) {
+        return out;
+      }
+      // struct linux_dirent64 { u64 d_ino; s64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+      for (long off = 0; off < n; ) {
+        long ino = buf.getLong(off);
+        int reclen = buf.getShort(off + 16) & 0xffff;
+        int type = buf.getByte(off + 18) & 0xff;
+        int max = reclen - 19;
+        buf.get(off + 19, name, 0, max);
+        int len = 0;
+        while (len < max && name[len] != 0) {
+          len++;
+        }
+        boolean dot = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
+        if (!dot) {
+          out.add(new DirEnt(new String(name, 0, len, StandardCharsets.UTF_8), ino, type));
+        }
+        off += reclen;
+      }
+    }
+  }
+
+  @Override
+  public List<DirEnt> listdir(int dirfd, String path) throws ErrnoException {
+    int fd = openBeneath(dirfd, path, Fcntl.O_RDONLY | Fcntl.O_DIRECTORY, 0);
+    try {
+      return readdir(fd);
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  @Override
+  public int geteuid() {
+    return libc.geteuid();
+  }
+
+  @Override
+  public int getegid() {
+    return libc.getegid();
+  }
+}
