@@ -53,34 +53,17 @@ public final class Efficiency {
     return eff.result();
   }
 
-  /**
-   * Visits the children of a layer node in dive's order: siblings sorted by their tar names (a whiteout sorts as
-   * {@code .wh.name}), children before their parent, only leaves counted.
-   */
-  private void visitChildren(LayerNode node) {
-    List<Object[]> order = new ArrayList<>();
-    for (LayerNode c : node.children()) {
-      if (c.whiteout() != null) {
-        order.add(new Object[] {LayerScanner.WHITEOUT_PREFIX + c.name(), c, Boolean.TRUE});
-      }
-      if (c.entry() != null || c.whiteout() == null || c.hasChildren()) {
-        order.add(new Object[] {c.name(), c, Boolean.FALSE});
-      }
-    }
-    order.sort(Comparator.comparing(o -> (String) o[0]));
-    for (Object[] o : order) {
-      LayerNode c = (LayerNode) o[1];
-      if ((Boolean) o[2]) {
+  /** Counts the leaves (and, for dive, the whiteouts) of a layer in dive's order. */
+  private void visitChildren(LayerNode root) {
+    DiveOrder.walk(root, (c, isWhiteout) -> {
+      if (isWhiteout) {
         if (mode == Mode.DIVE) {
           diveWhiteout(c);
         }
-        continue;
-      }
-      visitChildren(c);
-      if (!c.hasChildren()) {
+      } else if (!c.hasChildren()) {
         occurrence("/" + c.path(), c.entry() == null ? 0 : c.entry().size());
       }
-    }
+    });
   }
 
   /** Dive sizes a deleted directory by everything under it in the merged tree, and a deleted file as 0. */
