@@ -1,0 +1,78 @@
+# Sourced by scripts/bench: mounts and unmounts one overlay with each implementation the same way,
+# and measures what the mount costs (time until live, the daemon's pid for its peak RSS).
+# Every function takes the lowerdir string top layer first, exactly as overlayfs' lowerdir= option.
+
+BENCH_IMPLS_ALL=(kernel fuse-overlayfs lamina)
+: "${LAMINA_CMD:=$BENCH_HOME/scripts/lamina}"
+
+now() { printf '%s' "${EPOCHREALTIME/./}"; }   # microseconds, without forking
+
+# The pid of the FUSE daemon serving MNT: the fuse-overlayfs or java process with MNT among its arguments.
+daemon_pid() {
+  local mnt="$1" d exe
+  for d in /proc/[0-9]*; do
+    exe=$(readlink "$d/exe" 2>/dev/null) || continue
+    case "${exe##*/}" in fuse-overlayfs | java) ;; *) continue ;; esac
+    if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qxF -e "$mnt" -e "${mnt%/}/"; then
+      printf '%s' "${d#/proc/}"; return 0
+    fi
+  done
+  return 1
+}
+
+# Waits until MNT is a mount point whose root answers (the probe is a stat through the file system).
+wait_live() {
+  local mnt="$1" i
+  for ((i = 0; i < 3000; i++)); do
+    mountpoint -q "$mnt" && stat "$mnt/." >/dev/null 2>&1 && return 0
+    sleep 0.01
+  done
+  return 1
+}
+
+# mount_overlay IMPL LOWERS UPPER WORK MNT: sets MOUNT_US (command start to live mount, microseconds)
+# and MOUNT_PID (daemon pid, empty for the kernel). Relative lowers resolve against the current directory.
+mount_overlay() {
+  local impl="$1" lowers="$2" upper="$3" work="$4" mnt="$5" t0 opts
+  opts="lowerdir=$lowers,upperdir=$upper,workdir=$work"
+  MOUNT_PID=""
+  t0=$(now)
+  case "$impl" in
+    kernel) mount -t overlay overlay -o "$opts" "$mnt" ;;
+    fuse-overlayfs) fuse-overlayfs -o "$opts" "$mnt" 2>>"$BENCH_LOG" ;;
+    lamina) $LAMINA_CMD mount -o "$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    *) echo "bench: unknown implementation $impl" >&2; return 1 ;;
+  esac || { echo "bench: $impl mount of $lowers on $mnt failed (log: $BENCH_LOG)" >&2; return 1; }
+  wait_live "$mnt" || { echo "bench: $impl mount on $mnt never became live" >&2; return 1; }
+  MOUNT_US=$(($(now) - t0))
+  [[ "$impl" == kernel ]] || MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID=""
+}
+
+# Peak resident set of the daemon in KiB (VmHWM), or 0 when there is no daemon.
+peak_rss_kib() {
+  local pid="$1"
+  [[ -n "$pid" ]] || { echo 0; return; }
+  awk '/^VmHWM:/{print $2; f=1} END{if(!f) print 0}' "/proc/$pid/status" 2>/dev/null || echo 0
+}
+
+# Unmounts MNT and waits for the daemon to exit; a stuck daemon (our own child) is killed after 20 s.
+umount_overlay() {
+  local impl="$1" mnt="$2" pid="$3" i
+  if [[ "$impl" == kernel ]]; then
+    umount "$mnt" 2>/dev/null || umount -l "$mnt"
+  else
+    fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+  fi
+  [[ -n "$pid" ]] || return 0
+  for ((i = 0; i < 2000; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.01
+  done
+  echo "bench: $impl daemon $pid did not exit after unmounting $mnt; killing it" >&2
+  kill "$pid" 2>/dev/null || true
+}
+
+# Is lamina's mount command there? (It lands on main while the benchmark is being written.)
+lamina_available() {
+  [[ -x "$LAMINA_CMD" ]] && $LAMINA_CMD mount --help >/dev/null 2>&1
+}
