@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
       PruneCommand.class,
       PsCommand.class,
       RmCommand.class,
+      LayersCommand.class,
+      RunCommand.class,
     })
 public final class Main implements Runnable {
 
