@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Userspace overlay filesystem for container images.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      InspectCommand.class,
     })
 public final class Main implements Runnable {
 
