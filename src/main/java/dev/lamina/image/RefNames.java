@@ -34,6 +34,24 @@ final class RefNames {
     if (!typed.contains(":") && !typed.contains("/") && stored.endsWith(":" + typed)) {
       return true; // a bare tag
     }
-    return normalise(stored).equals(normalise(typed));
+    if (normalise(stored).equals(normalise(typed))) {
+      return true;
+    }
+    // podman's local lookup: a short name matches under any registry (localhost/example/busybox:1.0)
+    return !hasRegistry(typed) && withoutRegistry(normalise(stored)).equals(withoutRegistry(normalise(typed)));
+  }
+
+  private static boolean hasRegistry(String name) {
+    int slash = name.indexOf('/');
+    if (slash < 0) {
+      return false;
+    }
+    String first = name.substring(0, slash);
+    return first.contains(".") || first.contains(":") || first.equals("localhost");
+  }
+
+  private static String withoutRegistry(String normalised) {
+    String rest = normalised.substring(normalised.indexOf('/') + 1);
+    return rest.startsWith("library/") ? rest.substring(8) : rest;
   }
 }

@@ -1,0 +1,173 @@
+package dev.lamina.fuse;
+
+import dev.lamina.union.UnionFs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live FUSE mount of a UnionFs: runs libfuse's multithreaded loop on its own thread, returns from
+ * {@link #mount} only once the kernel has answered a probe through the mount, and unmounts on close.
+ */
+public final class FuseMount implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
+
+  private final UnionFs union;
+  private final UnionFuse fuse;
+  private final Path mountPoint;
+  private final String fstype;
+  private final Thread loop;
+  private final AtomicReference<Object> result = new AtomicReference<>();
+  private volatile boolean closed;
+  private volatile List<String> argv = List.of();
+
+  private FuseMount(UnionFs union, Path mountPoint, String fstype, Runnable onInit) {
+    this.union = union;
+    this.mountPoint = mountPoint;
+    this.fstype = fstype;
+    this.fuse = new UnionFuse(union, onInit);
+    this.loop = new Thread(this::runLoop, "lamina-fuse-loop");
+  }
+
+  /**
+   * Mounts {@code union} on {@code mountPoint} and waits until it is live: the kernel sent INIT, a stat of
+   * the mount point was answered by us, and mountinfo lists it with our fstype.
+   *
+   * @throws IOException when libfuse gives up (its own message is on stderr) or the mount is not live
+   *     within {@code timeout}; the union is closed then
+   */
+  public static FuseMount mount(
+      UnionFs union, Path mountPoint, MountOptions options, boolean debug, Duration timeout)
+      throws IOException {
+    Path mnt = mountPoint.toRealPath();
+    CountDownLatch init = new CountDownLatch(1);
+    FuseMount m = new FuseMount(union, mnt, options.fstype(), init::countDown);
+    boolean root = isRoot();
+    List<String> argv = FuseArgs.argv(options, root, debug);
+    LOG.debug("fuse_main {} {}", argv, mnt);
+    m.loop.setDaemon(false);
+    m.start(argv);
+    try {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      // INIT arrives right after mount(2) (or fusermount) succeeded; if the loop ends first, it failed.
+      while (!init.await(20, TimeUnit.MILLISECONDS)) {
+        if (!m.loop.isAlive()) {
+          throw new IOException(
+              "mounting " + mnt + " failed (" + m.describeResult() + "); libfuse's reason is above");
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("mounting " + mnt + " did not complete within " + timeout);
+        }
+      }
+      m.fuse.disownShutdownHook();
+      m.probe(deadline);
+      return m;
+    } catch (IOException | RuntimeException e) {
+      m.close();
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      m.close();
+      throw new IOException("interrupted while mounting " + mnt, e);
+    }
+  }
+
+  public Path mountPoint() {
+    return mountPoint;
+  }
+
+  /** Blocks until the filesystem is unmounted (umount, fusermount3 -u); returns libfuse's exit code. */
+  public int awaitUnmount() throws InterruptedException {
+    loop.join();
+    Object r = result.get();
+    return r instanceof Integer code ? code : 1;
+  }
+
+  /** Whether libfuse's loop still runs. */
+  public boolean isAlive() {
+    return loop.isAlive();
+  }
+
+  /** Unmounts (if still mounted), waits for the loop to end, then closes the union. Idempotent. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (loop.isAlive()) {
+        Unmount.unmount(mountPoint, Duration.ofSeconds(10));
+        loop.join(TimeUnit.SECONDS.toMillis(10));
+        if (loop.isAlive()) {
+          LOG.warn("libfuse loop for {} still running 10 s after unmount", mountPoint);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      union.close();
+    }
+  }
+
+  private void start(List<String> argv) {
+    this.argv = List.copyOf(argv);
+    loop.start();
+  }
+
+  private void runLoop() {
+    try {
+      // jnr-fuse prepends argv[0] and "-f" (foreground); without "-s" libfuse runs multithreaded.
+      fuse.mount(mountPoint, true, false, argv.toArray(String[]::new));
+      result.set(0);
+    } catch (Throwable t) {
+      // jnr-fuse turns a non-zero fuse_main result into a FuseException.
+      result.set(t);
+      LOG.debug("libfuse loop ended with an error", t);
+    } finally {
+      fuse.disownShutdownHook();
+    }
+  }
+
+  private String describeResult() {
+    Object r = result.get();
+    if (r instanceof Throwable t) {
+      return t.getMessage();
+    }
+    return "libfuse exited with " + r;
+  }
+
+  /** Stats the mount point through the kernel and checks mountinfo, until both agree or time runs out. */
+  private void probe(long deadline) throws IOException, InterruptedException {
+    while (true) {
+      Files.readAttributes(mountPoint, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+      if (MountTable.find(mountPoint).map(e -> e.fstype().equals(fstype)).orElse(false)) {
+        return;
+      }
+      if (!loop.isAlive()) {
+        throw new IOException("mounting " + mountPoint + " failed (" + describeResult() + ")");
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException(mountPoint + " was not listed in /proc/self/mountinfo as " + fstype);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /** Whether we run with uid 0 (/proc/self belongs to the effective uid). */
+  static boolean isRoot() {
+    try {
+      return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+}

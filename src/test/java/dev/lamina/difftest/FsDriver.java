@@ -1,0 +1,90 @@
+package dev.lamina.difftest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs {@code fsdriver.py} (python3: its OSError.errno is the exact errno of the syscall) on a directory
+ * and returns the per-step results plus snapshots of the merged tree and, optionally, the upper dir.
+ */
+final class FsDriver {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static Path script;
+
+  /** Per-step results ({"ok": v} or {"err": "ENOENT"}) and the snapshots (null when not asked for). */
+  record Result(List<JsonNode> steps, JsonNode tree, JsonNode upper) {}
+
+  private FsDriver() {}
+
+  /** A sub-step for operations that take other steps (readdir_during_changes). */
+  static Map<String, Object> sub(String op, Object... args) {
+    return Map.of("op", op, "args", List.of(args));
+  }
+
+  static String python() {
+    return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+  }
+
+  static synchronized Path script() throws IOException {
+    if (script == null) {
+      Path p = Files.createTempFile("lamina-fsdriver", ".py");
+      try (InputStream in = FsDriver.class.getResourceAsStream("/difftest/fsdriver.py")) {
+        if (in == null) {
+          throw new IOException("test resource /difftest/fsdriver.py is missing from the classpath");
+        }
+        Files.write(p, in.readAllBytes());
+      }
+      p.toFile().setReadable(true, false);
+      p.toFile().deleteOnExit();
+      script = p;
+    }
+    return script;
+  }
+
+  static Result run(Path root, List<Step> steps, boolean snapshot, Path upper) throws IOException {
+    return run(List.of(), root, steps, snapshot, upper);
+  }
+
+  /** Runs the driver, prefixed by {@code asUser} (e.g. runuser -u NAME --) when not empty. */
+  static Result run(List<String> asUser, Path root, List<Step> steps, boolean snapshot, Path upper)
+      throws IOException {
+    ObjectNode req = JSON.createObjectNode();
+    req.put("root", root.toString());
+    var arr = req.putArray("steps");
+    for (Step s : steps) {
+      ObjectNode n = arr.addObject();
+      n.put("op", s.op());
+      n.set("args", JSON.valueToTree(s.args()));
+    }
+    req.put("snapshot", snapshot);
+    if (upper != null) {
+      req.put("upper", upper.toString());
+    }
+    List<String> cmd = new ArrayList<>(asUser);
+    cmd.add(python());
+    cmd.add(script().toString());
+    Shell.Result r = Shell.run(Duration.ofSeconds(120), JSON.writeValueAsString(req), cmd);
+    if (!r.ok()) {
+      throw new IOException("fsdriver failed on " + root + " (exit " + r.exit() + "):\n" + r.err());
+    }
+    JsonNode out = JSON.readTree(r.out());
+    List<JsonNode> results = new ArrayList<>();
+    out.get("steps").forEach(results::add);
+    return new Result(results, out.get("tree"), out.get("upper"));
+  }
+
+  /** "ok" or the errno name of one step result. */
+  static String outcome(JsonNode stepResult) {
+    return stepResult.has("err") ? stepResult.get("err").asText() : "ok";
+  }
+}

@@ -1,0 +1,180 @@
+package dev.lamina.difftest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A FUSE overlay started by a fuse-overlayfs compatible command ({@code CMD -o lowerdir=..,upperdir=..,
+ * workdir=.. MNT}, returning once the mount is live): lamina through {@code scripts/lamina mount}, or
+ * fuse-overlayfs itself (only to validate the harness: -Ddifftest.targets=fuse-overlayfs).
+ */
+final class FuseOverlay implements OverlayTarget {
+
+  private final String name;
+  private final List<String> command;
+  private final String extraOptions;
+
+  private FuseOverlay(String name, List<String> command, String extraOptions) {
+    this.name = name;
+    this.command = command;
+    this.extraOptions = extraOptions;
+  }
+
+  static Path laminaHome() {
+    return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().normalize();
+  }
+
+  static FuseOverlay lamina() {
+    return new FuseOverlay("lamina",
+        List.of(laminaHome().resolve("scripts/lamina").toString(), "mount"),
+        System.getProperty("difftest.lamina.options", ""));
+  }
+
+  /** lamina through another copy of the launcher (e.g. one an unprivileged user can read). */
+  static FuseOverlay lamina(Path launcher) {
+    return new FuseOverlay("lamina", List.of(launcher.toString(), "mount"),
+        System.getProperty("difftest.lamina.options", ""));
+  }
+
+  static FuseOverlay fuseOverlayfs() {
+    return new FuseOverlay("fuse-overlayfs", List.of("fuse-overlayfs"), "");
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String unavailableReason() {
+    if (!Files.exists(Path.of("/dev/fuse"))) {
+      return "/dev/fuse is missing";
+    }
+    if (!Shell.onPath("fusermount3")) {
+      return "fusermount3 (package fuse3) is not installed";
+    }
+    if (name.equals("lamina")) {
+      Path jar = Path.of(command.get(0)).getParent().resolveSibling("target/lamina.jar");
+      if (!Files.exists(jar)) {
+        return jar + " is missing: run the ITs through `mvn verify` (package builds it)";
+      }
+      try {
+        Shell.Result help = Shell.run(Duration.ofSeconds(60), null,
+            Shell.concat(command, "--help"));
+        // picocli answers an unknown subcommand's --help with the top-level usage (exit 0)
+        if (!help.ok() || !(help.out() + help.err()).contains("lamina mount")) {
+          return "`scripts/lamina mount` is not available yet: " + help.err().strip();
+        }
+      } catch (IOException e) {
+        return "scripts/lamina failed: " + e.getMessage();
+      }
+    } else if (!Shell.onPath(command.get(0))) {
+      return command.get(0) + " is not installed";
+    }
+    return null;
+  }
+
+  /** The command that runs this filesystem in the foreground (the process is the daemon itself). */
+  List<String> foregroundCommand(List<Path> lowers, Path upper, Path work, Path mnt) {
+    List<String> cmd = new ArrayList<>(command);
+    cmd.addAll(List.of("-f", "-o", OverlayTarget.layerOptions(lowers, upper, work), mnt.toString()));
+    return cmd;
+  }
+
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
+    return mount(List.of(), lowers, upper, work, mnt);
+  }
+
+  /** Mounts as another user when {@code asUser} (e.g. runuser -u NAME --) is not empty. */
+  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt)
+      throws IOException {
+    String opts = OverlayTarget.layerOptions(lowers, upper, work)
+        + (extraOptions.isEmpty() ? "" : "," + extraOptions);
+    List<String> cmd = new ArrayList<>(asUser);
+    cmd.addAll(command);
+    cmd.addAll(List.of("-o", opts, mnt.toString()));
+    Shell.Result r;
+    try {
+      r = Shell.run(Duration.ofSeconds(60), null, cmd);
+    } catch (IOException e) {
+      forceUnmount(mnt);
+      throw e;
+    }
+    if (!r.ok() || !isMounted(mnt)) {
+      forceUnmount(mnt);
+      throw new IOException(name + " mount failed on " + mnt + " (exit " + r.exit() + "):\n"
+          + r.err().strip());
+    }
+    return () -> unmount(asUser, mnt);
+  }
+
+  static boolean isMounted(Path mnt) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && f[4].equals(mnt.toString())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** fusermount3 -u, then the daemon must exit; a daemon still alive after 10 s is killed. */
+  static void unmount(List<String> asUser, Path mnt) throws IOException {
+    Shell.Result r = Shell.run(Duration.ofSeconds(30), null,
+        Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    if (!r.ok()) {
+      forceUnmount(mnt);
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<ProcessHandle> daemons = daemonsServing(mnt);
+    while (!daemons.isEmpty() && System.nanoTime() < deadline) {
+      sleep(50);
+      daemons = daemonsServing(mnt);
+    }
+    daemons.forEach(ProcessHandle::destroyForcibly);
+    if (!r.ok()) {
+      throw new IOException("fusermount3 -u " + mnt + " failed (lazily unmounted instead): "
+          + r.err().strip());
+    }
+    if (!daemons.isEmpty()) {
+      throw new IOException("the filesystem daemon for " + mnt + " did not exit within 10 s of "
+          + "fusermount3 -u; killed pids " + daemons.stream().map(ProcessHandle::pid).toList());
+    }
+  }
+
+  static void forceUnmount(Path mnt) {
+    try {
+      Shell.run("fusermount3", "-u", "-z", mnt.toString());
+      if (isMounted(mnt)) {
+        Shell.run("umount", "-l", mnt.toString());
+      }
+    } catch (IOException ignored) {
+      // nothing more to try; the caller reports the original failure
+    }
+    daemonsServing(mnt).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /** Processes whose command line names this (test-unique) mount point: the daemons we started. */
+  static List<ProcessHandle> daemonsServing(Path mnt) {
+    String m = mnt.toString();
+    long self = ProcessHandle.current().pid();
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.pid() != self)
+        .filter(p -> p.info().commandLine().map(c -> c.endsWith(" " + m) || c.contains(" " + m + " "))
+            .orElse(false))
+        .toList();
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.lamina.difftest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** A named script of filesystem operations, run on every target over fresh copies of the fixture layers. */
+record Scenario(String name, String description, List<Step> steps) {
+
+  Scenario {
+    steps = List.copyOf(steps);
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+
+  static Builder named(String name, String description) {
+    return new Builder(name, description);
+  }
+
+  /** Fluent construction: {@code named("x", "...").op("unlink", "a").expect("ok").build()}. */
+  static final class Builder {
+    private final String name;
+    private final String description;
+    private final List<Step> steps = new ArrayList<>();
+
+    private Builder(String name, String description) {
+      this.name = name;
+      this.description = description;
+    }
+
+    Builder op(String op, Object... args) {
+      steps.add(new Step(op, Arrays.asList(args), null));
+      return this;
+    }
+
+    /** Claims the kernel's answer to the previous step: "ok" or an errno name. */
+    Builder expect(String outcome) {
+      Step last = steps.remove(steps.size() - 1);
+      steps.add(new Step(last.op(), last.args(), outcome));
+      return this;
+    }
+
+    Scenario build() {
+      return new Scenario(name, description, steps);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+package dev.lamina.difftest;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Every scenario of the differential suite. */
+final class Scenarios {
+
+  private Scenarios() {}
+
+  static List<Scenario> all() {
+    List<Scenario> all = new ArrayList<>(FileScenarios.all());
+    all.addAll(NamespaceScenarios.all());
+    return all;
+  }
+}

@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""Runs a scripted list of filesystem operations and snapshots trees, for lamina's differential suite.
+
+Input (stdin, JSON): {"root": DIR, "steps": [{"op": NAME, "args": [...]}, ...],
+                      "snapshot": bool, "upper": DIR or null}
+Output (stdout, JSON): {"steps": [{"ok": VALUE} | {"err": "ENOENT"}, ...], "tree": {...}, "upper": {...}}
+
+Every operation is one plain syscall (os.* or libc through ctypes with use_errno), so the errno that the
+filesystem under test returned is reported exactly. Paths are relative to ROOT (the driver chdirs there),
+so paths close to PATH_MAX inside the mount work even when ROOT itself is long.
+"""
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import platform
+import stat
+import sys
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+AT_FDCWD = -100
+SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(platform.machine(), 217)
+# Times at or before this instant were set on purpose (fixture or utimens) and are compared exactly;
+# later ones are "now" on each target and compared only as "recent".
+FIXED_TIME_LIMIT_NS = 1_600_000_000 * 10**9
+
+fds = {}
+saved_inodes = {}
+
+
+def b(path):
+    return path.encode("utf-8", "surrogateescape")
+
+
+def libc_check(ret, what):
+    if ret < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), what)
+    return ret
+
+
+def ftype(mode):
+    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"), (stat.S_ISLNK, "symlink"),
+                       (stat.S_ISFIFO, "fifo"), (stat.S_ISCHR, "chr"), (stat.S_ISBLK, "blk"),
+                       (stat.S_ISSOCK, "sock")):
+        if test(mode):
+            return name
+    return "unknown"
+
+
+def time_of(ns):
+    return str(ns) if ns <= FIXED_TIME_LIMIT_NS else "recent"
+
+
+def stat_dict(st, times=False):
+    d = {"type": ftype(st.st_mode), "mode": "%04o" % stat.S_IMODE(st.st_mode),
+         "uid": st.st_uid, "gid": st.st_gid}
+    d["size"] = st.st_size
+    d["nlink"] = st.st_nlink
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        d["rdev"] = "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
+    if times:
+        d["mtime"] = time_of(st.st_mtime_ns)
+        d["atime"] = time_of(st.st_atime_ns)
+    return d
+
+
+def data_of(arg):
+    """A data argument: a string, or {"pattern": SIZE, "seed": N} for large deterministic contents."""
+    if isinstance(arg, dict):
+        size, seed = arg["pattern"], arg.get("seed", 0)
+        block = hashlib.sha256(str(seed).encode()).digest() * 128  # 4 KiB
+        return (block * (size // len(block) + 1))[:size]
+    return arg.encode("utf-8")
+
+
+def digest(data):
+    return data.decode("utf-8") if len(data) <= 64 and all(32 <= c < 127 for c in data) \
+        else "sha256:" + hashlib.sha256(data).hexdigest()[:16] + "/%d" % len(data)
+
+
+def read_all(fd, offset=0):
+    chunks = []
+    while True:
+        chunk = os.pread(fd, 1 << 20, offset)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
+def getdents(fd, bufsize):
+    """One getdents64 call: [(name, d_off)], empty at end of directory."""
+    buf = ctypes.create_string_buffer(bufsize)
+    n = libc_check(LIBC.syscall(SYS_GETDENTS64, fd, buf, bufsize), "getdents64")
+    out, pos, raw = [], 0, buf.raw
+    while pos < n:
+        d_off = int.from_bytes(raw[pos + 8:pos + 16], "little", signed=True)
+        reclen = int.from_bytes(raw[pos + 16:pos + 18], "little")
+        name = raw[pos + 19:pos + reclen].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        out.append((name, d_off))
+        pos += reclen
+    return out
+
+
+def read_dir_rest(fd, bufsize):
+    names = []
+    while True:
+        batch = getdents(fd, bufsize)
+        if not batch:
+            return names
+        names.extend(n for n, _ in batch)
+
+
+def op_readdir_during_changes(path, bufsize, mutations):
+    """Lists PATH with small getdents calls, applying MUTATIONS after the first one; reports the invariants
+    POSIX gives (each entry present throughout is returned exactly once, nothing never present appears)."""
+    before = set(os.listdir(path))
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        seen = [n for n, _ in getdents(fd, bufsize)]
+        for m in mutations:
+            run_step(m)
+        seen += read_dir_rest(fd, bufsize)
+    finally:
+        os.close(fd)
+    after = set(os.listdir(path))
+    names = [n for n in seen if n not in (".", "..")]
+    dups = sorted({n for n in names if names.count(n) > 1})
+    return {"duplicates": dups, "missing_stable": sorted((before & after) - set(names)),
+            "never_existed": sorted(set(names) - before - after)}
+
+
+def op_readdir_seek(path, bufsize):
+    """Reads one small batch, remembers the last d_off, reads the rest, seeks back and reads again:
+    both tails must be equal (offsets are stable); then seeks to 0 and checks the full listing."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        first = getdents(fd, bufsize)
+        tail1 = read_dir_rest(fd, bufsize)
+        os.lseek(fd, first[-1][1], os.SEEK_SET)
+        tail2 = read_dir_rest(fd, bufsize)
+        os.lseek(fd, 0, os.SEEK_SET)
+        full = read_dir_rest(fd, bufsize)
+    finally:
+        os.close(fd)
+    return {"tail_equal": tail1 == tail2, "tail_len": len(tail1),
+            "full": sorted(n for n in full if n not in (".", ".."))}
+
+
+def open_flags(names):
+    f = 0
+    for n in names:
+        f |= getattr(os, n)
+    return f
+
+
+def op(name, a):
+    if name == "create":  # path, data, mode: O_CREAT|O_EXCL
+        fd = os.open(a[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, int(a[2], 8) if len(a) > 2 else 0o644)
+        try:
+            os.write(fd, data_of(a[1]))
+        finally:
+            os.close(fd)
+        return None
+    if name == "writefile":  # path, data: O_CREAT|O_TRUNC
+        fd = os.open(a[0], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, data_of(a[1]))
+        finally:
+            os.close(fd)
+        return None
+    if name == "pwrite":  # path, data, offset
+        fd = os.open(a[0], os.O_WRONLY)
+        try:
+            return os.pwrite(fd, data_of(a[1]), a[2])
+        finally:
+            os.close(fd)
+    if name == "append":
+        fd = os.open(a[0], os.O_WRONLY | os.O_APPEND)
+        try:
+            return os.write(fd, data_of(a[1]))
+        finally:
+            os.close(fd)
+    if name == "read":
+        fd = os.open(a[0], os.O_RDONLY)
+        try:
+            return digest(read_all(fd))
+        finally:
+            os.close(fd)
+    if name == "truncate":
+        return os.truncate(a[0], a[1])
+    if name == "open":  # handle, path, [flag names], mode
+        fds[a[0]] = os.open(a[1], open_flags(a[2]), int(a[3], 8) if len(a) > 3 else 0o644)
+        return None
+    if name == "fwrite":  # handle, data, offset
+        return os.pwrite(fds[a[0]], data_of(a[1]), a[2])
+    if name == "fread":  # handle
+        return digest(read_all(fds[a[0]]))
+    if name == "ftruncate":
+        return os.ftruncate(fds[a[0]], a[1])
+    if name == "fstat":
+        return stat_dict(os.fstat(fds[a[0]]))
+    if name == "fchmod":
+        return os.fchmod(fds[a[0]], int(a[1], 8))
+    if name == "fsync":
+        return os.fsync(fds[a[0]])
+    if name == "close":
+        return os.close(fds.pop(a[0]))
+    if name == "chmod":
+        return os.chmod(a[0], int(a[1], 8))
+    if name == "chown":
+        return os.chown(a[0], a[1], a[2])
+    if name == "lchown":
+        return os.chown(a[0], a[1], a[2], follow_symlinks=False)
+    if name == "utimens":  # path, atime_ns, mtime_ns, follow
+        return os.utime(a[0], ns=(a[1], a[2]), follow_symlinks=a[3] if len(a) > 3 else True)
+    if name == "rename":  # from, to, flags (1 NOREPLACE, 2 EXCHANGE)
+        return libc_check(LIBC.renameat2(AT_FDCWD, b(a[0]), AT_FDCWD, b(a[1]), a[2] if len(a) > 2 else 0),
+                          "renameat2")
+    if name == "unlink":
+        return os.unlink(a[0])
+    if name == "rmdir":
+        return os.rmdir(a[0])
+    if name == "mkdir":
+        return os.mkdir(a[0], int(a[1], 8) if len(a) > 1 else 0o755)
+    if name == "makedirs":  # a chain of components: [base, name, depth]
+        p = a[0]
+        for _ in range(a[2]):
+            p = p + "/" + a[1]
+            os.mkdir(p)
+        return len(p)
+    if name == "symlink":  # target, path
+        return os.symlink(a[0], a[1])
+    if name == "readlink":
+        return os.readlink(a[0])
+    if name == "link":
+        return os.link(a[0], a[1], follow_symlinks=False)
+    if name == "mkfifo":
+        return os.mkfifo(a[0], int(a[1], 8))
+    if name == "mknod":  # path, "chr"/"blk", major, minor, mode
+        kind = stat.S_IFCHR if a[1] == "chr" else stat.S_IFBLK
+        return os.mknod(a[0], kind | int(a[4], 8), os.makedev(a[2], a[3]))
+    if name == "setxattr":  # path, name, value, flags (1 CREATE, 2 REPLACE)
+        return os.setxattr(a[0], a[1], a[2].encode(), a[3] if len(a) > 3 else 0, follow_symlinks=False)
+    if name == "getxattr":
+        return os.getxattr(a[0], a[1], follow_symlinks=False).decode("utf-8", "replace")
+    if name == "listxattr":
+        return sorted(x for x in os.listxattr(a[0], follow_symlinks=False) if x.startswith("user."))
+    if name == "removexattr":
+        return os.removexattr(a[0], a[1], follow_symlinks=False)
+    if name == "stat":
+        return stat_dict(os.stat(a[0]))
+    if name == "lstat":
+        return stat_dict(os.lstat(a[0]))
+    if name == "stattimes":
+        return stat_dict(os.lstat(a[0]), times=True)
+    if name == "saveino":  # path, key
+        saved_inodes[a[1]] = os.lstat(a[0]).st_ino
+        return None
+    if name == "sameino":  # path, key: is the inode number the one saved before?
+        return os.lstat(a[0]).st_ino == saved_inodes[a[1]]
+    if name == "sameinoas":  # path1, path2: same inode number now?
+        return os.lstat(a[0]).st_ino == os.lstat(a[1]).st_ino
+    if name == "listdir":
+        return sorted(os.listdir(a[0]))
+    if name == "access":
+        return os.access(a[0], a[1])
+    if name == "readdir_during_changes":
+        return op_readdir_during_changes(a[0], a[1], a[2])
+    if name == "readdir_seek":
+        return op_readdir_seek(a[0], a[1])
+    if name == "settimes_all":  # ns: set atime and mtime of every entry (children first), for fixtures
+        return set_times_all(".", a[0])
+    raise ValueError("unknown op " + name)
+
+
+def set_times_all(path, ns):
+    if os.path.isdir(path) and not os.path.islink(path):
+        for n in os.listdir(path):
+            set_times_all(os.path.join(path, n), ns)
+    os.utime(path, ns=(ns, ns), follow_symlinks=False)
+
+
+def run_step(step):
+    try:
+        return {"ok": op(step["op"], step.get("args", []))}
+    except OSError as e:
+        return {"err": errno.errorcode.get(e.errno, str(e.errno))}
+
+
+def xattrs_of(name, prefix="user."):
+    out = {}
+    for x in sorted(os.listxattr(name, follow_symlinks=False)):
+        if x.startswith(prefix):
+            out[x] = os.getxattr(name, x, follow_symlinks=False).decode("utf-8", "replace")
+    return out
+
+
+def walk(rel, name, out, entry_fn):
+    """Depth-first walk with fchdir, so that no path handed to the kernel grows beyond one component."""
+    st = os.lstat(name)
+    entry = entry_fn(name, st)
+    if entry is not None:
+        out[rel] = entry
+    if stat.S_ISDIR(st.st_mode):
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            os.fchdir(fd)
+            names = sorted(os.listdir("."))
+            if entry is not None:
+                entry["entries"] = names
+            for n in names:
+                walk(rel.rstrip("/") + "/" + n, n, out, entry_fn)
+        finally:
+            os.chdir("..")
+            os.close(fd)
+
+
+def merged_entry(name, st):
+    d = stat_dict(st)
+    d["mtime"] = time_of(st.st_mtime_ns)
+    d["xattrs"] = xattrs_of(name)
+    if stat.S_ISREG(st.st_mode):
+        with open(name, "rb") as f:
+            d["content"] = digest(f.read())
+    if stat.S_ISLNK(st.st_mode):
+        d["target"] = os.readlink(name)
+    return d
+
+
+def upper_entry(name, st):
+    """The upper dir in a format-neutral form: whiteouts of either form become type "whiteout",
+    opaque markers of either form become opaque=true; overlay bookkeeping xattrs are ignored."""
+    if name == ".wh..wh..opq":
+        return None
+    if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
+        return {"type": "whiteout"}
+    if name.startswith(".wh.") and stat.S_ISREG(st.st_mode):
+        return {"type": "whiteout", "as": name[4:]}
+    d = {"type": ftype(st.st_mode)}
+    if stat.S_ISDIR(st.st_mode):
+        ov = {**xattrs_of(name, "trusted.overlay.opaque"), **xattrs_of(name, "user.overlay.opaque")}
+        d["opaque"] = "y" in ov.values() or os.path.lexists(os.path.join(name, ".wh..wh..opq"))
+    if stat.S_ISREG(st.st_mode):
+        with open(name, "rb") as f:
+            d["content"] = digest(f.read())
+    return d
+
+
+def snapshot(root, entry_fn):
+    out = {}
+    cwd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.chdir(root)
+        walk("/", ".", out, entry_fn)
+    finally:
+        os.fchdir(cwd)
+        os.close(cwd)
+    # ".wh.NAME" whiteout files are reported under NAME, like 0/0 character devices
+    for rel in [r for r, e in out.items() if e.get("as")]:
+        e = out.pop(rel)
+        out[rel[: rel.rfind("/") + 1] + e.pop("as")] = e
+    for e in out.values():
+        if "entries" in e:
+            e["entries"] = sorted(n[4:] if n.startswith(".wh.") else n
+                                  for n in e["entries"] if n != ".wh..wh..opq")
+    return out
+
+
+def main():
+    req = json.load(sys.stdin)
+    os.chdir(req["root"])
+    results = [run_step(s) for s in req.get("steps", [])]
+    for fd in fds.values():
+        os.close(fd)
+    out = {"steps": results}
+    if req.get("snapshot"):
+        os.chdir(req["root"])
+        out["tree"] = snapshot(".", merged_entry)
+    if req.get("upper"):
+        out["upper"] = snapshot(req["upper"], upper_entry)
+    json.dump(out, sys.stdout, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
