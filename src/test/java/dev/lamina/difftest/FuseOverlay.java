@@ -34,6 +34,12 @@ final class FuseOverlay implements OverlayTarget {
         System.getProperty("difftest.lamina.options", ""));
   }
 
+  /** lamina through another copy of the launcher (e.g. one an unprivileged user can read). */
+  static FuseOverlay lamina(Path launcher) {
+    return new FuseOverlay("lamina", List.of(launcher.toString(), "mount"),
+        System.getProperty("difftest.lamina.options", ""));
+  }
+
   static FuseOverlay fuseOverlayfs() {
     return new FuseOverlay("fuse-overlayfs", List.of("fuse-overlayfs"), "");
   }
@@ -52,7 +58,7 @@ final class FuseOverlay implements OverlayTarget {
       return "fusermount3 (package fuse3) is not installed";
     }
     if (name.equals("lamina")) {
-      Path jar = laminaHome().resolve("target/lamina.jar");
+      Path jar = Path.of(command.get(0)).getParent().resolveSibling("target/lamina.jar");
       if (!Files.exists(jar)) {
         return jar + " is missing: run the ITs through `mvn verify` (package builds it)";
       }
@@ -70,6 +76,13 @@ final class FuseOverlay implements OverlayTarget {
       return command.get(0) + " is not installed";
     }
     return null;
+  }
+
+  /** The command that runs this filesystem in the foreground (the process is the daemon itself). */
+  List<String> foregroundCommand(List<Path> lowers, Path upper, Path work, Path mnt) {
+    List<String> cmd = new ArrayList<>(command);
+    cmd.addAll(List.of("-f", "-o", OverlayTarget.layerOptions(lowers, upper, work), mnt.toString()));
+    return cmd;
   }
 
   @Override

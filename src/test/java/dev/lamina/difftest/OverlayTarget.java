@@ -23,9 +23,12 @@ interface OverlayTarget {
     void close() throws IOException;
   }
 
-  /** The overlay option string shared by all targets: leftmost lowerdir is the top layer. */
+  /**
+   * The overlay option string shared by all targets: leftmost lowerdir is the top layer; without an
+   * upper dir (null) the mount is read-only.
+   */
   static String layerOptions(List<Path> lowers, Path upper, Path work) {
     return "lowerdir=" + lowers.stream().map(Path::toString).collect(Collectors.joining(":"))
-        + ",upperdir=" + upper + ",workdir=" + work;
+        + (upper == null ? "" : ",upperdir=" + upper + ",workdir=" + work);
   }
 }

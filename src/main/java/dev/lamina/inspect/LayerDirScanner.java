@@ -1,0 +1,156 @@
+package dev.lamina.inspect;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+
+/**
+ * Reads an extracted layer directory (a Docker/podman diff dir or a container's upper dir) into a {@link LayerTree},
+ * as if it were the layer's tar. Whiteouts may be in any of the usual forms: overlayfs 0/0 character devices,
+ * OCI {@code .wh.NAME} files; opaque directories by {@code .wh..wh..opq} or the {@code user.overlay.opaque} xattr
+ * (the {@code trusted.} one cannot be read without a native call, and is reported as unknown).
+ */
+public final class LayerDirScanner {
+  private LayerDirScanner() {}
+
+  /** Scans {@code dir} (its contents, not itself); contents are hashed as read, never kept. */
+  public static LayerTree scan(Path dir) throws IOException {
+    LayerTree tree = new LayerTree();
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    byte[] buf = new byte[64 * 1024];
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+        if (!d.equals(dir)) {
+          add(d, attrs);
+        }
+        if (isOpaque(d)) {
+          String rel = rel(d);
+          tree.add(new LayerEntry(rel, rel.isEmpty() ? LayerScanner.OPAQUE_MARKER
+              : rel + "/" + LayerScanner.OPAQUE_MARKER, LayerEntry.Kind.OPAQUE, 0, 0, 0, 0, "", 0, (byte) '0'));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+        add(f, attrs);
+        return FileVisitResult.CONTINUE;
+      }
+
+      private String rel(Path p) {
+        return dir.relativize(p).toString().replace('\\', '/');
+      }
+
+      private void add(Path p, BasicFileAttributes basic) throws IOException {
+        Map<String, Object> u = Files.readAttributes(p, "unix:mode,uid,gid,rdev,size", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) u.get("mode");
+        int type = mode & 0170000;
+        String rel = rel(p);
+        String name = p.getFileName().toString();
+        long uid = ((Integer) u.get("uid")) & 0xffffffffL;
+        long gid = ((Integer) u.get("gid")) & 0xffffffffL;
+        long rdev = (Long) u.get("rdev");
+        if (type == 0020000 && rdev == 0) {
+          // overlayfs whiteout: a 0/0 character device named like the deleted path
+          tree.add(new LayerEntry(rel, whiteoutName(rel), LayerEntry.Kind.WHITEOUT, 0, mode & 07777, uid, gid,
+              "", 0, (byte) '0'));
+          return;
+        }
+        if (name.equals(LayerScanner.OPAQUE_MARKER)) {
+          return; // handled with its directory
+        }
+        if (name.startsWith(LayerScanner.WHITEOUT_PREFIX)) {
+          String parent = LayerScanner.parentOf(rel);
+          String hidden = name.substring(LayerScanner.WHITEOUT_PREFIX.length());
+          tree.add(new LayerEntry(parent.isEmpty() ? hidden : parent + "/" + hidden, rel, LayerEntry.Kind.WHITEOUT,
+              0, mode & 07777, uid, gid, "", 0, (byte) '0'));
+          return;
+        }
+        LayerEntry.Kind kind;
+        long size = 0;
+        long hash = 0;
+        String link = "";
+        byte flag;
+        switch (type) {
+          case 0040000 -> { kind = LayerEntry.Kind.DIR; flag = '5'; }
+          case 0120000 -> {
+            kind = LayerEntry.Kind.SYMLINK;
+            flag = '2';
+            link = Files.readSymbolicLink(p).toString();
+            sha.reset();
+            hash = first8(sha.digest(link.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+          }
+          case 0020000 -> { kind = LayerEntry.Kind.CHAR_DEVICE; flag = '3'; hash = rdev; }
+          case 0060000 -> { kind = LayerEntry.Kind.BLOCK_DEVICE; flag = '4'; hash = rdev; }
+          case 0010000 -> { kind = LayerEntry.Kind.FIFO; flag = '6'; }
+          case 0100000 -> {
+            kind = LayerEntry.Kind.FILE;
+            flag = '0';
+            size = (Long) u.get("size");
+            sha.reset();
+            try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+              for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+              }
+            }
+            hash = first8(sha.digest());
+          }
+          default -> {
+            return; // sockets: not part of an image
+          }
+        }
+        tree.add(new LayerEntry(rel, rel, kind, size, mode & 07777, uid, gid, link, hash, flag));
+      }
+    });
+    return tree;
+  }
+
+  private static String whiteoutName(String rel) {
+    String parent = LayerScanner.parentOf(rel);
+    String name = rel.substring(parent.isEmpty() ? 0 : parent.length() + 1);
+    return (parent.isEmpty() ? "" : parent + "/") + LayerScanner.WHITEOUT_PREFIX + name;
+  }
+
+  private static boolean isOpaque(Path d) {
+    if (Files.exists(d.resolve(LayerScanner.OPAQUE_MARKER), LinkOption.NOFOLLOW_LINKS)) {
+      return true;
+    }
+    try {
+      UserDefinedFileAttributeView view =
+          Files.getFileAttributeView(d, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      if (view == null || !view.list().contains("overlay.opaque")) {
+        return false;
+      }
+      ByteBuffer b = ByteBuffer.allocate(8);
+      view.read("overlay.opaque", b);
+      b.flip();
+      return b.remaining() > 0 && b.get(0) == 'y';
+    } catch (IOException | UnsupportedOperationException e) {
+      return false; // no user xattrs on this file system: nothing to read
+    }
+  }
+
+  private static long first8(byte[] d) {
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (d[i] & 0xff);
+    }
+    return v;
+  }
+}

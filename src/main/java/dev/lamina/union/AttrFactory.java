@@ -1,0 +1,111 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+import dev.lamina.union.UnionFs.Attr;
+import dev.lamina.union.UnionFs.Timespec;
+
+/**
+ * Builds what getattr shows from a backing stat: the merged inode number, nlink 1 for merged directories
+ * (their real link count is unknowable, and 1 tells tools like find not to trust it, as on overlayfs), the
+ * rootless {@code user.containers.override_stat} owner/mode/device type, and the uid/gid mapping.
+ */
+final class AttrFactory {
+  private final HostFs fs;
+  private final LayerStack stack;
+  private final LowerDirCache lower;
+  private final InodeMap inodes;
+  private final OverlayConfig config;
+
+  AttrFactory(HostFs fs, LayerStack stack, LowerDirCache lower, InodeMap inodes, OverlayConfig config) {
+    this.fs = fs;
+    this.stack = stack;
+    this.lower = lower;
+    this.inodes = inodes;
+    this.config = config;
+  }
+
+  /** The merged inode number of an entry. Directories take it from their topmost lower instance, so it survives copy-up. */
+  long ino(Entry e) throws ErrnoException {
+    Stat st = e.stat();
+    if (e.isDir()) {
+      for (int idx : e.dirLayers()) {
+        Layer l = stack.get(idx);
+        if (!l.upper()) {
+          Stat ls = l == e.layer() ? st : lowerDirStat(l, e.rel());
+          return inodes.compose(l, ls.dev(), ls.ino());
+        }
+      }
+    }
+    if (e.layer().upper()) {
+      return inodes.upper(e.layer(), st.dev(), st.ino());
+    }
+    return inodes.compose(e.layer(), st.dev(), st.ino());
+  }
+
+  private Stat lowerDirStat(Layer l, String rel) throws ErrnoException {
+    if (rel.isEmpty()) {
+      return fs.fstat(l.fd());
+    }
+    LowerDirCache.LowerEntry le = lower.get(l, Resolver.parentOf(rel)).entries().get(Resolver.nameOf(rel));
+    return le != null ? lower.stat(l, rel, le) : fs.lstat(l.fd(), rel);
+  }
+
+  Attr attr(Entry e) throws ErrnoException {
+    OverrideStat ov = config.overrideStat() ? readOverride(e.layer().fd(), e.rel()) : null;
+    long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
+    return build(e.stat(), ino(e), nlink, ov);
+  }
+
+  /** The override xattr of a backing entry; null when absent, malformed, or not allowed on its type. */
+  OverrideStat readOverride(int dirFd, String rel) {
+    try {
+      return OverrideStat.parse(fs.lgetxattr(dirFd, rel, Markers.OVERRIDE_STAT));
+    } catch (ErrnoException e) {
+      return null; // symlinks and special files cannot carry user.* xattrs
+    }
+  }
+
+  OverrideStat readOverride(int fd) {
+    try {
+      return OverrideStat.parse(fs.fgetxattr(fd, Markers.OVERRIDE_STAT));
+    } catch (ErrnoException e) {
+      return null;
+    }
+  }
+
+  Attr build(Stat st, long ino, long nlink, OverrideStat ov) {
+    int mode = st.mode();
+    int uid = st.uid();
+    int gid = st.gid();
+    long rdev = st.rdev();
+    long size = st.size();
+    if (ov != null) {
+      uid = ov.uid();
+      gid = ov.gid();
+      int type = st.type();
+      if ((ov.type() == S_IFCHR || ov.type() == S_IFBLK) && type == S_IFREG) {
+        type = ov.type(); // a device node recorded by a rootless extractor as a plain file
+        rdev = ov.rdev();
+        size = 0;
+      }
+      mode = type | (ov.mode() & 07777);
+    }
+    return new Attr(
+        ino,
+        mode,
+        nlink,
+        config.uidMap().toPresented(uid),
+        config.gidMap().toPresented(gid),
+        rdev,
+        size,
+        st.blocks(),
+        st.blksize(),
+        new Timespec(st.atimeSec(), st.atimeNsec()),
+        new Timespec(st.mtimeSec(), st.mtimeNsec()),
+        new Timespec(st.ctimeSec(), st.ctimeNsec()));
+  }
+}

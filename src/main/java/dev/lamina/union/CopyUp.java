@@ -1,0 +1,288 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copy-up: brings a lower entry into the upper layer before it is changed. Parents first (each one a
+ * directory with the lower's mode, owner, times and xattrs), then the entry itself: built under a temp name
+ * in the work dir (data with holes kept, mode, owner, xattrs, times with nanoseconds) and renamed into place
+ * with RENAME_NOREPLACE, so a crash never leaves a partial file visible. A per-path lock makes two racing
+ * writers end with one correct copy; the copy keeps its merged inode number.
+ */
+final class CopyUp {
+  private static final Logger log = LoggerFactory.getLogger(CopyUp.class);
+  private static final int CHUNK = 1 << 20;
+
+  private final HostFs fs;
+  private final LayerStack stack;
+  private final Resolver resolver;
+  private final InodeMap inodes;
+  private final AttrFactory attrs;
+  private final PathLocks locks;
+  private final OverlayConfig config;
+  private final boolean root;
+  private final ThreadLocal<ByteBuffer> buffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
+
+  CopyUp(HostFs fs, LayerStack stack, Resolver resolver, InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config) {
+    this.fs = fs;
+    this.stack = stack;
+    this.resolver = resolver;
+    this.inodes = inodes;
+    this.attrs = attrs;
+    this.locks = locks;
+    this.config = config;
+    this.root = fs.geteuid() == 0;
+  }
+
+  /** Makes sure the merged directory rel has an upper instance, copying up its ancestors first. */
+  void ensureUpperDir(String rel) throws ErrnoException {
+    if (rel.isEmpty()) {
+      return;
+    }
+    Entry d = resolver.dir(rel);
+    if (d.inUpper()) {
+      return;
+    }
+    ensureUpperDir(Resolver.parentOf(rel));
+    ReentrantLock lock = locks.lock(rel);
+    try {
+      d = resolver.dir(rel);
+      if (d.inUpper()) {
+        return;
+      }
+      copyUpLocked(d);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes sure the merged entry rel is in the upper layer; withData=false skips file contents (for O_TRUNC). */
+  Entry copyUp(String rel, boolean withData) throws ErrnoException {
+    Entry e = resolver.require(rel);
+    if (e.inUpper()) {
+      return e;
+    }
+    if (e.isDir()) {
+      ensureUpperDir(rel);
+      return resolver.require(rel);
+    }
+    ensureUpperDir(Resolver.parentOf(rel));
+    ReentrantLock lock = locks.lock(rel);
+    try {
+      e = resolver.require(rel);
+      if (e.inUpper()) {
+        return e;
+      }
+      copyUpLocked(e, withData);
+      return resolver.require(rel);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void copyUpLocked(Entry d) throws ErrnoException {
+    copyUpLocked(d, true);
+  }
+
+  private void copyUpLocked(Entry e, boolean withData) throws ErrnoException {
+    Layer src = e.layer();
+    Stat st = e.stat();
+    long mergedIno = attrs.ino(e);
+    int work = stack.workFd();
+    String tmp = stack.tempName("copyup");
+    try {
+      switch (st.type()) {
+        case S_IFREG -> copyFile(src, e.rel(), st, tmp, withData);
+        case S_IFDIR -> {
+          fs.mkdirat(work, tmp, 0700);
+          finishMetadata(src, e.rel(), st, tmp, false);
+        }
+        case S_IFLNK -> {
+          fs.symlinkat(fs.readlinkat(src.fd(), e.rel()), work, tmp);
+          finishMetadata(src, e.rel(), st, tmp, true);
+        }
+        default -> {
+          fs.mknodat(work, tmp, st.mode(), st.rdev());
+          finishMetadata(src, e.rel(), st, tmp, false);
+        }
+      }
+      int parent = fs.openBeneath(stack.upper().fd(), Resolver.parentOf(e.rel()), O_PATH | O_DIRECTORY, 0);
+      try {
+        fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
+        if (!st.isDir()) {
+          inodes.recordOrigin(fs.lstat(parent, Resolver.nameOf(e.rel())), mergedIno);
+        }
+      } finally {
+        fs.closeQuietly(parent);
+      }
+    } catch (ErrnoException ex) {
+      try {
+        stack.removeTree(work, tmp);
+      } catch (ErrnoException cleanup) {
+        log.warn("could not remove copy-up leftover {} in the work dir: {}", tmp, cleanup.getMessage());
+      }
+      throw new ErrnoException(ex.errno(), "copy-up (" + ex.op() + ")", "/" + e.rel());
+    }
+    if (st.isDir()) {
+      resolver.invalidate(e.rel());
+    }
+    log.debug("copied up /{} from {}", e.rel(), src);
+  }
+
+  private void copyFile(Layer src, String rel, Stat st, String tmp, boolean withData) throws ErrnoException {
+    int in = withData ? fs.openBeneath(src.fd(), rel, O_RDONLY, 0) : -1;
+    int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    try {
+      if (withData) {
+        copyData(in, out, st.size());
+      }
+      setOwnerModeXattrs(src, rel, st, out, null, Boolean.FALSE);
+      fs.futimens(out, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
+    } finally {
+      fs.closeQuietly(out);
+      if (in >= 0) {
+        fs.closeQuietly(in);
+      }
+    }
+  }
+
+  /** Copies the data regions of a file (SEEK_DATA/SEEK_HOLE), leaving holes as holes, then sets the size. */
+  void copyData(int in, int out, long size) throws ErrnoException {
+    long off = 0;
+    while (off < size) {
+      long data;
+      long hole;
+      try {
+        data = fs.lseek(in, off, SEEK_DATA);
+        if (data < 0) {
+          break; // only a hole remains
+        }
+        hole = fs.lseek(in, data, SEEK_HOLE);
+        if (hole < 0) {
+          hole = size;
+        }
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EINVAL) {
+          throw e;
+        }
+        data = off; // no SEEK_DATA on this filesystem: copy everything
+        hole = size;
+      }
+      copyRange(in, out, data, Math.min(hole, size) - data);
+      off = hole;
+    }
+    fs.ftruncate(out, size);
+  }
+
+  private void copyRange(int in, int out, long off, long len) throws ErrnoException {
+    long done = 0;
+    boolean kernelCopy = true;
+    while (done < len) {
+      if (kernelCopy) {
+        try {
+          long n = fs.copyFileRange(in, off + done, out, off + done, len - done);
+          if (n == 0) {
+            return; // the file shrank underneath us; the size is fixed by ftruncate
+          }
+          done += n;
+          continue;
+        } catch (ErrnoException e) {
+          int err = e.errno();
+          if (err != Errno.EXDEV && err != Errno.ENOTSUP && err != Errno.ENOSYS && err != Errno.EINVAL) {
+            throw e;
+          }
+          kernelCopy = false;
+        }
+      }
+      ByteBuffer b = buffer.get();
+      b.clear().limit((int) Math.min(CHUNK, len - done));
+      int n = fs.pread(in, b, off + done);
+      if (n == 0) {
+        return;
+      }
+      b.flip();
+      while (b.hasRemaining()) {
+        fs.pwrite(out, b, off + done + b.position());
+      }
+      done += n;
+    }
+  }
+
+  private void finishMetadata(Layer src, String rel, Stat st, String tmp, boolean symlink) throws ErrnoException {
+    setOwnerModeXattrs(src, rel, st, -1, tmp, symlink ? Boolean.TRUE : Boolean.FALSE);
+    fs.utimensat(stack.workFd(), tmp, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec(), AT_SYMLINK_NOFOLLOW);
+  }
+
+  /**
+   * Owner, mode and xattrs of the copy (on fd, or on tmp in the work dir). Owner before mode, since chown
+   * clears setuid. The lower's opaque markers are not copied (the copy would hide its own lower instance);
+   * its override_stat is. Without root the owner cannot be set: it is recorded in override_stat instead.
+   */
+  private void setOwnerModeXattrs(Layer src, String rel, Stat st, int fd, String tmp, Boolean symlink) throws ErrnoException {
+    int work = stack.workFd();
+    boolean isLink = Boolean.TRUE.equals(symlink);
+    if (root) {
+      if (fd >= 0) {
+        fs.fchown(fd, st.uid(), st.gid());
+      } else {
+        fs.fchownat(work, tmp, st.uid(), st.gid(), AT_SYMLINK_NOFOLLOW);
+      }
+    }
+    int mode = st.mode() & 07777;
+    // without root the copy must stay usable by us: owner rw (and x for dirs) are kept on the real file and
+    // the image's mode goes to override_stat
+    int realMode = root ? mode : mode | (st.isDir() ? 0700 : 0600);
+    if (!isLink) {
+      if (fd >= 0) {
+        fs.fchmod(fd, realMode);
+      } else {
+        fs.fchmodat(work, tmp, realMode, 0);
+      }
+    }
+    boolean hasOverride = false;
+    java.util.List<String> names;
+    try {
+      names = fs.llistxattr(src.fd(), rel);
+    } catch (ErrnoException e) {
+      names = java.util.List.of();
+    }
+    for (String name : names) {
+      if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) {
+        continue;
+      }
+      byte[] v = fs.lgetxattr(src.fd(), rel, name);
+      if (v == null) {
+        continue;
+      }
+      try {
+        if (fd >= 0) {
+          fs.fsetxattr(fd, name, v, 0);
+        } else {
+          fs.lsetxattr(work, tmp, name, v, 0);
+        }
+        hasOverride |= name.equals(Markers.OVERRIDE_STAT);
+      } catch (ErrnoException e) {
+        // security.* or trusted.* the upper fs or our privileges do not allow; the kernel skips these too
+        log.debug("copy-up of /{}: xattr {} not copied: {}", rel, name, e.getMessage());
+      }
+    }
+    if (!root && config.overrideStat() && !hasOverride && !isLink
+        && (st.uid() != fs.geteuid() || st.gid() != fs.getegid() || realMode != mode)) {
+      byte[] v = new OverrideStat(st.uid(), st.gid(), st.mode() & 07777, st.type(), st.rdev()).format();
+      if (fd >= 0) {
+        fs.fsetxattr(fd, Markers.OVERRIDE_STAT, v, 0);
+      } else {
+        fs.lsetxattr(work, tmp, Markers.OVERRIDE_STAT, v, 0);
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+
+import dev.lamina.sys.DirEnt;
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Listings of lower-layer directories, read once with getdents64 and kept for the life of the mount: lower
+ * layers must not change while mounted (as for kernel overlayfs), so no entry ever goes stale. Whiteouts
+ * (0/0 char devices and {@code .wh.NAME}) and the opaque markers are decoded here, once.
+ */
+final class LowerDirCache {
+
+  /** A real entry of a lower dir; its stat is read on first use and then kept. */
+  static final class LowerEntry {
+    final String name;
+    final long ino;
+    final int dtype;
+    volatile Stat stat;
+
+    LowerEntry(String name, long ino, int dtype) {
+      this.name = name;
+      this.ino = ino;
+      this.dtype = dtype;
+    }
+
+    boolean isDir() {
+      return dtype == DT_DIR;
+    }
+  }
+
+  /** A lower directory: its entries (without whiteouts), the names it whites out, and whether it is opaque. */
+  record LowerDir(boolean exists, Map<String, LowerEntry> entries, List<LowerEntry> ordered, Set<String> whiteouts, boolean opaque) {
+    static final LowerDir ABSENT = new LowerDir(false, Map.of(), List.of(), Set.of(), false);
+  }
+
+  private final HostFs fs;
+  private final Map<String, LowerDir>[] byLayer;
+
+  @SuppressWarnings("unchecked")
+  LowerDirCache(HostFs fs, int layers) {
+    this.fs = fs;
+    this.byLayer = new Map[layers];
+    for (int i = 0; i < layers; i++) {
+      byLayer[i] = new ConcurrentHashMap<>();
+    }
+  }
+
+  /** The listing of rel ("" for the root) in a lower layer; ABSENT when it is missing or not a directory. */
+  LowerDir get(Layer layer, String rel) throws ErrnoException {
+    Map<String, LowerDir> m = byLayer[layer.index()];
+    LowerDir d = m.get(rel);
+    if (d == null) {
+      d = load(layer, rel);
+      LowerDir prev = m.putIfAbsent(rel, d);
+      if (prev != null) {
+        d = prev;
+      }
+    }
+    return d;
+  }
+
+  /** The stat of an entry of a lower dir, read once. */
+  Stat stat(Layer layer, String rel, LowerEntry e) throws ErrnoException {
+    Stat st = e.stat;
+    if (st == null) {
+      st = fs.lstat(layer.fd(), rel);
+      e.stat = st;
+    }
+    return st;
+  }
+
+  private LowerDir load(Layer layer, String rel) throws ErrnoException {
+    int fd;
+    try {
+      fd = fs.openBeneath(layer.fd(), rel, O_RDONLY | O_DIRECTORY, 0);
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
+        return LowerDir.ABSENT;
+      }
+      throw e;
+    }
+    try {
+      List<DirEnt> ents = fs.readdir(fd);
+      Map<String, LowerEntry> entries = new HashMap<>(ents.size() * 2);
+      List<LowerEntry> ordered = new ArrayList<>(ents.size());
+      Set<String> whiteouts = new HashSet<>();
+      boolean opaque = false;
+      for (DirEnt de : ents) {
+        String name = de.name();
+        if (name.equals(Markers.OPAQUE_FILE)) {
+          opaque = true;
+          continue;
+        }
+        if (Markers.isWhiteoutName(name)) {
+          whiteouts.add(name.substring(Markers.WH_PREFIX.length()));
+          continue;
+        }
+        int dtype = de.dtype();
+        Stat st = null;
+        if (dtype == DT_CHR || dtype == DT_UNKNOWN) {
+          st = fs.lstat(fd, name);
+          if (st.isWhiteoutDevice()) {
+            whiteouts.add(name);
+            continue;
+          }
+          dtype = dtypeOfMode(st.mode());
+        }
+        LowerEntry le = new LowerEntry(name, de.ino(), dtype);
+        le.stat = st;
+        entries.put(name, le);
+        ordered.add(le);
+      }
+      whiteouts.removeAll(entries.keySet()); // a real entry wins over a whiteout in the same layer
+      opaque |= Whiteouts.hasOpaqueXattr(fs, fd);
+      return new LowerDir(true, entries, ordered, whiteouts, opaque);
+    } finally {
+      fs.closeQuietly(fd);
+    }
+  }
+}

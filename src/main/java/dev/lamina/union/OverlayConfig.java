@@ -1,0 +1,107 @@
+package dev.lamina.union;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What an overlay mount is made of: the lower dirs (top first), the optional upper and work dirs, how
+ * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, and the
+ * uid/gid mappings. Immutable; build with {@link #builder()}. Without an upper dir the mount is read-only.
+ */
+public record OverlayConfig(
+    List<Path> lowerDirs,
+    Path upperDir,
+    Path workDir,
+    WhiteoutFormat whiteoutFormat,
+    boolean overrideStat,
+    IdMap uidMap,
+    IdMap gidMap) {
+
+  public OverlayConfig {
+    lowerDirs = List.copyOf(lowerDirs);
+    Objects.requireNonNull(whiteoutFormat, "whiteoutFormat");
+    Objects.requireNonNull(uidMap, "uidMap");
+    Objects.requireNonNull(gidMap, "gidMap");
+    if (lowerDirs.isEmpty() && upperDir == null) {
+      throw new IllegalArgumentException("an overlay needs at least one lowerdir or an upperdir");
+    }
+    if (upperDir != null && workDir == null) {
+      throw new IllegalArgumentException("upperdir " + upperDir + " needs a workdir on the same filesystem");
+    }
+  }
+
+  public boolean readOnly() {
+    return upperDir == null;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder with the defaults of the running user: whiteout format and override_stat from the euid. */
+  public static final class Builder {
+    private final List<Path> lowerDirs = new ArrayList<>();
+    private Path upperDir;
+    private Path workDir;
+    private WhiteoutFormat whiteoutFormat;
+    private Boolean overrideStat;
+    private IdMap uidMap = IdMap.IDENTITY;
+    private IdMap gidMap = IdMap.IDENTITY;
+
+    /** Adds a lower dir below the ones added before (the first added is the top). */
+    public Builder lowerDir(Path p) {
+      lowerDirs.add(p);
+      return this;
+    }
+
+    public Builder lowerDirs(List<Path> ps) {
+      lowerDirs.addAll(ps);
+      return this;
+    }
+
+    public Builder upperDir(Path p) {
+      upperDir = p;
+      return this;
+    }
+
+    public Builder workDir(Path p) {
+      workDir = p;
+      return this;
+    }
+
+    public Builder whiteoutFormat(WhiteoutFormat f) {
+      whiteoutFormat = f;
+      return this;
+    }
+
+    /** Keep owner and mode in user.containers.override_stat instead of chown/chmod (default: when not root). */
+    public Builder overrideStat(boolean on) {
+      overrideStat = on;
+      return this;
+    }
+
+    public Builder uidMap(IdMap m) {
+      uidMap = m;
+      return this;
+    }
+
+    public Builder gidMap(IdMap m) {
+      gidMap = m;
+      return this;
+    }
+
+    public OverlayConfig build() {
+      int euid = dev.lamina.sys.HostFs.get().geteuid();
+      return new OverlayConfig(
+          lowerDirs,
+          upperDir,
+          workDir,
+          whiteoutFormat != null ? whiteoutFormat : WhiteoutFormat.forEuid(euid),
+          overrideStat != null ? overrideStat : euid != 0,
+          uidMap,
+          gidMap);
+    }
+  }
+}

@@ -1,0 +1,358 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+import dev.lamina.sys.StatVfs;
+import dev.lamina.union.Handles.DirHandle;
+import dev.lamina.union.Handles.FileHandle;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The overlay filesystem on plain directories: {@link UnionFs} over a {@link LayerStack}. Reads are served
+ * from the topmost layer holding a name; every change goes to the upper layer after a copy-up. Namespace
+ * changes live in {@link Namespace}, metadata changes in {@link MetadataOps}; this class holds lookups, open
+ * files and directories. Kernel overlayfs is the reference for every answer.
+ */
+public final class OverlayFs implements UnionFs {
+  private static final int OPEN_FLAGS_KEPT =
+      O_ACCMODE | O_APPEND | O_TRUNC | O_SYNC | O_DSYNC | O_NONBLOCK;
+
+  private final HostFs fs;
+  private final OverlayConfig config;
+  private final LayerStack stack;
+  private final Resolver resolver;
+  private final AttrFactory attrs;
+  private final DirMerger merger;
+  private final CopyUp copyUp;
+  private final Namespace namespace;
+  private final MetadataOps metadata;
+  /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
+  private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
+
+  public OverlayFs(OverlayConfig config) throws IOException {
+    this(HostFs.get(), config);
+  }
+
+  public OverlayFs(HostFs fs, OverlayConfig config) throws IOException {
+    this.fs = fs;
+    this.config = config;
+    this.stack = new LayerStack(fs, config);
+    LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
+    Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat());
+    InodeMap inodes = new InodeMap();
+    this.resolver = new Resolver(fs, stack, lower, whiteouts);
+    this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
+    this.merger = new DirMerger(fs, stack, lower, resolver, inodes, attrs);
+    PathLocks locks = new PathLocks();
+    this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config);
+    this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower);
+    this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config);
+  }
+
+  public OverlayConfig config() {
+    return config;
+  }
+
+  private void checkWritable(String op, String rel) throws ErrnoException {
+    if (stack.upper() == null) {
+      throw new ErrnoException(Errno.EROFS, op, "/" + rel);
+    }
+  }
+
+  @Override
+  public Attr getattr(String path) throws IOException {
+    return attrs.attr(resolver.require(RelPaths.of(path)));
+  }
+
+  @Override
+  public Attr fgetattr(OpenFile file) throws IOException {
+    FileHandle h = (FileHandle) file;
+    Stat st = fs.fstat(h.fd);
+    long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
+    OverrideStat ov = config.overrideStat() ? attrs.readOverride(h.fd) : null;
+    return attrs.build(st, h.ino, nlink, ov);
+  }
+
+  @Override
+  public String readlink(String path) throws IOException {
+    Entry e = resolver.require(RelPaths.of(path));
+    if (!e.stat().isSymlink()) {
+      throw new ErrnoException(Errno.EINVAL, "readlink", path);
+    }
+    return fs.readlinkat(e.layer().fd(), e.rel());
+  }
+
+  @Override
+  public void mknod(String path, int mode, long rdev, Caller caller) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("mknod", rel);
+    namespace.mknod(rel, mode, rdev, caller);
+  }
+
+  @Override
+  public void mkdir(String path, int mode, Caller caller) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("mkdir", rel);
+    namespace.mkdir(rel, mode, caller);
+  }
+
+  @Override
+  public void unlink(String path) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("unlink", rel);
+    namespace.unlink(rel);
+  }
+
+  @Override
+  public void rmdir(String path) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("rmdir", rel);
+    namespace.rmdir(rel);
+  }
+
+  @Override
+  public void symlink(String target, String linkPath, Caller caller) throws IOException {
+    String rel = RelPaths.of(linkPath);
+    checkWritable("symlink", rel);
+    namespace.symlink(target, rel, caller);
+  }
+
+  @Override
+  public void rename(String from, String to, int flags) throws IOException {
+    String a = RelPaths.of(from);
+    String b = RelPaths.of(to);
+    checkWritable("rename", a);
+    namespace.rename(a, b, flags);
+  }
+
+  @Override
+  public void link(String existing, String newPath) throws IOException {
+    String a = RelPaths.of(existing);
+    String b = RelPaths.of(newPath);
+    checkWritable("link", b);
+    namespace.link(a, b);
+  }
+
+  @Override
+  public void chmod(String path, int mode) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("chmod", rel);
+    metadata.chmod(rel, mode);
+  }
+
+  @Override
+  public void chown(String path, int uid, int gid) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("chown", rel);
+    metadata.chown(rel, uid, gid);
+  }
+
+  @Override
+  public void truncate(String path, long size) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("truncate", rel);
+    metadata.truncate(rel, size);
+  }
+
+  @Override
+  public void utimens(String path, Timespec atime, Timespec mtime) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("utimens", rel);
+    metadata.utimens(rel, atime, mtime);
+  }
+
+  @Override
+  public OpenFile open(String path, int flags) throws IOException {
+    String rel = RelPaths.of(path);
+    Entry e = resolver.require(rel);
+    boolean write = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
+    if (e.isDir() && write) {
+      throw new ErrnoException(Errno.EISDIR, "open", path);
+    }
+    int kept = flags & OPEN_FLAGS_KEPT;
+    if (!write) {
+      int fd = fs.openBeneath(e.layer().fd(), rel, kept, 0);
+      return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags);
+    }
+    checkWritable("open for writing", rel);
+    Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
+    int fd = fs.openBeneath(stack.upper().fd(), rel, kept, 0);
+    return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags);
+  }
+
+  @Override
+  public OpenFile create(String path, int mode, int flags, Caller caller) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("create", rel);
+    return namespace.create(rel, mode, flags & OPEN_FLAGS_KEPT | (flags & O_EXCL), caller, this);
+  }
+
+  /** Opens a file the namespace just created in the upper layer. */
+  FileHandle openUpper(String rel, int flags) throws IOException {
+    Entry e = resolver.require(rel);
+    int fd = fs.openBeneath(stack.upper().fd(), rel, flags & OPEN_FLAGS_KEPT & ~O_TRUNC, 0);
+    return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags);
+  }
+
+  @Override
+  public int read(OpenFile file, ByteBuffer dst, long offset) throws IOException {
+    FileHandle h = (FileHandle) file;
+    int total = 0;
+    while (dst.hasRemaining()) {
+      int n = fs.pread(h.fd, dst, offset + total);
+      if (n == 0) {
+        break;
+      }
+      total += n;
+    }
+    return total;
+  }
+
+  @Override
+  public int write(OpenFile file, ByteBuffer src, long offset) throws IOException {
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      throw new ErrnoException(Errno.EBADF, "write (file open read-only)", "/" + h.rel);
+    }
+    int total = 0;
+    while (src.hasRemaining()) {
+      total += fs.pwrite(h.fd, src, offset + total);
+    }
+    return total;
+  }
+
+  @Override
+  public void flush(OpenFile file) {
+    // nothing is buffered: every write went to the backing file
+  }
+
+  @Override
+  public void fsync(OpenFile file, boolean dataOnly) throws IOException {
+    FileHandle h = (FileHandle) file;
+    if (dataOnly) {
+      fs.fdatasync(h.fd);
+    } else {
+      fs.fsync(h.fd);
+    }
+  }
+
+  @Override
+  public void ftruncate(OpenFile file, long size) throws IOException {
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      throw new ErrnoException(Errno.EBADF, "ftruncate (file open read-only)", "/" + h.rel);
+    }
+    fs.ftruncate(h.fd, size);
+  }
+
+  @Override
+  public void fallocate(OpenFile file, int mode, long offset, long length) throws IOException {
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      throw new ErrnoException(Errno.EBADF, "fallocate (file open read-only)", "/" + h.rel);
+    }
+    fs.fallocate(h.fd, mode, offset, length);
+  }
+
+  @Override
+  public void release(OpenFile file) throws IOException {
+    fs.close(((FileHandle) file).fd);
+  }
+
+  @Override
+  public OpenDir opendir(String path) throws IOException {
+    String rel = RelPaths.of(path);
+    Entry d = resolver.dir(rel);
+    List<DirEntry> list = new ArrayList<>();
+    list.add(new DirEntry(".", attrs.ino(d), S_IFDIR));
+    Entry parent = rel.isEmpty() ? d : resolver.dir(Resolver.parentOf(rel));
+    list.add(new DirEntry("..", attrs.ino(parent), S_IFDIR));
+    list.addAll(merger.list(d));
+    return new DirHandle(rel, List.copyOf(list));
+  }
+
+  @Override
+  public List<DirEntry> readdir(OpenDir dir, long offset) {
+    List<DirEntry> all = ((DirHandle) dir).entries;
+    if (offset >= all.size()) {
+      return List.of();
+    }
+    return all.subList((int) Math.max(0, offset), all.size());
+  }
+
+  @Override
+  public void releasedir(OpenDir dir) {
+    // the snapshot holds no descriptors
+  }
+
+  @Override
+  public byte[] getxattr(String path, String name) throws IOException {
+    Entry e = resolver.require(RelPaths.of(path));
+    if (Markers.isPrivateXattr(name)) {
+      throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
+    }
+    byte[] v = fs.lgetxattr(e.layer().fd(), e.rel(), name);
+    if (v == null) {
+      throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
+    }
+    return v;
+  }
+
+  @Override
+  public void setxattr(String path, String name, byte[] value, int flags) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("setxattr", rel);
+    metadata.setxattr(rel, name, value, flags);
+  }
+
+  @Override
+  public List<String> listxattr(String path) throws IOException {
+    Entry e = resolver.require(RelPaths.of(path));
+    List<String> names = fs.llistxattr(e.layer().fd(), e.rel());
+    List<String> out = new ArrayList<>(names.size());
+    for (String n : names) {
+      if (!Markers.isPrivateXattr(n)) {
+        out.add(n);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void removexattr(String path, String name) throws IOException {
+    String rel = RelPaths.of(path);
+    checkWritable("removexattr", rel);
+    metadata.removexattr(rel, name);
+  }
+
+  @Override
+  public StatFs statfs(String path) throws IOException {
+    Layer l = stack.upper() != null ? stack.upper() : stack.get(0);
+    StatVfs v = fs.fstatvfs(l.fd());
+    return new StatFs(v.bsize(), v.frsize(), v.blocks(), v.bfree(), v.bavail(), v.files(), v.ffree(),
+        Math.min(v.namemax(), RelPaths.NAME_MAX));
+  }
+
+  @Override
+  public void access(String path, int mask) throws IOException {
+    String rel = RelPaths.of(path);
+    resolver.require(rel);
+    if ((mask & W_OK) != 0 && stack.upper() == null) {
+      throw new ErrnoException(Errno.EROFS, "access", path);
+    }
+  }
+
+  @Override
+  public void close() {
+    stack.close();
+  }
+}

@@ -1,0 +1,170 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * rename(2)/renameat2(2) on the union. Files are copied up and renamed in the upper layer, with a whiteout
+ * left at the source when a lower layer holds that name (atomically with RENAME_WHITEOUT in the device
+ * format). Directories move only when they exist purely in the upper layer; a directory moved onto a name a
+ * lower layer holds becomes opaque, so it does not merge with what is below.
+ */
+final class Renamer {
+  private final Namespace ns;
+  private final HostFs fs;
+  private final Resolver resolver;
+
+  Renamer(Namespace ns) {
+    this.ns = ns;
+    this.fs = ns.fs();
+    this.resolver = ns.resolver();
+  }
+
+  void rename(String a, String b, int flags) throws ErrnoException {
+    if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0
+        || (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+      throw new ErrnoException(Errno.EINVAL, "rename (flags " + flags + ")", "/" + a);
+    }
+    if (a.isEmpty() || b.isEmpty()) {
+      throw new ErrnoException(Errno.EBUSY, "rename", "/" + a);
+    }
+    Entry src = resolver.require(a);
+    RelPaths.checkCreatable(b);
+    Entry dst = resolver.lookupChild(resolver.dir(Resolver.parentOf(b)), Resolver.nameOf(b));
+    if (b.startsWith(a + "/")) {
+      throw new ErrnoException(Errno.EINVAL, "rename (into itself)", "/" + a);
+    }
+    if (dst != null && a.startsWith(b + "/")) {
+      throw new ErrnoException(Errno.ENOTEMPTY, "rename (onto an ancestor)", "/" + b);
+    }
+    if (a.equals(b)) {
+      return;
+    }
+    if ((flags & RENAME_EXCHANGE) != 0) {
+      exchange(a, b, src, dst);
+      return;
+    }
+    if ((flags & RENAME_NOREPLACE) != 0 && dst != null) {
+      throw new ErrnoException(Errno.EEXIST, "rename", "/" + b);
+    }
+    if (src.isDir()) {
+      if (!src.isPureUpperDir()) {
+        throw new ErrnoException(Errno.EXDEV, "rename (directory not purely in the upper layer)", "/" + a);
+      }
+      if (dst != null) {
+        if (!dst.isDir()) {
+          throw new ErrnoException(Errno.ENOTDIR, "rename", "/" + b);
+        }
+        if (!ns.merger().isEmpty(dst)) {
+          throw new ErrnoException(Errno.ENOTEMPTY, "rename", "/" + b);
+        }
+      }
+    } else if (dst != null && dst.isDir()) {
+      throw new ErrnoException(Errno.EISDIR, "rename", "/" + b);
+    }
+    boolean srcNeedsWhiteout = src.needsWhiteout();
+    if (!src.isDir()) {
+      ns.copyUp().copyUp(a, true);
+    }
+    ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
+    ReentrantLock[] held = ns.locks().lockTwo(a, b);
+    try {
+      int pa = ns.upperDirFd(Resolver.parentOf(a));
+      int pb = ns.upperDirFd(Resolver.parentOf(b));
+      try {
+        move(src, dst, srcNeedsWhiteout, pa, Resolver.nameOf(a), pb, Resolver.nameOf(b));
+      } finally {
+        fs.closeQuietly(pa);
+        fs.closeQuietly(pb);
+      }
+      if (dst != null) {
+        ns.forgetReplaced(dst);
+      }
+    } finally {
+      PathLocks.unlock(held);
+      resolver.invalidate(a);
+      resolver.invalidate(b);
+    }
+  }
+
+  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, int pa, String na, int pb, String nb)
+      throws ErrnoException {
+    Stat cur = fs.lstatOrNull(pb, nb);
+    boolean whiteoutAtTarget = cur != null && cur.isWhiteoutDevice();
+    boolean fileWhiteoutAtTarget = fs.lstatOrNull(pb, Markers.WH_PREFIX + nb) != null;
+    if (src.isDir()) {
+      boolean lowerAtTarget = dst != null ? dst.needsWhiteout() : (whiteoutAtTarget || fileWhiteoutAtTarget);
+      if (lowerAtTarget) {
+        ns.whiteouts().makeOpaque(pa, na);
+      }
+      if (cur != null && cur.isDir()) {
+        int d = fs.openBeneath(pb, nb, O_PATH | O_DIRECTORY, 0);
+        try {
+          ns.stack().removeContents(d); // only whiteouts and markers: the merged dir is empty
+        } finally {
+          fs.closeQuietly(d);
+        }
+      }
+      if (whiteoutAtTarget) {
+        fs.renameat2(pa, na, pb, nb, RENAME_EXCHANGE);
+        fs.unlinkat(pa, na, 0); // the whiteout now at the source; a pure-upper source needs none
+      } else {
+        fs.renameat2(pa, na, pb, nb, 0);
+      }
+    } else if (srcNeedsWhiteout && ns.whiteouts().format() == WhiteoutFormat.DEVICE && ns.root()) {
+      fs.renameat2(pa, na, pb, nb, RENAME_WHITEOUT);
+    } else {
+      fs.renameat2(pa, na, pb, nb, 0);
+      if (srcNeedsWhiteout) {
+        ns.whiteouts().whiteout(pa, na);
+      }
+    }
+    if (fileWhiteoutAtTarget) {
+      fs.unlinkat(pb, Markers.WH_PREFIX + nb, 0);
+    }
+  }
+
+  private void exchange(String a, String b, Entry src, Entry dst) throws ErrnoException {
+    if (dst == null) {
+      throw new ErrnoException(Errno.ENOENT, "rename (exchange)", "/" + b);
+    }
+    if ((src.isDir() && !src.isPureUpperDir()) || (dst.isDir() && !dst.isPureUpperDir())) {
+      throw new ErrnoException(Errno.EXDEV, "rename (exchange of a directory not purely in the upper layer)", "/" + a);
+    }
+    if (!src.isDir()) {
+      ns.copyUp().copyUp(a, true);
+    }
+    if (!dst.isDir()) {
+      ns.copyUp().copyUp(b, true);
+    }
+    ns.copyUp().ensureUpperDir(Resolver.parentOf(a));
+    ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
+    ReentrantLock[] held = ns.locks().lockTwo(a, b);
+    try {
+      int pa = ns.upperDirFd(Resolver.parentOf(a));
+      int pb = ns.upperDirFd(Resolver.parentOf(b));
+      try {
+        fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
+        // a directory that landed on a name a lower layer holds must not merge with it
+        if (src.isDir() && dst.needsWhiteout()) {
+          ns.whiteouts().makeOpaque(pb, Resolver.nameOf(b));
+        }
+        if (dst.isDir() && src.needsWhiteout()) {
+          ns.whiteouts().makeOpaque(pa, Resolver.nameOf(a));
+        }
+      } finally {
+        fs.closeQuietly(pa);
+        fs.closeQuietly(pb);
+      }
+    } finally {
+      PathLocks.unlock(held);
+      resolver.invalidate(a);
+      resolver.invalidate(b);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+package dev.lamina.union;
+
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Lookup through the layer stack, component by component, as overlayfs does: the first layer holding a
+ * name decides its type; a whiteout stops the search; a directory merges with directories of the same name
+ * below until an opaque one or a non-directory. Lower layers are read from {@link LowerDirCache}; the upper
+ * layer with statx on every lookup (one call per component, relative to the upper root, and a component is
+ * only descended when it was found to be a directory, so no symlink inside a layer is ever followed).
+ *
+ * <p>Resolved directories are cached by path; every change the union makes to the upper layer that can alter
+ * a directory's resolution (mkdir, rmdir, rename, copy-up of a directory, opaque marking) invalidates the
+ * path and its subtree. An epoch counter keeps a lookup that raced with an invalidation from caching a stale
+ * result.
+ */
+final class Resolver {
+  private final HostFs fs;
+  private final LayerStack stack;
+  private final LowerDirCache lower;
+  private final Whiteouts whiteouts;
+  private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
+  private final AtomicLong epoch = new AtomicLong();
+  private final int[] allLayers;
+
+  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts) {
+    this.fs = fs;
+    this.stack = stack;
+    this.lower = lower;
+    this.whiteouts = whiteouts;
+    allLayers = new int[stack.all().size()];
+    for (int i = 0; i < allLayers.length; i++) {
+      allLayers[i] = i;
+    }
+  }
+
+  static String parentOf(String rel) {
+    int i = rel.lastIndexOf('/');
+    return i < 0 ? "" : rel.substring(0, i);
+  }
+
+  static String nameOf(String rel) {
+    return rel.substring(rel.lastIndexOf('/') + 1);
+  }
+
+  static String child(String parentRel, String name) {
+    return parentRel.isEmpty() ? name : parentRel + "/" + name;
+  }
+
+  /** The root directory: every layer contributes (an opaque marker on a layer root is ignored, as by overlayfs). */
+  Entry root() throws ErrnoException {
+    Entry r = dirs.get("");
+    if (r == null) {
+      Layer top = stack.get(0);
+      Stat st = fs.fstat(top.fd());
+      r = new Entry("", top, st, allLayers, stack.all().size() > 1);
+      dirs.put("", r);
+    }
+    return r;
+  }
+
+  /** The merged entry at rel, or null when it does not exist. ENOTDIR when an ancestor is not a directory. */
+  Entry lookup(String rel) throws ErrnoException {
+    if (rel.isEmpty()) {
+      return root();
+    }
+    Entry parent = dir(parentOf(rel));
+    return lookupChild(parent, nameOf(rel));
+  }
+
+  /** The merged entry at rel; ENOENT when missing. */
+  Entry require(String rel) throws ErrnoException {
+    Entry e = lookup(rel);
+    if (e == null) {
+      throw new ErrnoException(Errno.ENOENT, "lookup", "/" + rel);
+    }
+    return e;
+  }
+
+  /** The merged directory at rel; ENOENT when missing, ENOTDIR when it is not a directory. */
+  Entry dir(String rel) throws ErrnoException {
+    if (rel.isEmpty()) {
+      return root();
+    }
+    Entry d = dirs.get(rel);
+    if (d != null) {
+      return d;
+    }
+    long seen = epoch.get();
+    Entry parent = dir(parentOf(rel));
+    Entry e = lookupChild(parent, nameOf(rel));
+    if (e == null) {
+      throw new ErrnoException(Errno.ENOENT, "lookup", "/" + rel);
+    }
+    if (!e.isDir()) {
+      throw new ErrnoException(Errno.ENOTDIR, "lookup", "/" + rel);
+    }
+    if (epoch.get() == seen) {
+      dirs.putIfAbsent(rel, e);
+      if (epoch.get() != seen) {
+        dirs.remove(rel, e);
+      }
+    }
+    return e;
+  }
+
+  /** Forgets cached resolutions of rel and everything below it; call after changing them in the upper layer. */
+  void invalidate(String rel) {
+    epoch.incrementAndGet();
+    if (rel.isEmpty()) {
+      dirs.clear();
+      return;
+    }
+    dirs.remove(rel);
+    ConcurrentNavigableMap<String, Entry> sub = dirs.subMap(rel + "/", true, rel + "0", false);
+    sub.clear();
+  }
+
+  /** Looks name up in the merged directory parent; null when absent or whited out. */
+  Entry lookupChild(Entry parent, String name) throws ErrnoException {
+    if (Markers.isWhiteoutName(name)) {
+      return null; // .wh.* names are overlay metadata, never visible
+    }
+    String rel = child(parent.rel(), name);
+    Layer top = null;
+    Stat topStat = null;
+    int[] dl = null;
+    int nd = 0;
+    boolean dirsClosed = false;
+    boolean lowerBelow = false;
+    int[] layers = parent.dirLayers();
+    for (int k = 0; k < layers.length; k++) {
+      Layer l = stack.get(layers[k]);
+      Stat st;
+      boolean whiteout;
+      if (l.upper()) {
+        st = fs.lstatOrNull(l.fd(), rel);
+        if (st != null && st.isWhiteoutDevice()) {
+          whiteout = true;
+          st = null;
+        } else {
+          whiteout = st == null && layers.length > 1
+              && fs.lstatOrNull(l.fd(), child(parent.rel(), Markers.WH_PREFIX + name)) != null;
+        }
+      } else {
+        LowerDirCache.LowerDir ld = lower.get(l, parent.rel());
+        LowerDirCache.LowerEntry le = ld.entries().get(name);
+        if (le != null) {
+          st = lower.stat(l, rel, le);
+          whiteout = false;
+        } else {
+          st = null;
+          whiteout = ld.whiteouts().contains(name);
+        }
+      }
+      if (st == null) {
+        if (whiteout) {
+          break;
+        }
+        continue;
+      }
+      if (top == null) {
+        top = l;
+        topStat = st;
+        if (st.isDir()) {
+          dl = new int[layers.length - k];
+          dl[nd++] = l.index();
+          dirsClosed = isOpaque(l, rel);
+        } else {
+          dirsClosed = true;
+        }
+        continue;
+      }
+      if (!l.upper()) {
+        lowerBelow = true;
+      }
+      if (!dirsClosed) {
+        if (st.isDir()) {
+          dl[nd++] = l.index();
+          dirsClosed = isOpaque(l, rel);
+        } else {
+          dirsClosed = true;
+        }
+      }
+      if (dirsClosed && lowerBelow) {
+        break;
+      }
+    }
+    if (top == null) {
+      return null;
+    }
+    return new Entry(rel, top, topStat, dl == null ? new int[0] : Arrays.copyOf(dl, nd), lowerBelow);
+  }
+
+  private boolean isOpaque(Layer l, String rel) throws ErrnoException {
+    if (l.upper()) {
+      return stack.all().size() > 1 && whiteouts.isOpaque(l.fd(), rel);
+    }
+    return lower.get(l, rel).opaque();
+  }
+}

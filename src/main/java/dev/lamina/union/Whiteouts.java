@@ -1,0 +1,132 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.sys.Stat;
+
+/**
+ * Reading and writing whiteouts and opaque markers in the upper dir. Readers accept both forms (0/0 char
+ * device or {@code .wh.NAME}; {@code trusted.overlay.opaque=y}, {@code user.overlay.opaque=y} or
+ * {@code .wh..wh..opq}); the writer uses the configured {@link WhiteoutFormat}.
+ */
+final class Whiteouts {
+  private final HostFs fs;
+  private final LayerStack stack;
+  private final WhiteoutFormat format;
+
+  Whiteouts(HostFs fs, LayerStack stack, WhiteoutFormat format) {
+    this.fs = fs;
+    this.stack = stack;
+    this.format = format;
+  }
+
+  WhiteoutFormat format() {
+    return format;
+  }
+
+  /** Whether an open directory fd (O_RDONLY) carries an opaque xattr. Missing xattr support means no. */
+  static boolean hasOpaqueXattr(HostFs fs, int dirFd) throws ErrnoException {
+    return Markers.isOpaqueValue(getQuietly(fs, dirFd, -1, null, Markers.TRUSTED_OPAQUE))
+        || Markers.isOpaqueValue(getQuietly(fs, dirFd, -1, null, Markers.USER_OPAQUE));
+  }
+
+  /** Whether the directory {@code name} below parentFd is opaque in any of the three forms. */
+  boolean isOpaque(int parentFd, String name) throws ErrnoException {
+    if (Markers.isOpaqueValue(getQuietly(fs, -1, parentFd, name, Markers.TRUSTED_OPAQUE))
+        || Markers.isOpaqueValue(getQuietly(fs, -1, parentFd, name, Markers.USER_OPAQUE))) {
+      return true;
+    }
+    return fs.lstatOrNull(parentFd, name.isEmpty() ? Markers.OPAQUE_FILE : name + "/" + Markers.OPAQUE_FILE) != null;
+  }
+
+  private static byte[] getQuietly(HostFs fs, int fd, int dirFd, String name, String attr) throws ErrnoException {
+    try {
+      return fd >= 0 ? fs.fgetxattr(fd, attr) : fs.lgetxattr(dirFd, name, attr);
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOTSUP || e.errno() == Errno.EPERM || e.errno() == Errno.EACCES) {
+        return null; // no xattrs on this fs, or trusted.* without CAP_SYS_ADMIN
+      }
+      throw e;
+    }
+  }
+
+  /** Whether {@code name} in the upper dir parentFd is whited out (either form). */
+  boolean isWhitedOut(int parentFd, String name) throws ErrnoException {
+    Stat st = fs.lstatOrNull(parentFd, name);
+    if (st != null) {
+      return st.isWhiteoutDevice();
+    }
+    return fs.lstatOrNull(parentFd, Markers.WH_PREFIX + name) != null;
+  }
+
+  /** Removes a whiteout for name in parentFd if there is one (both forms); returns whether one was there. */
+  boolean removeWhiteout(int parentFd, String name) throws ErrnoException {
+    boolean had = false;
+    Stat st = fs.lstatOrNull(parentFd, name);
+    if (st != null && st.isWhiteoutDevice()) {
+      fs.unlinkat(parentFd, name, 0);
+      had = true;
+    }
+    if (fs.lstatOrNull(parentFd, Markers.WH_PREFIX + name) != null) {
+      fs.unlinkat(parentFd, Markers.WH_PREFIX + name, 0);
+      had = true;
+    }
+    return had;
+  }
+
+  /**
+   * Puts a whiteout at name in the upper dir parentFd, replacing whatever upper entry is there (a directory
+   * is removed with its contents). The device form is built in the work dir and renamed over the old
+   * entry, so the name is never empty in between.
+   */
+  void whiteout(int parentFd, String name) throws ErrnoException {
+    Stat existing = fs.lstatOrNull(parentFd, name);
+    if (format == WhiteoutFormat.DEVICE) {
+      String tmp = stack.tempName("wh");
+      fs.mknodat(stack.workFd(), tmp, S_IFCHR, 0);
+      try {
+        if (existing != null && existing.isDir()) {
+          fs.renameat2(stack.workFd(), tmp, parentFd, name, RENAME_EXCHANGE);
+        } else {
+          fs.renameat2(stack.workFd(), tmp, parentFd, name, 0);
+        }
+      } catch (ErrnoException e) {
+        fs.unlinkat(stack.workFd(), tmp, 0);
+        throw e;
+      }
+      if (existing != null && existing.isDir()) {
+        stack.removeTree(stack.workFd(), tmp);
+      }
+      return;
+    }
+    String wh = Markers.WH_PREFIX + name;
+    if (fs.lstatOrNull(parentFd, wh) == null) {
+      fs.close(fs.openat(parentFd, wh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+    }
+    if (existing != null) {
+      if (existing.isDir()) {
+        String tmp = stack.tempName("rm");
+        fs.renameat2(parentFd, name, stack.workFd(), tmp, 0);
+        stack.removeTree(stack.workFd(), tmp);
+      } else {
+        fs.unlinkat(parentFd, name, 0);
+      }
+    }
+  }
+
+  /** Marks the directory {@code name} below parentFd opaque in the configured form. */
+  void makeOpaque(int parentFd, String name) throws ErrnoException {
+    if (format == WhiteoutFormat.DEVICE) {
+      fs.lsetxattr(parentFd, name, Markers.TRUSTED_OPAQUE, new byte[] {'y'}, 0);
+    } else {
+      fs.lsetxattr(parentFd, name, Markers.USER_OPAQUE, new byte[] {'y'}, 0);
+      String marker = name + "/" + Markers.OPAQUE_FILE;
+      if (fs.lstatOrNull(parentFd, marker) == null) {
+        fs.close(fs.openat(parentFd, marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.lamina.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code lamina layers} on the committed example image (scripts/make-example-image: a busybox rootfs, then a layer
+ * with a modified file, a whiteout and an opaque directory, then a layer deleting a whole directory), compared with
+ * golden files in src/test/resources/dev/lamina/cli/golden. Regenerate with {@code -Dgolden.update=true}.
+ */
+class LayersCommandGoldenTest {
+  static final String IMAGE = "oci:src/example/busybox-layers:latest";
+  static final Path GOLDEN = Path.of("src/test/resources/dev/lamina/cli/golden");
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        Arguments.of("layers-table.txt", 0, new String[] {}),
+        Arguments.of("layers-table-dive.txt", 0, new String[] {"--dive-compat"}),
+        Arguments.of("layers-layer1.txt", 0, new String[] {"--layer", "1"}),
+        Arguments.of("layers-layer1-tree-all.txt", 0, new String[] {"--layer", "1", "--tree", "--all"}),
+        Arguments.of("layers-layer2-sizes.txt", 0, new String[] {"--layer", "2", "--sort", "size"}),
+        Arguments.of("layers-layer2-aggregate.txt", 0, new String[] {"--layer", "2", "--aggregate", "--tree"}),
+        Arguments.of("layers-json.json", 0, new String[] {"--json"}),
+        Arguments.of("layers-json-dive.json", 0, new String[] {"--json", "--dive-compat"}),
+        Arguments.of("layers-ci-pass.txt", 0, new String[] {"--ci", "--lowestEfficiency", "0.95",
+            "--highest-wasted-bytes", "1KB", "--highest_user_wasted_percent", "disabled"}),
+        Arguments.of("layers-ci-fail.txt", 1, new String[] {"--ci", "--highestWastedBytes", "100",
+            "--lowest-efficiency", "0.99995"}));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void matchesGolden(String golden, int exitCode, String[] args) throws Exception {
+    String[] argv = Stream.concat(Stream.of("layers", IMAGE), Stream.of(args)).toArray(String[]::new);
+    Run r = run(argv);
+    assertThat(r.code).as("exit code; stderr: %s", r.err).isEqualTo(exitCode);
+    Path file = GOLDEN.resolve(golden);
+    if (Boolean.getBoolean("golden.update")) {
+      Files.createDirectories(GOLDEN);
+      Files.writeString(file, r.out);
+    }
+    assertThat(r.out).isEqualTo(Files.readString(file));
+  }
+
+  record Run(int code, String out, String err) {}
+
+  /** Runs the command line in this JVM with stdout and stderr captured (picocli binds them when it starts). */
+  static synchronized Run run(String... argv) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(argv);
+      System.out.flush();
+      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.lamina.difftest;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * An unprivileged account for tests that must not run as root: created with useradd when missing (and
+ * removed again by {@link #close()} if this object created it), and a private copy of the launcher and
+ * jar it can read (the checkout may sit under a directory only root can enter, like /root).
+ */
+final class TestUser implements AutoCloseable {
+
+  static final String NAME = "lamina-test";
+  private final boolean created;
+  final int uid;
+  final int gid;
+
+  private TestUser(boolean created, int uid, int gid) {
+    this.created = created;
+    this.uid = uid;
+    this.gid = gid;
+  }
+
+  static TestUser ensure() throws IOException {
+    boolean created = false;
+    if (!Shell.run("id", "-u", NAME).ok()) {
+      Shell.check("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", NAME);
+      created = true;
+    }
+    int uid = Integer.parseInt(Shell.check("id", "-u", NAME).strip());
+    int gid = Integer.parseInt(Shell.check("id", "-g", NAME).strip());
+    return new TestUser(created, uid, gid);
+  }
+
+  /** The prefix that runs a command as this user (runuser keeps the environment, e.g. JAVA_HOME). */
+  List<String> prefix() {
+    return List.of("runuser", "-u", NAME, "--");
+  }
+
+  /** Copies scripts/lamina and target/lamina.jar to {@code home} so this user can run them. */
+  Path installLauncher(Path home) throws IOException {
+    Path src = FuseOverlay.laminaHome();
+    Files.createDirectories(home.resolve("scripts"));
+    Files.createDirectories(home.resolve("target"));
+    Files.copy(src.resolve("scripts/lamina"), home.resolve("scripts/lamina"));
+    Files.copy(src.resolve("target/lamina.jar"), home.resolve("target/lamina.jar"));
+    Shell.check("chmod", "-R", "a+rX", home.toString());
+    Files.setPosixFilePermissions(home.resolve("scripts/lamina"),
+        PosixFilePermissions.fromString("rwxr-xr-x"));
+    return home.resolve("scripts/lamina");
+  }
+
+  /** Gives the whole tree to this user. */
+  void own(Path dir) throws IOException {
+    Shell.check("chown", "-R", uid + ":" + gid, dir.toString());
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (created) {
+      Shell.run("userdel", NAME);
+    }
+  }
+}
