@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       RmCommand.class,
       LayersCommand.class,
       RunCommand.class,
+      InspectCommand.class,
     })
 public final class Main implements Runnable {
 
