@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       LayersCommand.class,
+      ExploreCommand.class,
       RunCommand.class,
     })
 public final class Main implements Runnable {
