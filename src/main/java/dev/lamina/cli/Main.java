@@ -11,9 +11,16 @@ import picocli.CommandLine.Command;
     description = "Userspace overlay filesystem for container images.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      LoadCommand.class,
+      ImagesCommand.class,
+      RmiCommand.class,
+      PruneCommand.class,
+      PsCommand.class,
+      RmCommand.class,
       LayersCommand.class,
       ExploreCommand.class,
       RunCommand.class,
+      InspectCommand.class,
     })
 public final class Main implements Runnable {
 

@@ -64,10 +64,18 @@ final class DockerStoreReader {
       if (!Files.isDirectory(diff)) {
         throw new ImageException(lw + ": its extracted directory " + diff + " is missing; the Docker store is incomplete");
       }
-      long size = Files.isRegularFile(meta.resolve("size")) ? Long.parseLong(read(meta.resolve("size"), lw)) : 0;
-      Descriptor d = new Descriptor(MediaTypes.DOCKER_LAYER, diffId, size);
+      long size = -1;
+      if (Files.isRegularFile(meta.resolve("size"))) {
+        try {
+          size = Long.parseLong(read(meta.resolve("size"), lw));
+        } catch (NumberFormatException e) {
+          throw new ImageException(lw + ": " + meta.resolve("size") + " does not hold a number");
+        }
+      }
+      // docker keeps no compressed blob: describe the layer as the uncompressed tar it was extracted from
+      Descriptor d = new Descriptor(MediaTypes.DOCKER_LAYER, diffId, Math.max(size, 0));
       descriptors.add(d);
-      layers.add(new Layer.DiffDir(i, d, diffId, diff));
+      layers.add(new Layer.DiffDir(i, d, diffId, diff, size));
     }
     Descriptor configDescriptor = new Descriptor(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length);
     Manifest manifest = new Manifest(2, MediaTypes.DOCKER_MANIFEST, configDescriptor, descriptors, null);

@@ -40,6 +40,22 @@ public final class Image implements AutoCloseable {
     this.resources = resources;
   }
 
+  /**
+   * An image kept in lamina's own store, rebuilt by the layer store for {@link ImageReference.StoreName}: the
+   * manifest and config it was loaded with, and its layers as the store's diff dirs ({@link Layer.DiffDir}).
+   */
+  public static Image stored(
+      ImageReference ref,
+      Manifest manifest,
+      byte[] configBytes,
+      List<String> repoTags,
+      List<String> repoDigests,
+      List<Layer> layers)
+      throws ImageException {
+    ImageConfig config = ImageConfig.parse(configBytes, "the config of " + ref + " in lamina's store");
+    return new Image(ref, null, manifest, configBytes, config, repoTags, repoDigests, layers, null);
+  }
+
   public ImageReference reference() {
     return reference;
   }

@@ -34,8 +34,9 @@ final class MetadataOps {
     return fs.openBeneath(stack.upper().fd(), Resolver.parentOf(rel), O_PATH | O_DIRECTORY, 0);
   }
 
-  private boolean useOverride(Stat st) {
-    return !root && config.overrideStat() && !st.isSymlink();
+  /** Whether override_stat is in play for st: when configured, and the file is not a symlink (no user.* xattrs). */
+  private boolean overrideCapable(Stat st) {
+    return config.overrideStat() && !st.isSymlink();
   }
 
   void chmod(String rel, int mode) throws ErrnoException {
@@ -46,7 +47,8 @@ final class MetadataOps {
     int pfd = upperParent(rel);
     String name = Resolver.nameOf(rel);
     try {
-      OverrideStat cur = useOverride(e.stat()) ? attrs.readOverride(pfd, name) : null;
+      // a file that has an override keeps it current (getattr shows it), root or not
+      OverrideStat cur = overrideCapable(e.stat()) ? attrs.readOverride(pfd, name) : null;
       if (cur != null) {
         fs.lsetxattr(pfd, name, Markers.OVERRIDE_STAT,
             new OverrideStat(cur.uid(), cur.gid(), mode & 07777, cur.type(), cur.rdev()).format(), 0);
@@ -67,11 +69,11 @@ final class MetadataOps {
     String name = Resolver.nameOf(rel);
     try {
       Stat st = e.stat();
-      if (!useOverride(st)) {
+      OverrideStat cur = overrideCapable(st) ? attrs.readOverride(pfd, name) : null;
+      if (cur == null && (root || !overrideCapable(st))) {
         fs.fchownat(pfd, name, bu, bg, AT_SYMLINK_NOFOLLOW);
         return;
       }
-      OverrideStat cur = attrs.readOverride(pfd, name);
       int ou = cur != null ? cur.uid() : st.uid();
       int og = cur != null ? cur.gid() : st.gid();
       int mode = cur != null ? cur.mode() : st.mode() & 07777;

@@ -121,4 +121,10 @@ final class Fixture {
       u.releasedir(d);
     }
   }
+
+  /** An operation expected to fail with an errno. */
+  @FunctionalInterface
+  interface ThrowingOp {
+    void run() throws Exception;
+  }
 }

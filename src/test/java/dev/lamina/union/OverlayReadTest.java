@@ -170,7 +170,7 @@ class OverlayReadTest {
     OverlayFs ro = fx.mountReadOnly();
     try {
       assertThat(Fixture.read(ro, "/a.txt")).isEqualTo("top");
-      for (ThrowingOp op : List.<ThrowingOp>of(
+      for (Fixture.ThrowingOp op : List.<Fixture.ThrowingOp>of(
           () -> ro.open("/a.txt", O_WRONLY),
           () -> ro.create("/new", 0644, O_WRONLY | O_CREAT, Fixture.ROOT),
           () -> ro.mkdir("/nd", 0755, Fixture.ROOT),
@@ -196,7 +196,4 @@ class OverlayReadTest {
     assertThat(s.blocks()).isPositive();
   }
 
-  interface ThrowingOp {
-    void run() throws Exception;
-  }
 }

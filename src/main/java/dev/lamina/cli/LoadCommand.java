@@ -1,0 +1,55 @@
+package dev.lamina.cli;
+
+import dev.lamina.image.Image;
+import dev.lamina.image.ImageSource;
+import dev.lamina.image.Platform;
+import dev.lamina.layer.LayerLimits;
+import dev.lamina.layer.LayerStore;
+import dev.lamina.layer.LoadListener;
+import dev.lamina.layer.StoreImages;
+import dev.lamina.layer.StoredImage;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lamina load REF}: extracts an image's layers into the store (each once) and prints the image id. */
+@Command(name = "load", description = "Load an image into lamina's store and print its id.")
+public final class LoadCommand implements Callable<Integer> {
+  @Mixin StoreOptions store;
+
+  @Parameters(index = "0", paramLabel = "REF",
+      description = "oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], dir:DIR, "
+          + "docker-store:[ROOT]IMAGE, containers-storage:[ROOT]IMAGE, or a path")
+  String ref;
+
+  @Option(names = {"-t", "--tag"}, paramLabel = "NAME[:TAG]", description = "Also name the image so (repeatable).")
+  List<String> tags = List.of();
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Platform to pick from a multi-platform image.")
+  String platform;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress output.")
+  boolean quiet;
+
+  @Option(names = "--max-layer-bytes", paramLabel = "N", description = "Refuse layers that expand to more bytes (default ${DEFAULT-VALUE}).")
+  long maxBytes = LayerLimits.DEFAULT.maxBytes();
+
+  @Option(names = "--max-layer-entries", paramLabel = "N", description = "Refuse layers with more entries (default ${DEFAULT-VALUE}).")
+  long maxEntries = LayerLimits.DEFAULT.maxEntries();
+
+  @Override
+  public Integer call() throws Exception {
+    LayerStore s = store.open();
+    s = s.withOptions(s.options().withLimits(LayerLimits.DEFAULT.withMaxBytes(maxBytes).withMaxEntries(maxEntries)));
+    Platform p = platform == null ? null : Platform.parse(platform);
+    LoadListener progress = quiet ? LoadListener.NONE : ProgressBar.stderr();
+    try (Image img = StoreImages.resolver(s).open(ImageSource.parse(ref), p)) {
+      StoredImage stored = s.load(img, tags, progress);
+      System.out.println(stored.id());
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,27 @@
+package dev.lamina.cli;
+
+import dev.lamina.layer.LayerStore;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code lamina rm NAME...}: removes containers' upper and work dirs (not while mounted). */
+@Command(name = "rm", description = "Remove containers (their upper dirs) from lamina's store.")
+public final class RmCommand implements Callable<Integer> {
+  @Mixin StoreOptions store;
+
+  @Parameters(arity = "1..*", paramLabel = "NAME")
+  List<String> names;
+
+  @Override
+  public Integer call() throws Exception {
+    LayerStore s = store.open();
+    for (String n : names) {
+      s.containers().remove(n);
+      System.out.println(n);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.lamina.layer;
+
+import dev.lamina.layer.StoredImage.StoredLayer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** rmi and prune; the caller holds the store lock exclusively, so no load is extracting meanwhile. */
+final class StoreCleaner {
+  private final LayerStore store;
+
+  StoreCleaner(LayerStore store) {
+    this.store = store;
+  }
+
+  List<String> removeImage(String ref, boolean force) throws IOException {
+    ImageIndex index = store.index();
+    StoredImage img = index.resolve(ref);
+    List<String> done = new ArrayList<>();
+    String tag = img.repoTags().stream().filter(t -> TagNames.matches(t, ref)).findFirst().orElse(null);
+    if (tag != null && img.repoTags().size() > 1) {
+      index.untag(img, tag);
+      done.add("Untagged: " + tag);
+      return done;
+    }
+    List<String> users = new ArrayList<>();
+    for (ContainerInfo c : store.containers().list()) {
+      if (c.imageId().equals(img.id())) {
+        users.add(c.name());
+      }
+    }
+    if (!users.isEmpty() && !force) {
+      throw new StoreException("image " + img.shortId() + " is used by container(s) " + String.join(", ", users)
+          + ": remove them first (lamina rm NAME) or use rmi -f");
+    }
+    index.delete(img);
+    for (String t : img.repoTags()) {
+      done.add("Untagged: " + t);
+    }
+    done.add("Deleted: " + img.id());
+    Set<String> used = usedLayers();
+    for (StoredLayer l : img.layers()) {
+      if (l.dir() == null && !used.contains(l.diffId()) && store.hasLayer(l.diffId())) {
+        deleteLayer(store.layerDir(l.diffId()).getParent());
+        used.add(l.diffId()); // an image may list the same layer twice
+        done.add("Deleted layer: " + l.diffId());
+      }
+    }
+    return done;
+  }
+
+  List<String> prune() throws IOException {
+    List<String> done = new ArrayList<>();
+    Path tmp = store.root().resolve("tmp");
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(tmp)) {
+      for (Path p : ds) {
+        Trees.deleteRecursively(p);
+        done.add("Removed interrupted extraction: " + p.getFileName());
+      }
+    }
+    Set<String> usedHex = new HashSet<>();
+    for (String d : usedLayers()) {
+      usedHex.add(LayerStore.hex(d));
+    }
+    Path layers = store.root().resolve("layers");
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(layers)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".lock")) {
+          String hex = name.substring(0, name.length() - 5);
+          if (!Files.isDirectory(layers.resolve(hex))) {
+            Files.deleteIfExists(p);
+          }
+          continue;
+        }
+        if (!usedHex.contains(name)) {
+          LayerInfo info = Files.isRegularFile(p.resolve("layer.json")) ? StoreJson.read(p.resolve("layer.json"), LayerInfo.class) : null;
+          deleteLayer(p);
+          done.add("Deleted layer: " + (info == null ? name : info.diffId()));
+        }
+      }
+    }
+    return done;
+  }
+
+  /** Layers lamina extracted that some image uses. */
+  private Set<String> usedLayers() throws IOException {
+    Set<String> used = new HashSet<>();
+    for (StoredImage i : store.index().all()) {
+      for (StoredLayer l : i.layers()) {
+        if (l.dir() == null) {
+          used.add(l.diffId());
+        }
+      }
+    }
+    return used;
+  }
+
+  /** Renames the layer out of layers/ first, so an interrupted delete never leaves a partial layer that looks complete. */
+  private void deleteLayer(Path layerDir) throws IOException {
+    Path doomed = store.root().resolve("tmp").resolve(layerDir.getFileName() + "-deleting-" + UUID.randomUUID());
+    Files.move(layerDir, doomed, StandardCopyOption.ATOMIC_MOVE);
+    Trees.deleteRecursively(doomed);
+    Files.deleteIfExists(layerDir.resolveSibling(layerDir.getFileName() + ".lock"));
+  }
+}

@@ -1,0 +1,75 @@
+package dev.lamina.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** load, images, rmi, prune, ps and rm through the command line, on the committed example image. */
+class StoreCommandsTest {
+  static final String EXAMPLE = "oci:src/example/busybox-layers:latest";
+
+  @TempDir Path tmp;
+
+  private record Result(int code, String out, String err) {}
+
+  private Result lamina(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      String[] all = new String[args.length + 2];
+      System.arraycopy(args, 0, all, 0, args.length);
+      all[args.length] = "--root";
+      all[args.length + 1] = tmp.resolve("store").toString();
+      int code = Main.run(all);
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void loadImagesRmiPrune() {
+    Result load = lamina("load", EXAMPLE, "-t", "example:1");
+    assertThat(load.code()).as(load.err()).isZero();
+    assertThat(load.out().trim()).matches("sha256:[0-9a-f]{64}");
+    assertThat(load.err()).contains("layer 3/3").contains("extracted");
+    String id = load.out().trim().substring(7, 19);
+
+    Result images = lamina("images");
+    assertThat(images.out()).contains("REPOSITORY", "example", id, "3");
+    assertThat(images.out().lines().filter(l -> l.startsWith("example")).findFirst().orElseThrow())
+        .matches("example\\s+1\\s+" + id + "\\s+\\d+ years ago\\s+[0-9.]+MB\\s+3");
+
+    Result again = lamina("load", id);
+    assertThat(again.out().trim()).isEqualTo(load.out().trim());
+    assertThat(again.err()).contains("already in the store");
+
+    assertThat(lamina("rmi", "nope").err()).contains("no image named or with id 'nope'");
+    Result rmi = lamina("rmi", "example:1");
+    assertThat(rmi.out()).contains("Untagged: example:1", "Deleted: sha256:" + id, "Deleted layer: sha256:");
+    assertThat(lamina("images", "-q").out()).isEmpty();
+    assertThat(lamina("prune").out()).contains("Nothing to prune");
+  }
+
+  @Test
+  void psAndRm() throws Exception {
+    assertThat(lamina("load", "-q", EXAMPLE, "-t", "ex").code()).isZero();
+    dev.lamina.layer.LayerStore s = dev.lamina.layer.LayerStore.open(tmp.resolve("store"));
+    s.containers().createOrReuse("box", s.resolve("ex"));
+    assertThat(lamina("ps").out()).contains("NAME", "box", "ex:latest");
+    assertThat(lamina("rmi", "ex").err()).contains("used by container(s) box");
+    assertThat(lamina("rm", "box").out().trim()).isEqualTo("box");
+    assertThat(lamina("ps", "-q").out()).isEmpty();
+    assertThat(lamina("rm", "box").err()).contains("no container named 'box'");
+  }
+}
