@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       LayersCommand.class,
       RunCommand.class,
       InspectCommand.class,
+      MountCommand.class,
     })
 public final class Main implements Runnable {
 

@@ -110,10 +110,14 @@ final class FileScenarios {
             .op("lstat", "tmp").expect("ENOENT").build(),
         named("unlink_while_open_lower", "a lower file unlinked while open for reading stays readable")
             .op("open", "h", "lowfile", List.of("O_RDONLY")).op("unlink", "lowfile").expect("ok")
-            .op("fread", "h").op("close", "h").op("lstat", "lowfile").expect("ENOENT").build(),
+            .op("fread", "h").op("fstat", "h").op("close", "h").op("lstat", "lowfile").expect("ENOENT").build(),
         named("unlink_while_open_written", "a lower file opened for writing (copied up), then unlinked")
             .op("open", "h", "lowfile", RDWR).op("unlink", "lowfile").expect("ok").op("fstat", "h")
             .op("fwrite", "h", "W", 0).op("fread", "h").op("close", "h").build(),
+        named("read_fd_across_copy_up", "an fd opened for reading before a copy-up sees the new data")
+            .op("open", "h", "lowfile", List.of("O_RDONLY")).op("fread", "h")
+            .op("append", "lowfile", "Z").expect("ok").op("fread", "h").op("fstat", "h")
+            .op("close", "h").build(),
         named("inode_stable_copy_up", "inode numbers survive copy-up, rename and lookups")
             .op("saveino", "lowfile", "f").op("saveino", "d1", "d").op("saveino", "topfile", "t")
             .op("chmod", "lowfile", "0600").op("sameino", "lowfile", "f")
