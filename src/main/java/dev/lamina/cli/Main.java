@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       PsCommand.class,
       RmCommand.class,
       LayersCommand.class,
+      ExploreCommand.class,
       RunCommand.class,
       InspectCommand.class,
       MountCommand.class,
