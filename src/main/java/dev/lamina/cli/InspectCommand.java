@@ -6,15 +6,18 @@ import dev.lamina.image.ImageResolver;
 import dev.lamina.image.ImageSource;
 import dev.lamina.image.Platform;
 import dev.lamina.inspect.DockerInspect;
-import dev.lamina.inspect.InspectGraphDriver;
+import dev.lamina.inspect.InspectBuilder;
 import dev.lamina.inspect.InspectJson;
-import dev.lamina.inspect.InspectSize;
 import dev.lamina.inspect.InspectTemplate;
+import dev.lamina.layer.LayerStore;
+import dev.lamina.layer.StoreImages;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,6 +35,8 @@ import picocli.CommandLine.Spec;
     })
 public final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Mixin StoreOptions store;
 
   @Parameters(paramLabel = "REF", description = "The image to inspect.")
   String ref;
@@ -66,12 +71,18 @@ public final class InspectCommand implements Callable<Integer> {
       }
     }
     ImageReference r = ImageSource.parse(ref);
-    ImageResolver resolver = ImageSource.files();
+    // open the store only when it exists or is needed: inspecting a file must not create /var/lib/lamina
+    Path root = store.root();
+    boolean needStore = r instanceof ImageReference.StoreName;
+    if (needStore && !Files.isDirectory(root)) {
+      throw new UserError("'" + ref + "' names an image in lamina's store, but there is no store at " + root
+          + "; load the image first (lamina load REF) or give the store with --root", 1);
+    }
+    LayerStore s = Files.isDirectory(root) ? store.open() : null;
+    ImageResolver resolver = s == null ? ImageSource.files() : StoreImages.resolver(s);
     DockerInspect inspect;
     try (Image img = resolver.open(r, p)) {
-      long size = InspectSize.of(img);
-      Map<String, String> gd = InspectGraphDriver.data(InspectGraphDriver.extractedDirs(img), null, null, null);
-      inspect = DockerInspect.of(img, size, gd);
+      inspect = InspectBuilder.of(img, s);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (template == null) {

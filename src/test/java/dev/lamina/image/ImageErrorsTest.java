@@ -200,6 +200,16 @@ class ImageErrorsTest {
   }
 
   @Test
+  void aDirCopiedWithAllPicksThePlatformToo() throws Exception {
+    ImageReference ref = ImageSource.parse("dir:" + TestImages.path("dir-multi"));
+    try (Image arm = ImageSource.open(ref, Platform.parse("linux/arm64"))) {
+      assertThat(arm.config().architecture()).isEqualTo("arm64");
+    }
+    assertThatThrownBy(() -> ImageSource.open(ref, Platform.parse("linux/ppc64le")))
+        .hasMessageContaining("platforms present: linux/amd64, linux/arm64/v8;");
+  }
+
+  @Test
   void anExplicitPlatformMustMatchASingleManifestImage() throws Exception {
     ImageReference ref = ImageSource.parse("oci:" + TestImages.path("oci") + ":latest");
     assertThatThrownBy(() -> ImageSource.open(ref, Platform.parse("linux/arm64")))
