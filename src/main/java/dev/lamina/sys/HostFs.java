@@ -39,7 +39,10 @@ public interface HostFs {
   /** statx without following a final symlink. */
   Stat lstat(int dirfd, String path) throws ErrnoException;
 
-  /** Like {@link #lstat} but returns null instead of throwing for ENOENT and ENOTDIR (lookups that miss). */
+  /**
+   * Like {@link #lstat} but returns null instead of throwing for ENOENT, ENOTDIR and ENAMETOOLONG (lookups
+   * of names that do not or cannot exist, such as a {@code .wh.} prefix on a 255-byte name).
+   */
   Stat lstatOrNull(int dirfd, String path) throws ErrnoException;
 
   Stat fstat(int fd) throws ErrnoException;

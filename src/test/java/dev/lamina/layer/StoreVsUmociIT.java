@@ -82,17 +82,43 @@ class StoreVsUmociIT {
     try (Image i = ImageSource.open(ImageSource.parse("oci:" + image + ":latest"), null)) {
       img = store.load(i, List.of("test:1"), LoadListener.NONE);
     }
+    assertThat(overlayTree(store, img, "mnt")).isEqualTo(umoci);
+  }
+
+  @Test
+  void containersStorageLayersAreUsedInPlace() throws Exception {
+    assumeTrue(has("buildah"), "needs buildah");
+    Path root = tmp.resolve("cs-root");
+    Path runroot = tmp.resolve("cs-run");
+    run("buildah", "--root", root.toString(), "--runroot", runroot.toString(), "--storage-driver", "overlay",
+        "pull", "-q", "oci:" + image + ":latest");
+    LayerStore store = LayerStore.open(tmp.resolve("store-cs"), TestOps.options());
+    StoredImage img;
+    try (Image i = ImageSource.open(ImageSource.parse("containers-storage:[" + root + "]"), null)) {
+      img = store.load(i, List.of("cs:1"), LoadListener.NONE);
+    }
+    try (var s = Files.list(tmp.resolve("store-cs/layers"))) {
+      assertThat(s).as("nothing extracted").isEmpty();
+    }
+    for (Path d : store.lowerDirs(img)) {
+      assertThat(d).startsWith(root);
+    }
+    assertThat(overlayTree(store, img, "mnt-cs")).isEqualTo(umoci);
+  }
+
+  /** The image's layers mounted read-only with the kernel's overlayfs, described; skipped when mount fails. */
+  private static Map<String, String> overlayTree(LayerStore store, StoredImage img, String name) throws Exception {
     List<String> lower = new ArrayList<>();
     for (Path p : store.lowerDirs(img)) {
       lower.add(p.toString());
     }
     Collections.reverse(lower); // overlayfs lists the top layer first
-    Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+    Path mnt = Files.createDirectory(tmp.resolve(name));
     try {
       new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "ro,lowerdir=" + String.join(":", lower), mnt.toString())
           .start().waitFor(30, TimeUnit.SECONDS);
       assumeTrue(Mounts.isMountPoint(mnt), "kernel overlayfs mount not possible here");
-      assertThat(PresentedTree.of(mnt)).isEqualTo(umoci);
+      return PresentedTree.of(mnt);
     } finally {
       new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
     }
