@@ -30,6 +30,7 @@ final class CopyUp {
   private final PathLocks locks;
   private final OverlayConfig config;
   private final boolean root;
+  private final java.util.concurrent.atomic.AtomicLong fileCopyUps = new java.util.concurrent.atomic.AtomicLong();
   private final ThreadLocal<ByteBuffer> buffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
   CopyUp(HostFs fs, LayerStack stack, Resolver resolver, InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config) {
@@ -41,6 +42,11 @@ final class CopyUp {
     this.locks = locks;
     this.config = config;
     this.root = fs.geteuid() == 0;
+  }
+
+  /** How many non-directories were copied up so far; readers of lower files compare it to notice a copy-up. */
+  long fileCopyUps() {
+    return fileCopyUps.get();
   }
 
   /** Makes sure the merged directory rel has an upper instance, copying up its ancestors first. */
@@ -120,6 +126,7 @@ final class CopyUp {
         fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
         if (!st.isDir()) {
           inodes.recordOrigin(fs.lstat(parent, Resolver.nameOf(e.rel())), mergedIno);
+          fileCopyUps.incrementAndGet();
         }
       } finally {
         fs.closeQuietly(parent);
