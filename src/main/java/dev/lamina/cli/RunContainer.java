@@ -114,12 +114,23 @@ final class RunContainer implements AutoCloseable {
     return allowOther;
   }
 
-  /** Our namespace map (inside id -> host id) is the overlay's (backing id -> presented id). */
-  private static dev.lamina.union.IdMap unionMap(List<IdMap> lines) {
-    return new dev.lamina.union.IdMap(
-        lines.stream()
-            .map(l -> new dev.lamina.union.IdMap.Range(l.inside(), l.outside(), l.count()))
-            .toList());
+  /**
+   * Our namespace map (inside id -> host id) is the overlay's (backing id -> presented id), plus one line: a
+   * backing id equal to the invoking user's own id is shown as that user, i.e. root inside. Such ids come from
+   * files without override_stat, whose on-disk owner is the backing id: symlinks (no user.* xattrs on them)
+   * and anything created without the xattr. It goes before the range so it wins; the cost is that an image file
+   * owned by exactly that id also shows as root. Going the other way, the root line comes first, so root inside
+   * still stores uid 0.
+   */
+  static dev.lamina.union.IdMap unionMap(List<IdMap> lines) {
+    List<dev.lamina.union.IdMap.Range> ranges = new ArrayList<>();
+    for (IdMap l : lines) {
+      ranges.add(new dev.lamina.union.IdMap.Range(l.inside(), l.outside(), l.count()));
+      if (l.inside() == 0 && l.count() == 1 && l.outside() != 0) {
+        ranges.add(new dev.lamina.union.IdMap.Range(l.outside(), l.outside(), 1));
+      }
+    }
+    return new dev.lamina.union.IdMap(ranges);
   }
 
   /**
