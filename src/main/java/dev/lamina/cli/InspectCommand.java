@@ -6,21 +6,26 @@ import dev.lamina.image.ImageResolver;
 import dev.lamina.image.ImageSource;
 import dev.lamina.image.Platform;
 import dev.lamina.inspect.DockerInspect;
-import dev.lamina.inspect.InspectGraphDriver;
+import dev.lamina.inspect.InspectBuilder;
 import dev.lamina.inspect.InspectJson;
-import dev.lamina.inspect.InspectSize;
 import dev.lamina.inspect.InspectTemplate;
+import dev.lamina.layer.LayerStore;
+import dev.lamina.layer.StoreImages;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code lamina inspect REF}: the image's metadata in docker inspect's shape, or through a --format template. */
+/** {@code lamina inspect REF...}: images' metadata in docker inspect's shape, or through a --format template. */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
@@ -33,8 +38,10 @@ import picocli.CommandLine.Spec;
 public final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "REF", description = "The image to inspect.")
-  String ref;
+  @Mixin StoreOptions store;
+
+  @Parameters(paramLabel = "REF", arity = "1..*", description = "The images to inspect.")
+  List<String> refs;
 
   @Option(
       names = {"-f", "--format"},
@@ -65,25 +72,46 @@ public final class InspectCommand implements Callable<Integer> {
         throw new UserError("template parsing error: " + e.getMessage());
       }
     }
-    ImageReference r = ImageSource.parse(ref);
-    ImageResolver resolver = ImageSource.files();
-    DockerInspect inspect;
-    try (Image img = resolver.open(r, p)) {
-      long size = InspectSize.of(img);
-      Map<String, String> gd = InspectGraphDriver.data(InspectGraphDriver.extractedDirs(img), null, null, null);
-      inspect = DockerInspect.of(img, size, gd);
-    }
     PrintWriter out = spec.commandLine().getOut();
-    if (template == null) {
-      out.println(InspectJson.pretty(List.of(inspect)));
-    } else {
+    PrintWriter err = spec.commandLine().getErr();
+    // open the store only when it exists: inspecting a file must not create /var/lib/lamina
+    Path root = store.root();
+    LayerStore s = Files.isDirectory(root) ? store.open() : null;
+    ImageResolver resolver = s == null ? ImageSource.files() : StoreImages.resolver(s);
+    List<DockerInspect> found = new ArrayList<>();
+    int failed = 0;
+    for (String ref : refs) {
+      // like docker: report each image that cannot be read, print the others, exit 1 at the end
       try {
-        out.println(template.execute(inspect));
-      } catch (InspectTemplate.TemplateException e) {
-        throw new UserError("template: " + e.getMessage());
+        ImageReference r = ImageSource.parse(ref);
+        if (r instanceof ImageReference.StoreName && s == null) {
+          throw new UserError("'" + ref + "' names an image in lamina's store, but there is no store at " + root
+              + "; load the image first (lamina load REF) or give the store with --root", 1);
+        }
+        try (Image img = resolver.open(r, p)) {
+          found.add(InspectBuilder.of(img, s));
+        }
+      } catch (IOException | UserError e) {
+        if (refs.size() == 1) {
+          throw e;
+        }
+        err.println("lamina: " + e.getMessage());
+        failed++;
+      }
+    }
+    if (template == null) {
+      out.println(InspectJson.pretty(found));
+    } else {
+      for (DockerInspect inspect : found) {
+        try {
+          out.println(template.execute(inspect));
+        } catch (InspectTemplate.TemplateException e) {
+          throw new UserError("template: " + e.getMessage());
+        }
       }
     }
     out.flush();
-    return 0;
+    err.flush();
+    return failed == 0 ? 0 : 1;
   }
 }

@@ -18,8 +18,11 @@ import picocli.CommandLine.Command;
       PsCommand.class,
       RmCommand.class,
       LayersCommand.class,
+      ExploreCommand.class,
+      DiffCommand.class,
       RunCommand.class,
       InspectCommand.class,
+      MountCommand.class,
     })
 public final class Main implements Runnable {
 

@@ -1,5 +1,12 @@
 package dev.lamina.cli;
 
+import dev.lamina.image.ImageConfig;
+import dev.lamina.image.Platform;
+import dev.lamina.layer.Containers;
+import dev.lamina.layer.LayerStore;
+import dev.lamina.layer.LoadListener;
+import dev.lamina.layer.StoreImages;
+import dev.lamina.layer.StoredImage;
 import dev.lamina.run.BindMount;
 import dev.lamina.run.HostIds;
 import dev.lamina.run.HostTools;
@@ -10,12 +17,14 @@ import dev.lamina.run.RootfsPreparer;
 import dev.lamina.run.RunException;
 import dev.lamina.run.RunOptions;
 import dev.lamina.run.RunPlan;
+import dev.lamina.sys.HostFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,9 +33,12 @@ import picocli.CommandLine.Parameters;
     name = "run",
     description = {
       "Run a command in a container of an image, without root: user, mount, pid, uts and ipc namespaces.",
+      "The image is loaded into the store if needed and mounted with a fresh writable upper dir (kept as a",
+      "container: --name to re-enter it, --rm to remove it, lamina ps to list them).",
       "REF may also be a root directory, which is used as it is (no image config, no overlay)."
     })
 public final class RunCommand implements Callable<Integer> {
+  @Mixin StoreOptions store;
 
   @Parameters(index = "0", paramLabel = "REF", description = "image reference, or a root directory")
   String ref;
@@ -58,27 +70,90 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = {"-h", "--hostname"}, paramLabel = "NAME", description = "hostname inside (default: lamina)")
   String hostname;
 
+  @Option(names = "--name", paramLabel = "NAME", description = "container name: its upper dir is kept to re-enter")
+  String name;
+
+  @Option(names = "--rm", description = "remove the container (its upper dir) when the command ends")
+  boolean rm;
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "platform of a multi-platform image")
+  String platform;
+
+  @Option(names = {"-q", "--quiet"}, description = "no progress output while loading")
+  boolean quiet;
+
   @Override
   public Integer call() throws Exception {
-    Path root = Path.of(ref).toAbsolutePath();
-    if (!Files.isDirectory(root)) {
-      throw new UserError(
-          "lamina run: " + ref + " is not a root directory, and running images needs the image store"
-              + " (lamina load), which this build does not have yet");
-    }
+    Path dir = Path.of(ref).toAbsolutePath();
     try {
-      return runIn(root, ImageDefaults.NONE);
+      if (isRootDirectory(dir)) {
+        if (name != null || rm) {
+          throw new UserError("lamina run: --name and --rm need an image; " + ref + " is a root directory");
+        }
+        return runIn(dir, ImageDefaults.NONE, false);
+      }
+      return runImage();
     } catch (RunException e) {
       throw new UserError("lamina run: " + e.getMessage(), 125);
     }
   }
 
-  /** Plans and runs the command in {@code root}, printing the plan's warnings once. */
-  int runIn(Path root, ImageDefaults image) throws RunException {
+  /** Loads (if needed), mounts a container of the image, runs the command in it, and unmounts. */
+  private int runImage() throws Exception {
+    LayerStore s = store.open();
+    LoadListener progress = quiet ? LoadListener.NONE : ProgressBar.stderr();
+    StoredImage img = StoreImages.ensure(s, ref, platform == null ? null : Platform.parse(platform), progress);
+    ImageDefaults defaults = ImageDefaults.of(ImageConfig.parse(s.configBytes(img), "config of " + ref));
     HostTools tools = HostTools.find();
     StringBuilder note = new StringBuilder();
-    IdMapping mapping =
-        HostIds.mapping(tools, Path.of("/etc/subuid"), Path.of("/etc/subgid"), note);
+    IdMapping mapping = HostIds.mapping(tools, Path.of("/etc/subuid"), Path.of("/etc/subgid"), note);
+    String container = name != null ? name : Containers.newName();
+    boolean root = HostFs.get().geteuid() == 0;
+    try (RunContainer c = RunContainer.open(s, img, container, rm, mapping, root)) {
+      // a kill of lamina (SIGTERM/SIGINT are handled while the command runs) still unmounts
+      Thread hook = new Thread(() -> closeQuietly(c), "lamina-run-unmount");
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        return runIn(c.root(), defaults, !c.allowOther(), tools, mapping, note);
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+          // shutting down: the hook unmounts
+        }
+      }
+    }
+  }
+
+  /** A directory that is not an image layout (OCI layout, docker save, dir:) is a root to run in as it is. */
+  private boolean isRootDirectory(Path dir) {
+    return !ref.contains(":")
+        && Files.isDirectory(dir)
+        && !Files.exists(dir.resolve("oci-layout"))
+        && !Files.exists(dir.resolve("index.json"))
+        && !Files.exists(dir.resolve("manifest.json"));
+  }
+
+  private static void closeQuietly(RunContainer c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      System.err.println("lamina run: unmounting failed: " + e.getMessage());
+    }
+  }
+
+  private int runIn(Path root, ImageDefaults image, boolean rootOnlyAccess) throws RunException {
+    HostTools tools = HostTools.find();
+    StringBuilder note = new StringBuilder();
+    IdMapping mapping = HostIds.mapping(tools, Path.of("/etc/subuid"), Path.of("/etc/subgid"), note);
+    return runIn(root, image, rootOnlyAccess, tools, mapping, note);
+  }
+
+  /** Plans and runs the command in {@code root}, printing the plan's warnings once. */
+  private int runIn(
+      Path root, ImageDefaults image, boolean rootOnlyAccess, HostTools tools, IdMapping mapping,
+      StringBuilder note)
+      throws RunException {
     Path cwd = Path.of("").toAbsolutePath();
     List<BindMount> binds = new ArrayList<>();
     for (String v : volumes) {
@@ -98,7 +173,8 @@ public final class RunCommand implements Callable<Integer> {
             RootfsPreparer.readImageFile(root, "/etc/passwd"),
             RootfsPreparer.readImageFile(root, "/etc/group"),
             mapping,
-            System.getenv());
+            System.getenv(),
+            rootOnlyAccess);
     if (note.length() > 0) {
       System.err.println("lamina run: " + note);
     }

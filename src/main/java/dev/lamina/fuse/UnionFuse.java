@@ -2,6 +2,7 @@ package dev.lamina.fuse;
 
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.Errnos;
 import dev.lamina.sys.NativeBuffers;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
@@ -95,7 +96,7 @@ public final class UnionFuse extends FuseStubFS {
       fill(stat, union.getattr(path));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -105,7 +106,7 @@ public final class UnionFuse extends FuseStubFS {
       fill(stat, union.fgetattr(files.get(fi.fh.get())));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -119,7 +120,7 @@ public final class UnionFuse extends FuseStubFS {
       buf.putByte(n, (byte) 0);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -129,7 +130,7 @@ public final class UnionFuse extends FuseStubFS {
       union.mknod(path, (int) mode, rdev, caller());
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -139,7 +140,7 @@ public final class UnionFuse extends FuseStubFS {
       union.mkdir(path, (int) mode, caller());
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -149,7 +150,7 @@ public final class UnionFuse extends FuseStubFS {
       union.unlink(path);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -159,7 +160,7 @@ public final class UnionFuse extends FuseStubFS {
       union.rmdir(path);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -169,7 +170,7 @@ public final class UnionFuse extends FuseStubFS {
       union.symlink(target, linkPath, caller());
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -180,7 +181,7 @@ public final class UnionFuse extends FuseStubFS {
       union.rename(from, to, 0);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -190,7 +191,7 @@ public final class UnionFuse extends FuseStubFS {
       union.link(existing, newPath);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -200,7 +201,7 @@ public final class UnionFuse extends FuseStubFS {
       union.chmod(path, (int) mode);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -211,7 +212,7 @@ public final class UnionFuse extends FuseStubFS {
       union.chown(path, (int) uid, (int) gid);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -221,7 +222,7 @@ public final class UnionFuse extends FuseStubFS {
       union.truncate(path, size);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -231,7 +232,7 @@ public final class UnionFuse extends FuseStubFS {
       union.ftruncate(files.get(fi.fh.get()), size);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -241,7 +242,7 @@ public final class UnionFuse extends FuseStubFS {
       union.utimens(path, time(timespec[0]), time(timespec[1]));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -251,7 +252,7 @@ public final class UnionFuse extends FuseStubFS {
       fi.fh.set(files.add(union.open(path, fi.flags.get())));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -261,7 +262,7 @@ public final class UnionFuse extends FuseStubFS {
       fi.fh.set(files.add(union.create(path, (int) mode, fi.flags.get(), caller())));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -279,7 +280,7 @@ public final class UnionFuse extends FuseStubFS {
       }
       return dst.position();
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -296,7 +297,7 @@ public final class UnionFuse extends FuseStubFS {
       }
       return src.position();
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -306,7 +307,7 @@ public final class UnionFuse extends FuseStubFS {
       union.flush(files.get(fi.fh.get()));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -316,7 +317,7 @@ public final class UnionFuse extends FuseStubFS {
       union.fsync(files.get(fi.fh.get()), isdatasync != 0);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -326,7 +327,7 @@ public final class UnionFuse extends FuseStubFS {
       union.fallocate(files.get(fi.fh.get()), mode, off, length);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -336,7 +337,7 @@ public final class UnionFuse extends FuseStubFS {
       union.release(files.remove(fi.fh.get()));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -346,7 +347,7 @@ public final class UnionFuse extends FuseStubFS {
       fi.fh.set(dirs.add(union.opendir(path)));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -369,7 +370,7 @@ public final class UnionFuse extends FuseStubFS {
       }
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -379,7 +380,7 @@ public final class UnionFuse extends FuseStubFS {
       union.releasedir(dirs.remove(fi.fh.get()));
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -389,7 +390,7 @@ public final class UnionFuse extends FuseStubFS {
       byte[] v = union.getxattr(path, name);
       return copyOut(v, value, size);
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -403,7 +404,7 @@ public final class UnionFuse extends FuseStubFS {
       union.setxattr(path, name, v, flags);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -417,7 +418,7 @@ public final class UnionFuse extends FuseStubFS {
       }
       return copyOut(names.toString().getBytes(StandardCharsets.UTF_8), list, size);
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -427,7 +428,7 @@ public final class UnionFuse extends FuseStubFS {
       union.removexattr(path, name);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -446,7 +447,7 @@ public final class UnionFuse extends FuseStubFS {
       stbuf.f_namemax.set(s.namemax());
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 
@@ -456,7 +457,7 @@ public final class UnionFuse extends FuseStubFS {
       union.access(path, mask);
       return 0;
     } catch (Throwable t) {
-      return -FuseErrnos.of(t);
+      return -Errnos.of(t);
     }
   }
 

@@ -95,7 +95,8 @@ final class ContainersStorageReader {
           i < manifest.layers().size()
               ? manifest.layers().get(i)
               : new Descriptor(MediaTypes.OCI_LAYER, diffId, Json.longValue(l, "diff-size", 0));
-      layers.add(new Layer.DiffDir(i, d, diffId, diff, Json.longValue(l, "diff-size", -1)));
+      // layers.json's diff-size is the tar's size, not the files' bytes: leave the size unknown
+      layers.add(new Layer.DiffDir(i, d, diffId, diff, -1));
     }
     List<String> tags = names.get(id);
     List<String> digests = new ArrayList<>();

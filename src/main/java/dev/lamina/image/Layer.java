@@ -82,7 +82,8 @@ public sealed interface Layer permits Layer.Blob, Layer.DiffDir {
   /**
    * A layer already extracted by Docker (overlay2) or containers-storage: {@code dir} holds its files, with
    * whiteouts as 0/0 char devices and opaque dirs marked by the {@code trusted.overlay.opaque} xattr.
-   * {@code diffSize} is the uncompressed tar size the store recorded, or -1 when it recorded none.
+   * {@code diffSize} is the content bytes of its regular files as the store recorded them (Docker's layerdb
+   * {@code size}), or -1 when it recorded none.
    */
   record DiffDir(int index, Descriptor descriptor, Digest diffId, Path dir, long diffSize) implements Layer {
     /** A diff dir whose uncompressed size is unknown. */

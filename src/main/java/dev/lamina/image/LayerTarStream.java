@@ -107,6 +107,24 @@ public final class LayerTarStream extends InputStream {
             + "; the blob is corrupt: fetch or build the image again", e);
   }
 
+  /** Skips by reading (every byte must be digested), in large chunks: InputStream's default uses 2 KiB ones. */
+  @Override
+  public long skip(long n) throws IOException {
+    if (n <= 0) {
+      return 0;
+    }
+    byte[] buf = new byte[(int) Math.min(n, 64 * 1024)];
+    long left = n;
+    while (left > 0) {
+      int r = read(buf, 0, (int) Math.min(left, buf.length));
+      if (r < 0) {
+        break;
+      }
+      left -= r;
+    }
+    return n - left;
+  }
+
   @Override
   public int available() throws IOException {
     return tar.available();

@@ -11,6 +11,8 @@ import java.util.stream.Collectors;
  * {@code org.opencontainers.image.ref.name}; without a tag, the layout must hold exactly one image.
  */
 final class OciLayoutReader {
+  static final String CONTAINERD_NAME = "io.containerd.image.name";
+
   private OciLayoutReader() {}
 
   static Image read(FileTree tree, ImageReference ref, String tag, Platform platform) throws IOException {
@@ -30,8 +32,11 @@ final class OciLayoutReader {
     }
     List<String> repoTags = new ArrayList<>();
     String name = top.refName();
-    if (name != null && (name.contains(":") || name.contains("/"))) {
-      repoTags.add(name); // a full reference (Docker 25+ and containerd write these), not a bare tag
+    String full = top.annotations().get(CONTAINERD_NAME);
+    if (full != null) {
+      repoTags.add(full); // Docker 25+ and containerd record the full name beside the bare tag
+    } else if (name != null && (name.contains(":") || name.contains("/"))) {
+      repoTags.add(name); // a full reference as ref.name, not a bare tag
     }
     return ImageAssembler.open(BlobStore.ociLayout(tree), top, ref, platform, repoTags, List.of(), tree);
   }
@@ -57,7 +62,7 @@ final class OciLayoutReader {
     List<Descriptor> hits = ms.stream().filter(d -> tag.equals(d.refName())).toList();
     if (hits.isEmpty()) {
       // Docker 25+ stores full names (docker.io/library/busybox:latest); accept their tag or short name
-      hits = ms.stream().filter(d -> d.refName() != null && RefNames.matches(d.refName(), tag)).toList();
+      hits = ms.stream().filter(d -> nameMatches(d, tag)).toList();
     }
     if (hits.isEmpty()) {
       throw new ImageException(ref + " has no image tagged '" + tag + "'; tags present: " + tags(index));
@@ -66,6 +71,11 @@ final class OciLayoutReader {
       throw new ImageException(ref + " has " + hits.size() + " images tagged '" + tag + "'; the layout is ambiguous");
     }
     return hits.get(0);
+  }
+
+  private static boolean nameMatches(Descriptor d, String tag) {
+    String full = d.annotations().get(CONTAINERD_NAME);
+    return (d.refName() != null && RefNames.matches(d.refName(), tag)) || (full != null && RefNames.matches(full, tag));
   }
 
   private static String tags(ImageIndex index) {

@@ -10,10 +10,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * An image's {@code Size} as podman reports it: the sum of its layers' uncompressed tar sizes. Stores record it;
- * for a tar blob it is measured by streaming the layer (which also verifies its digests).
+ * An image's {@code Size} as docker reports it: the content bytes of the regular files of its layers (docker's
+ * layerdb {@code size}, and what lamina's store records per layer). Stores record it; a tar blob is measured by
+ * streaming the layer (which also verifies its digests), an extracted dir by walking it.
  */
 public final class InspectSize {
   private InspectSize() {}
@@ -39,13 +42,20 @@ public final class InspectSize {
     if (l instanceof Layer.DiffDir d) {
       return d.diffSize() >= 0 ? d.diffSize() : fileBytes(d.dir());
     }
+    long bytes = 0;
     try (LayerTarStream in = ((Layer.Blob) l).openTar()) {
+      TarArchiveInputStream tar = new TarArchiveInputStream(in);
+      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        if (e.isFile() && !e.isLink()) {
+          bytes += e.getSize();
+        }
+      }
       in.transferTo(OutputStream.nullOutputStream());
-      return in.tarBytesRead();
-    }
+    } // close verifies digests
+    return bytes;
   }
 
-  /** The bytes of the regular files under a dir (docker's measure of an extracted layer). */
+  /** The bytes of the regular files under a dir. */
   private static long fileBytes(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))

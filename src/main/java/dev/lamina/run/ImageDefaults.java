@@ -1,5 +1,6 @@
 package dev.lamina.run;
 
+import dev.lamina.image.ImageConfig;
 import java.util.List;
 
 /**
@@ -10,6 +11,15 @@ public record ImageDefaults(
     List<String> env, List<String> entrypoint, List<String> cmd, String workingDir, String user) {
 
   public static final ImageDefaults NONE = new ImageDefaults(null, null, null, null, null);
+
+  /** The run defaults of an image's config ({@code config.Env}, {@code Entrypoint}, ...). */
+  public static ImageDefaults of(ImageConfig config) {
+    ImageConfig.ContainerConfig c = config.config();
+    if (c == null) {
+      return NONE;
+    }
+    return new ImageDefaults(c.env(), c.entrypoint(), c.cmd(), c.workingDir(), c.user());
+  }
 
   public ImageDefaults {
     env = env == null ? List.of() : List.copyOf(env);

@@ -105,7 +105,7 @@ public final class RootfsPreparer {
     try {
       Files.createDirectories(p);
     } catch (IOException e) {
-      throw new RunException("cannot create " + p + " in the container root: " + e.getMessage(), e);
+      throw new RunException("cannot create " + p + " in the container root: " + e, e);
     }
   }
 
@@ -113,7 +113,7 @@ public final class RootfsPreparer {
     try {
       Files.createFile(p);
     } catch (IOException e) {
-      throw new RunException("cannot create " + p + " in the container root: " + e.getMessage(), e);
+      throw new RunException("cannot create " + p + " in the container root: " + e, e);
     }
   }
 }

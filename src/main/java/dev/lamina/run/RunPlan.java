@@ -55,6 +55,24 @@ public record RunPlan(
       IdMapping mapping,
       Map<String, String> hostEnv)
       throws RunException {
+    return of(rootfs, image, opts, passwd, group, mapping, hostEnv, false);
+  }
+
+  /**
+   * As above; {@code rootOnlyAccess} says the root is a FUSE mount without {@code allow_other}, which the kernel
+   * lets only processes with the mounting user's uid and gid use (fuse_allow_current_process): inside, only
+   * root (uid 0, gid 0) is that user, so any other image user falls back to root.
+   */
+  public static RunPlan of(
+      Path rootfs,
+      ImageDefaults image,
+      RunOptions opts,
+      String passwd,
+      String group,
+      IdMapping mapping,
+      Map<String, String> hostEnv,
+      boolean rootOnlyAccess)
+      throws RunException {
     List<String> warnings = new ArrayList<>();
     List<String> argv = new ArrayList<>(image.entrypoint());
     argv.addAll(opts.command().isEmpty() ? image.cmd() : opts.command());
@@ -80,6 +98,13 @@ public record RunPlan(
 
     String userSpec = opts.user() != null && !opts.user().isEmpty() ? opts.user() : image.user();
     ContainerUser user = mapUser(ContainerUser.resolve(userSpec, passwd, group), mapping, warnings);
+    if (rootOnlyAccess && (user.uid() != 0 || user.gid() != 0)) {
+      warnings.add(
+          "the image user " + user.uid() + ":" + user.gid() + " could not use the FUSE mount, which allows only"
+              + " your own uid without allow_other (add user_allow_other to /etc/fuse.conf to enable it);"
+              + " running as root (uid 0) instead");
+      user = new ContainerUser(0, 0, List.of(), user.home());
+    }
     String hostname =
         opts.hostname() != null && !opts.hostname().isEmpty() ? opts.hostname() : DEFAULT_HOSTNAME;
 

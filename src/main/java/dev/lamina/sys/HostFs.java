@@ -39,7 +39,10 @@ public interface HostFs {
   /** statx without following a final symlink. */
   Stat lstat(int dirfd, String path) throws ErrnoException;
 
-  /** Like {@link #lstat} but returns null instead of throwing for ENOENT and ENOTDIR (lookups that miss). */
+  /**
+   * Like {@link #lstat} but returns null instead of throwing for ENOENT, ENOTDIR and ENAMETOOLONG (lookups
+   * of names that do not or cannot exist, such as a {@code .wh.} prefix on a 255-byte name).
+   */
   Stat lstatOrNull(int dirfd, String path) throws ErrnoException;
 
   Stat fstat(int fd) throws ErrnoException;
@@ -71,7 +74,10 @@ public interface HostFs {
 
   void fchown(int fd, int uid, int gid) throws ErrnoException;
 
-  /** utimensat(2) with nanoseconds; a nsec of UTIME_NOW / UTIME_OMIT has its usual meaning. */
+  /**
+   * utimensat(2) with nanoseconds; a nsec of UTIME_NOW / UTIME_OMIT has its usual meaning. An empty path
+   * sets the times of dirfd itself (an O_PATH fd is fine).
+   */
   void utimensat(
       int dirfd, String path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec, int flags)
       throws ErrnoException;

@@ -225,7 +225,7 @@ final class JnrHostFs implements HostFs {
     int f = Fcntl.AT_SYMLINK_NOFOLLOW | (path.isEmpty() ? Fcntl.AT_EMPTY_PATH : 0);
     if (libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf) < 0) {
       int errno = runtime.getLastError();
-      if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) {
+      if (errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ENAMETOOLONG) {
         return null;
       }
       throw new ErrnoException(errno, "statx", where(dirfd, path));
@@ -335,6 +335,11 @@ final class JnrHostFs implements HostFs {
   public void utimensat(int dirfd, String path, long aSec, long aNsec, long mSec, long mNsec, int flags)
       throws ErrnoException {
     long[] times = {aSec, aNsec, mSec, mNsec};
+    if (path.isEmpty() && dirfd != Fcntl.AT_FDCWD) {
+      // dirfd itself, also when it is an O_PATH fd (futimens needs a real open file): via its magic link
+      check(libc.utimensat(Fcntl.AT_FDCWD, cstr("/proc/self/fd/" + dirfd), times, 0), "utimensat", "fd " + dirfd);
+      return;
+    }
     check(libc.utimensat(dirfd, cstr(path), times, flags), "utimensat", where(dirfd, path));
   }
 
@@ -544,7 +549,7 @@ final class JnrHostFs implements HostFs {
     }
     Pointer buf = dentsBuf.get();
     List<DirEnt> out = new ArrayList<>();
-    byte[] name = new byte[256];
+    byte[] name = new byte[512]; // d_reclen - 19 covers the name, its NUL and up to 7 padding bytes
     while (true) {
       long n = check(libc.getdents64(dirFd, buf, DENTS_BUF), "getdents64", "fd " + dirFd);
       if (n == 0) {

@@ -285,6 +285,9 @@ final class Namespace {
     if (!e.isDir()) {
       throw new ErrnoException(Errno.ENOTDIR, "rmdir", "/" + rel);
     }
+    if (!merger.isEmpty(e)) {
+      throw new ErrnoException(Errno.ENOTEMPTY, "rmdir", "/" + rel); // before any copy-up of the parent
+    }
     String parentRel = Resolver.parentOf(rel);
     copyUp.ensureUpperDir(parentRel);
     ReentrantLock lock = locks.lock(rel);

@@ -76,6 +76,7 @@ public final class OverlayFs implements UnionFs {
   @Override
   public Attr fgetattr(OpenFile file) throws IOException {
     FileHandle h = (FileHandle) file;
+    followCopyUp(h);
     Stat st = fs.fstat(h.fd);
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
     OverrideStat ov = config.overrideStat() ? attrs.readOverride(h.fd) : null;
@@ -180,13 +181,14 @@ public final class OverlayFs implements UnionFs {
     }
     int kept = flags & OPEN_FLAGS_KEPT;
     if (!write) {
+      long seen = copyUp.fileCopyUps();
       int fd = fs.openBeneath(e.layer().fd(), rel, kept, 0);
-      return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags);
+      return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags, seen);
     }
     checkWritable("open for writing", rel);
     Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
     int fd = fs.openBeneath(stack.upper().fd(), rel, kept, 0);
-    return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags);
+    return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags, 0);
   }
 
   @Override
@@ -200,12 +202,38 @@ public final class OverlayFs implements UnionFs {
   FileHandle openUpper(String rel, int flags) throws IOException {
     Entry e = resolver.require(rel);
     int fd = fs.openBeneath(stack.upper().fd(), rel, flags & OPEN_FLAGS_KEPT & ~O_TRUNC, 0);
-    return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags);
+    return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags, 0);
+  }
+
+  /** Moves a reader of a lower file to its upper copy when the file was copied up since it last looked. */
+  private void followCopyUp(FileHandle h) {
+    long now = copyUp.fileCopyUps();
+    if (h.copyUpsSeen == now || h.layer.upper() || stack.upper() == null) {
+      return;
+    }
+    synchronized (h) {
+      if (h.copyUpsSeen == now || h.layer.upper()) {
+        return;
+      }
+      h.copyUpsSeen = now;
+      try {
+        Entry e = resolver.lookup(h.rel);
+        if (e != null && e.inUpper() && !e.isDir() && attrs.ino(e) == h.ino) {
+          int fd = fs.openBeneath(stack.upper().fd(), h.rel, O_RDONLY, 0);
+          h.retiredFd = h.fd;
+          h.fd = fd;
+          h.layer = stack.upper();
+        }
+      } catch (ErrnoException e) {
+        // renamed or removed since: keep reading the lower file, as before
+      }
+    }
   }
 
   @Override
   public int read(OpenFile file, ByteBuffer dst, long offset) throws IOException {
     FileHandle h = (FileHandle) file;
+    followCopyUp(h);
     int total = 0;
     while (dst.hasRemaining()) {
       int n = fs.pread(h.fd, dst, offset + total);
@@ -265,7 +293,11 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public void release(OpenFile file) throws IOException {
-    fs.close(((FileHandle) file).fd);
+    FileHandle h = (FileHandle) file;
+    if (h.retiredFd >= 0) {
+      fs.closeQuietly(h.retiredFd);
+    }
+    fs.close(h.fd);
   }
 
   @Override

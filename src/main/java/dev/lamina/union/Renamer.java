@@ -77,7 +77,8 @@ final class Renamer {
       int pa = ns.upperDirFd(Resolver.parentOf(a));
       int pb = ns.upperDirFd(Resolver.parentOf(b));
       try {
-        move(src, dst, srcNeedsWhiteout, pa, Resolver.nameOf(a), pb, Resolver.nameOf(b));
+        boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
+        move(src, dst, srcNeedsWhiteout, merged, pa, Resolver.nameOf(a), pb, Resolver.nameOf(b));
       } finally {
         fs.closeQuietly(pa);
         fs.closeQuietly(pb);
@@ -92,14 +93,16 @@ final class Renamer {
     }
   }
 
-  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, int pa, String na, int pb, String nb)
-      throws ErrnoException {
+  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, boolean targetParentMerged, int pa, String na,
+      int pb, String nb) throws ErrnoException {
     Stat cur = fs.lstatOrNull(pb, nb);
     boolean whiteoutAtTarget = cur != null && cur.isWhiteoutDevice();
     boolean fileWhiteoutAtTarget = fs.lstatOrNull(pb, Markers.WH_PREFIX + nb) != null;
     if (src.isDir()) {
       boolean lowerAtTarget = dst != null ? dst.needsWhiteout() : (whiteoutAtTarget || fileWhiteoutAtTarget);
-      if (lowerAtTarget) {
+      // as ovl_rename: a directory moved into a merged parent (or onto a name a lower layer holds) is made
+      // opaque, so it never merges with a same-named lower directory
+      if (lowerAtTarget || targetParentMerged) {
         ns.whiteouts().makeOpaque(pa, na);
       }
       if (cur != null && cur.isDir()) {
@@ -151,10 +154,10 @@ final class Renamer {
       try {
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
         // a directory that landed on a name a lower layer holds must not merge with it
-        if (src.isDir() && dst.needsWhiteout()) {
+        if (src.isDir() && (dst.needsWhiteout() || resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1)) {
           ns.whiteouts().makeOpaque(pb, Resolver.nameOf(b));
         }
-        if (dst.isDir() && src.needsWhiteout()) {
+        if (dst.isDir() && (src.needsWhiteout() || resolver.dir(Resolver.parentOf(a)).dirLayers().length > 1)) {
           ns.whiteouts().makeOpaque(pa, Resolver.nameOf(a));
         }
       } finally {

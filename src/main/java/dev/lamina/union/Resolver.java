@@ -69,7 +69,8 @@ final class Resolver {
   /** The merged entry at rel, or null when it does not exist. ENOTDIR when an ancestor is not a directory. */
   Entry lookup(String rel) throws ErrnoException {
     if (rel.isEmpty()) {
-      return root();
+      Entry r = root();
+      return new Entry("", r.layer(), fs.fstat(r.layer().fd()), r.dirLayers(), r.lowerBelow()); // fresh times
     }
     Entry parent = dir(parentOf(rel));
     return lookupChild(parent, nameOf(rel));

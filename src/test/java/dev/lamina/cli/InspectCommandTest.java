@@ -108,8 +108,54 @@ class InspectCommandTest {
     List<String> lcreated = new ArrayList<>();
     li.get("History").forEach(h -> lcreated.add(h.get("CreatedBy").asText()));
     assertThat(lcreated).isEqualTo(created);
-    assertThat(li.get("Size").asLong()).isEqualTo(2_017_280 + 10_240 + 10_240); // the uncompressed tars
+    assertThat(li.get("Size").asLong()).isEqualTo(fileBytesByGnuTar());
     assertThat(li.get("GraphDriver").get("Name").asText()).isEqualTo("lamina");
+  }
+
+  /** The content bytes of the example image's regular files, as GNU tar lists them (docker's measure of Size). */
+  static long fileBytesByGnuTar() throws Exception {
+    long total = 0;
+    JsonNode index = M.readTree(TestImages.path("oci-plain").resolve("index.json").toFile());
+    String manifest = index.get("manifests").get(0).get("digest").asText().substring(7);
+    JsonNode m = M.readTree(TestImages.path("oci-plain").resolve("blobs/sha256/" + manifest).toFile());
+    for (JsonNode l : m.get("layers")) {
+      Process p = new ProcessBuilder("tar", "-tvf",
+          TestImages.path("oci-plain").resolve("blobs/sha256/" + l.get("digest").asText().substring(7)).toString())
+          .start();
+      for (String line : new String(p.getInputStream().readAllBytes()).split("\n")) {
+        if (line.startsWith("-")) {
+          total += Long.parseLong(line.trim().split("\\s+")[2]);
+        }
+      }
+      assertThat(p.waitFor()).isZero();
+    }
+    return total;
+  }
+
+  @Test
+  void aLoadedImageShowsItsStoreDirsAndResolvesByName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    String root = tmp.resolve("store").toString();
+    String ref = "oci:" + TestImages.path("oci") + ":latest";
+    Result load = lamina("load", "--root", root, "-q", "-t", "example/busybox:1.0", ref);
+    assertThat(load.code()).as(load.err()).isZero();
+    Result byName = lamina("inspect", "--root", root, "example/busybox:1.0");
+    assertThat(byName.code()).as(byName.err()).isZero();
+    JsonNode li = M.readTree(byName.out()).get(0);
+    String lower = li.get("GraphDriver").get("Data").get("LowerDir").asText();
+    String[] dirs = lower.split(":");
+    assertThat(dirs).hasSize(3);
+    // top first: the top layer's dir holds layer 3's file
+    assertThat(java.nio.file.Files.exists(java.nio.file.Path.of(dirs[0], "usr/local/bin/hello"))).isTrue();
+    assertThat(java.nio.file.Files.exists(java.nio.file.Path.of(dirs[2], "bin/busybox"))).isTrue();
+    assertThat(li.get("Size").asLong()).isEqualTo(fileBytesByGnuTar());
+    assertThat(li.get("RepoTags").toString()).contains("example/busybox:1.0");
+    // the same image by its file reference shows the same store dirs, since it is loaded
+    Result byFile = lamina("inspect", "--root", root, "-f", "{{.GraphDriver.Data.LowerDir}} {{.Id}}", ref);
+    assertThat(byFile.out()).isEqualTo(lower + " " + li.get("Id").asText() + "\n");
+    Result missing = lamina("inspect", "--root", tmp.resolve("nostore").toString(), "busybox:nope");
+    assertThat(missing.code()).isNotZero();
+    assertThat(missing.err()).contains("there is no store at");
   }
 
   private static String[] concat(List<String> a, String b) {
@@ -129,6 +175,19 @@ class InspectCommandTest {
     Result tags = lamina("inspect", "-f", "{{.RepoTags}}",
         "docker-archive:" + TestImages.path("image.docker.tar") + ":example/busybox:1.0");
     assertThat(tags.out()).isEqualTo("[docker.io/example/busybox:1.0]\n");
+  }
+
+  @Test
+  void severalImagesGiveOneObjectEachAndMissingOnesAreReported() throws Exception {
+    Result r = lamina("inspect", "oci:" + TestImages.path("oci"), "oci:/nonexistent",
+        "docker-archive:" + TestImages.path("image.docker.tar"));
+    assertThat(r.code()).isEqualTo(1);
+    JsonNode arr = M.readTree(r.out());
+    assertThat(arr.size()).isEqualTo(2);
+    assertThat(arr.get(0).get("Id")).isEqualTo(arr.get(1).get("Id"));
+    assertThat(r.err()).contains("/nonexistent is not a directory");
+    Result f = lamina("inspect", "-f", "{{.Os}}", "oci:" + TestImages.path("oci"), "oci:" + TestImages.path("oci-zstd"));
+    assertThat(f.out()).isEqualTo("linux\nlinux\n");
   }
 
   @Test

@@ -91,11 +91,18 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
     return m;
   }
 
-  /** Mounts the passthrough of {@link #lower()} (read-write unless {@code ro}). */
-  public FuseMount mountPassthrough(boolean ro) throws IOException {
-    // The passthrough serves lower/ itself; upper and work only make the options read-write.
+  /** Mounts the overlay of {@link #lower()} with upper/work (read-only: lower alone) in this JVM. */
+  public FuseMount mountOverlay(boolean ro) throws IOException {
     String opts = ro ? "lowerdir=lower" : "lowerdir=lower,upperdir=upper,workdir=work";
-    return mount(opts, o -> new PassthroughUnionFs(lower(), ro));
+    return mount(
+        opts,
+        o -> {
+          try {
+            return Unions.open(o);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
   }
 
   /** Records a mount made by a launched command so that it is taken down after the test. */

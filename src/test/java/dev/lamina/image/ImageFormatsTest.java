@@ -29,10 +29,15 @@ class ImageFormatsTest {
             List.of("docker.io/example/busybox:1.0")),
         Arguments.of("docker-archive:%s/image.docker.tar:@0", Compression.NONE, List.of("docker.io/example/busybox:1.0")),
         Arguments.of("docker-archive:%s/image.docker25.tar", Compression.NONE, List.of("example/busybox:1.0")),
-        Arguments.of("oci-archive:%s/image.docker25.tar:1.0", Compression.NONE, List.of()),
+        Arguments.of("oci-archive:%s/image.docker25.tar:1.0", Compression.NONE, List.of("docker.io/example/busybox:1.0")),
+        Arguments.of("oci-archive:%s/image.docker25.tar:example/busybox:1.0", Compression.NONE,
+            List.of("docker.io/example/busybox:1.0")),
         Arguments.of("dir:%s/dir", Compression.GZIP, List.of()),
         Arguments.of("dir:%s/dir-v2s2", Compression.GZIP, List.of()),
-        Arguments.of("oci:%s/multi:latest", Compression.GZIP, List.of()));
+        Arguments.of("oci:%s/multi:latest", Compression.GZIP, List.of()),
+        Arguments.of("dir:%s/dir-multi", Compression.GZIP, List.of()),
+        Arguments.of("docker-archive:%s/image.docker.tar.gz", Compression.NONE,
+            List.of("docker.io/example/busybox:1.0")));
   }
 
   @ParameterizedTest(name = "{0}")

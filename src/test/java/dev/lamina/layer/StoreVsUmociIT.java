@@ -82,17 +82,77 @@ class StoreVsUmociIT {
     try (Image i = ImageSource.open(ImageSource.parse("oci:" + image + ":latest"), null)) {
       img = store.load(i, List.of("test:1"), LoadListener.NONE);
     }
+    assertThat(overlayTree(store, img, "mnt")).isEqualTo(umoci);
+  }
+
+  @Test
+  void containersStorageLayersAreUsedInPlace() throws Exception {
+    assumeTrue(has("buildah"), "needs buildah");
+    Path root = tmp.resolve("cs-root");
+    Path runroot = tmp.resolve("cs-run");
+    run("buildah", "--root", root.toString(), "--runroot", runroot.toString(), "--storage-driver", "overlay",
+        "pull", "-q", "oci:" + image + ":latest");
+    LayerStore store = LayerStore.open(tmp.resolve("store-cs"), TestOps.options());
+    StoredImage img;
+    try (Image i = ImageSource.open(ImageSource.parse("containers-storage:[" + root + "]"), null)) {
+      img = store.load(i, List.of("cs:1"), LoadListener.NONE);
+    }
+    try (var s = Files.list(tmp.resolve("store-cs/layers"))) {
+      assertThat(s).as("nothing extracted").isEmpty();
+    }
+    for (Path d : store.lowerDirs(img)) {
+      assertThat(d).startsWith(root);
+    }
+    assertThat(overlayTree(store, img, "mnt-cs")).isEqualTo(umoci);
+  }
+
+  @Test
+  void laminaMountOfTheImageMatchesUmociUnpack() throws Exception {
+    Path launcher = Path.of(System.getProperty("lamina.home", ".")).resolve("scripts/lamina");
+    assumeTrue(Files.isRegularFile(launcher.resolveSibling("../target/lamina.jar").normalize())
+        && Files.exists(Path.of("/dev/fuse")) && has("fusermount3"), "needs target/lamina.jar, /dev/fuse, fusermount3");
+    Path store = tmp.resolve("store-fuse");
+    Path mnt = Files.createDirectory(tmp.resolve("mnt-fuse"));
+    try {
+      run(launcher.toString(), "mount", "--root", store.toString(), "--read-only", "oci:" + image + ":latest", mnt.toString());
+      assertThat(PresentedTree.of(mnt)).isEqualTo(umoci);
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+    // a named container keeps its upper dir across mounts; the lower layers stay untouched
+    Map<String, String> lowerBefore = TreeState.of(store.resolve("layers"));
+    try {
+      run(launcher.toString(), "mount", "--root", store.toString(), "--name", "box", "oci:" + image + ":latest", mnt.toString());
+      Files.writeString(mnt.resolve("etc/motd"), "changed in the container\n");
+      Files.delete(mnt.resolve("etc/tagged"));
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(store.resolve("containers/box/upper/etc/motd")).hasContent("changed in the container");
+    try {
+      run(launcher.toString(), "mount", "--root", store.toString(), "--name", "box", "oci:" + image + ":latest", mnt.toString());
+      assertThat(mnt.resolve("etc/motd")).hasContent("changed in the container");
+      assertThat(mnt.resolve("etc/tagged")).doesNotExist();
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(TreeState.of(store.resolve("layers"))).as("lower layers are never modified").isEqualTo(lowerBefore);
+  }
+
+  /** The image's layers mounted read-only with the kernel's overlayfs, described; skipped when mount fails. */
+  private static Map<String, String> overlayTree(LayerStore store, StoredImage img, String name) throws Exception {
     List<String> lower = new ArrayList<>();
     for (Path p : store.lowerDirs(img)) {
       lower.add(p.toString());
     }
     Collections.reverse(lower); // overlayfs lists the top layer first
-    Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+    Path mnt = Files.createDirectory(tmp.resolve(name));
     try {
       new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "ro,lowerdir=" + String.join(":", lower), mnt.toString())
           .start().waitFor(30, TimeUnit.SECONDS);
       assumeTrue(Mounts.isMountPoint(mnt), "kernel overlayfs mount not possible here");
-      assertThat(PresentedTree.of(mnt)).isEqualTo(umoci);
+      return PresentedTree.of(mnt);
     } finally {
       new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
     }

@@ -135,4 +135,26 @@ class RunPlanTest {
     assertThat(p.user().uid()).isZero();
     assertThat(p.warnings()).singleElement().asString().contains("beyond");
   }
+
+  @Test
+  void user_fuseWithoutAllowOther_fallsBackToRoot() throws Exception {
+    ImageDefaults img = new ImageDefaults(null, null, List.of("sh"), null, "user");
+    RunPlan p = RunPlan.of(ROOT, img, opts(List.of()), PASSWD, GROUP, RANGES, Map.of(), true);
+    assertThat(p.user()).isEqualTo(new ContainerUser(0, 0, List.of(), "/home/user"));
+    assertThat(p.warnings()).singleElement().asString().contains("allow_other");
+    RunPlan root = RunPlan.of(ROOT, ImageDefaults.NONE, opts(List.of("sh")), PASSWD, GROUP, RANGES, Map.of(), true);
+    assertThat(root.warnings()).isEmpty();
+  }
+
+  @Test
+  void imageDefaults_fromImageConfig() throws Exception {
+    byte[] json =
+        ("{\"config\":{\"User\":\"user\",\"Env\":[\"A=1\"],\"Entrypoint\":[\"/e\"],\"Cmd\":[\"c\"],"
+                + "\"WorkingDir\":\"/w\"},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ImageDefaults d = ImageDefaults.of(dev.lamina.image.ImageConfig.parse(json, "test config"));
+    assertThat(d).isEqualTo(new ImageDefaults(List.of("A=1"), List.of("/e"), List.of("c"), "/w", "user"));
+    byte[] bare = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(ImageDefaults.of(dev.lamina.image.ImageConfig.parse(bare, "bare"))).isEqualTo(ImageDefaults.NONE);
+  }
 }

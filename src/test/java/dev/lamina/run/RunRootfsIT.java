@@ -193,4 +193,38 @@ class RunRootfsIT {
     assertThat(r.err().split("no subordinate id range", -1)).hasSize(2);
     assertThat(r.err()).contains("the image user 1000:1000 has no id in this user namespace");
   }
+
+  /**
+   * Runs lamina under script(1), which gives it a pseudo-terminal as stdin, stdout and stderr. {@code exec}: a
+   * shell in between would itself get the terminal's SIGINT and end with 130 after lamina.
+   */
+  private TestUser.Result onTerminal(String stdinScript, String laminaArgs) throws Exception {
+    String lamina =
+        Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().resolve("scripts/lamina").toString();
+    return ranged.run(
+        List.of("sh", "-c", "(" + stdinScript + ") | script -qec \"exec " + lamina + " run " + laminaArgs + "\" /dev/null"),
+        null, 120);
+  }
+
+  @Test
+  void interactiveShell_onATerminal() throws Exception {
+    assumeTrue(HostTools.which("script").isPresent(), "needs script(1) from util-linux");
+    TestUser.Result r =
+        onTerminal("sleep 3; printf 'test -t 0 && test -t 1 && echo TTY-$TERM; exit 4\\n'",
+            "-it " + root + " -- /bin/sh -i");
+    assertThat(r.out()).contains("TTY-xterm");
+    assertThat(r.code()).isEqualTo(4);
+  }
+
+  @Test
+  void ctrlC_onATerminal_reachesTheCommandOnce() throws Exception {
+    assumeTrue(HostTools.which("script").isPresent(), "needs script(1) from util-linux");
+    TestUser.Result r =
+        onTerminal("sleep 4; printf '\\003'; sleep 2",
+            "-t " + root + " -- /bin/sh -c 'trap \\\"echo INT\\\" INT; sleep 8 & wait; sleep 1; echo done'");
+    assertThat(r.code()).as(r.out()).isZero();
+    // the terminal delivers it; lamina and its init must not forward a second one
+    assertThat(r.out().split("INT", -1)).as(r.out()).hasSize(2);
+    assertThat(r.out()).contains("done");
+  }
 }

@@ -295,4 +295,13 @@ class JnrHostFsTest {
     assertThat(Files.exists(dir.resolve(name))).isTrue();
     assertThat(fs.listdir(dirfd, "")).extracting(DirEnt::name).contains(name);
   }
+
+  @Test
+  void readdir_255byteNames_areReadWhole() throws Exception {
+    String n = "x".repeat(255);
+    fs.close(create(n, 0644));
+    fs.close(create("y".repeat(254), 0644));
+    assertThat(fs.listdir(dirfd, "")).extracting(DirEnt::name).containsExactlyInAnyOrder(n, "y".repeat(254));
+    assertThat(fs.lstatOrNull(dirfd, ".wh." + n)).as("a name that cannot exist").isNull();
+  }
 }

@@ -383,4 +383,69 @@ class OverlayWriteTest {
     assertThat(Fixture.read(u, p + "/f")).isEqualTo("deep");
     new ProcessBuilder("rm", "-rf", fx.upper.resolve(p.substring(1, 251)).toString()).start().waitFor();
   }
+
+  // Regressions found by the differential suite (difftest scenario names in the test names).
+
+  @Test
+  void createFile_updatesRootMtime() throws Exception {
+    Timespec before = u.getattr("/").mtime();
+    Thread.sleep(5);
+    Fixture.write(u, "/newroot", "x");
+    assertThat(u.getattr("/").mtime()).isNotEqualTo(before);
+  }
+
+  @Test
+  void rmdirNonEmpty_doesNotCopyUpParent() throws Exception {
+    Fixture.file(l0, "p/q/r", "r");
+    assertThat(errno(() -> u.rmdir("/p/q"))).isEqualTo(Errno.ENOTEMPTY);
+    assertThat(Files.exists(fx.upper.resolve("p"))).isFalse();
+  }
+
+  @Test
+  void longNames_255bytes_work() throws Exception {
+    String n = "n".repeat(255);
+    Fixture.write(u, "/" + n, "x");
+    u.mkdir("/" + "m".repeat(255), 0755, Fixture.ROOT);
+    u.rename("/f.txt", "/" + "t".repeat(255), 0);
+    u.unlink("/" + n);
+    assertThat(Fixture.names(u, "/")).contains("m".repeat(255), "t".repeat(255)).doesNotContain(n, "f.txt");
+  }
+
+  @Test
+  void renameUpperDir_intoMergedParent_becomesOpaque() throws Exception {
+    u.rename("/updir", "/merged/nd3", 0);
+    assertThat(fx.fs.lgetxattr(AT_FDCWD, fx.upper.resolve("merged/nd3").toString(), "user.overlay.opaque")).containsExactly('y');
+    assertThat(Fixture.names(u, "/merged/nd3")).containsExactly("c");
+  }
+
+  @Test
+  void hardlinkLowerFile_appendThroughLink_visibleThroughOriginal() throws Exception {
+    u.link("/f.txt", "/lf2");
+    OpenFile f = u.open("/lf2", O_WRONLY | O_APPEND);
+    u.write(f, ByteBuffer.wrap("x".getBytes()), u.fgetattr(f).size());
+    u.release(f);
+    assertThat(Fixture.read(u, "/f.txt")).isEqualTo("lowerx");
+    assertThat(u.getattr("/f.txt").size()).isEqualTo(6);
+  }
+
+  @Test
+  void hardlinkUpper_unlinkOneName_nlinkDrops() throws Exception {
+    Fixture.write(u, "/u", "u");
+    u.link("/u", "/u2");
+    assertThat(u.getattr("/u").nlink()).isEqualTo(2);
+    u.unlink("/u");
+    assertThat(u.getattr("/u2").nlink()).isEqualTo(1);
+  }
+
+  @Test
+  void copyUp_keepsParentDirTimes() throws Exception {
+    fx.fs.utimensat(AT_FDCWD, l0.resolve("dir").toString(), 100, 0, 200, 7, 0);
+    u.close();
+    u = fx.mount(WhiteoutFormat.FILE);
+    u.chmod("/dir/a", 0600);
+    assertThat(u.getattr("/dir").mtime()).isEqualTo(new Timespec(200, 7));
+    u.chmod("/f.txt", 0600);
+    u.unlink("/dir/b");
+    assertThat(u.getattr("/dir").mtime()).as("an unlink is a change").isNotEqualTo(new Timespec(200, 7));
+  }
 }

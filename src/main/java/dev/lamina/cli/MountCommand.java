@@ -1,0 +1,151 @@
+package dev.lamina.cli;
+
+import dev.lamina.fuse.BackgroundMount;
+import dev.lamina.fuse.FuseMount;
+import dev.lamina.fuse.MountOptions;
+import dev.lamina.fuse.MountPreflight;
+import dev.lamina.fuse.Unions;
+import dev.lamina.union.UnionFs;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code lamina mount}: mounts an overlay of directories over FUSE, fuse-overlayfs compatible. */
+@Command(
+    name = "mount",
+    description = {
+      "Mount an overlay of lowerdirs (leftmost on top) and an optional writable upperdir on MOUNTPOINT.",
+      "Returns once the mount is live; the filesystem keeps running in the background until"
+          + " `umount MOUNTPOINT` or `fusermount3 -u MOUNTPOINT`. Without upperdir the mount is read-only.",
+      "Also runs as a mount helper: `mount -t fuse.lamina SOURCE MOUNTPOINT -o lowerdir=...`."
+    },
+    mixinStandardHelpOptions = true)
+public final class MountCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(MountCommand.class);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "-o",
+      paramLabel = "OPTIONS",
+      description =
+          "Comma-separated: lowerdir=A:B:C (\\: escapes a colon), upperdir=DIR, workdir=DIR,"
+              + " whiteout=chardev|wh|auto, fsname=, subtype=, libfuse options (entry_timeout=, ...)."
+              + " Kernel-only and unknown options (rw, dev, suid, noatime, ...) are ignored.")
+  List<String> options = new ArrayList<>();
+
+  @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground until unmounted.")
+  boolean foreground;
+
+  @Option(names = {"-d", "--debug"}, description = "libfuse debug output (implies -f).")
+  boolean debug;
+
+  @Option(names = "--log", paramLabel = "FILE", description = "Append the daemon's log to FILE.")
+  Path log;
+
+  @Option(names = "--ready-notify", hidden = true, description = "Print READY on stdout when live.")
+  boolean readyNotify;
+
+  @Parameters(arity = "1..2", paramLabel = "[SOURCE|REF] MOUNTPOINT")
+  List<String> positional;
+
+  // The image form (layer helper): `lamina mount REF MNT` without lowerdir= mounts an image from the store.
+  @picocli.CommandLine.Mixin StoreOptions store;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "REF form: the container (upper dir) to create or re-use.")
+  String name;
+
+  @Option(names = "--read-only", description = "REF form: mount without an upper dir.")
+  boolean readOnly;
+
+  @Override
+  public Integer call() throws Exception {
+    StoreMount.Plan plan = null;
+    if (positional.size() == 2 && options.stream().noneMatch(o -> o.contains("lowerdir="))) {
+      plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly);
+      options = new ArrayList<>(options);
+      options.addAll(plan.options());
+      positional = new ArrayList<>(List.of(positional.get(1)));
+    }
+    String source = positional.size() == 2 ? positional.get(0) : null;
+    Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
+    MountOptions o;
+    Path realMnt;
+    try {
+      o = MountOptions.parse(options, source, Path.of("").toAbsolutePath());
+      Unions.validate(o);
+      realMnt = MountPreflight.check(o, mnt);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage());
+    }
+    LOG.debug("ignored options: {}", o.ignored());
+    if (plan != null && plan.container() != null) {
+      store.open().containers().setMountpoint(plan.container(), realMnt);
+      spec.commandLine().getErr().println("lamina: " + plan.image().id().substring(7, 19) + " on " + realMnt
+          + " (container " + plan.container() + ")");
+    }
+    if (!foreground && !debug) {
+      return BackgroundMount.start(
+          childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+    }
+    return runForeground(o, realMnt);
+  }
+
+  private int runForeground(MountOptions o, Path mnt) throws IOException, InterruptedException {
+    UnionFs union = Unions.open(o);
+    FuseMount m = FuseMount.mount(union, mnt, o, debug, READY_TIMEOUT);
+    // SIGTERM/SIGINT: unmount cleanly so that no dead mount ("transport endpoint not connected") stays.
+    Thread hook = new Thread(() -> closeQuietly(m), "lamina-unmount");
+    Runtime.getRuntime().addShutdownHook(hook);
+    if (readyNotify) {
+      System.out.println(BackgroundMount.READY);
+      System.out.flush();
+      // The parent stops reading after READY; nothing more may go to that pipe.
+      System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    }
+    int code = m.awaitUnmount();
+    m.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+    return code;
+  }
+
+  /** The same command for the child JVM: foreground, notifying, with absolute paths. */
+  private List<String> childArgs(Path realMnt) {
+    List<String> args = new ArrayList<>(List.of("mount", "-f", "--ready-notify"));
+    // The child inherits our working directory, so relative dirs in the options resolve the same.
+    for (String opt : options) {
+      args.add("-o");
+      args.add(opt);
+    }
+    if (positional.size() == 2) {
+      args.add(positional.get(0));
+    }
+    args.add(realMnt.toString());
+    return args;
+  }
+
+  private static void closeQuietly(FuseMount m) {
+    try {
+      m.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("unmounting {} on shutdown failed: {}", m.mountPoint(), e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.lamina.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * Checks a mount request before anything starts, so that the user gets one clear message (what, where,
+ * what to do) instead of libfuse's.
+ */
+public final class MountPreflight {
+  private static final Path DEV_FUSE = Path.of("/dev/fuse");
+
+  private MountPreflight() {}
+
+  /**
+   * @return the real path of the mount point
+   * @throws IllegalArgumentException with the user-facing message
+   */
+  public static Path check(MountOptions o, Path mountPoint) throws IOException {
+    for (Path d : o.lowerDirs()) {
+      requireDir("lowerdir", d);
+    }
+    if (o.upperDir() != null) {
+      requireDir("upperdir", o.upperDir());
+      requireDir("workdir", o.workDir());
+      if (!Files.isWritable(o.upperDir()) || !Files.isWritable(o.workDir())) {
+        throw new IllegalArgumentException(
+            "upperdir " + o.upperDir() + " and workdir " + o.workDir() + " must be writable by you");
+      }
+      Object upperDev = Files.getAttribute(o.upperDir(), "unix:dev");
+      Object workDev = Files.getAttribute(o.workDir(), "unix:dev");
+      if (!upperDev.equals(workDev)) {
+        throw new IllegalArgumentException(
+            "workdir " + o.workDir() + " must be on the same filesystem as upperdir " + o.upperDir()
+                + " (copy-up renames from one into the other)");
+      }
+    }
+    if (!Files.isDirectory(mountPoint)) {
+      throw new IllegalArgumentException(
+          "mount point " + mountPoint
+              + (Files.exists(mountPoint, LinkOption.NOFOLLOW_LINKS)
+                  ? " is not a directory" : " does not exist: create it with mkdir -p " + mountPoint));
+    }
+    Path mnt = mountPoint.toRealPath();
+    var current = MountTable.find(mnt);
+    if (current.isPresent() && current.get().fstype().equals(o.fstype())) {
+      throw new IllegalArgumentException(
+          mnt + " is already mounted (" + current.get().fstype() + " from " + current.get().source()
+              + "); unmount it first: fusermount3 -u " + mnt);
+    }
+    checkDevFuse();
+    return mnt;
+  }
+
+  /** /dev/fuse must exist and, without root, be readable and writable (libfuse then uses fusermount3). */
+  static void checkDevFuse() {
+    if (!Files.exists(DEV_FUSE)) {
+      throw new IllegalArgumentException(
+          "/dev/fuse is missing: load the module (modprobe fuse) or, in a container, pass the device"
+              + " (docker run --device /dev/fuse --cap-add SYS_ADMIN)");
+    }
+    if (!FuseMount.isRoot() && !(Files.isReadable(DEV_FUSE) && Files.isWritable(DEV_FUSE))) {
+      throw new IllegalArgumentException(
+          "/dev/fuse is not readable and writable by you (it is usually mode 0666): ask an"
+              + " administrator to run chmod 0666 /dev/fuse, or mount as root");
+    }
+  }
+
+  private static void requireDir(String what, Path d) {
+    if (!Files.isDirectory(d)) {
+      throw new IllegalArgumentException(
+          what + " " + d + (Files.exists(d, LinkOption.NOFOLLOW_LINKS)
+              ? " is not a directory" : " does not exist"));
+    }
+    if (!Files.isReadable(d) || !Files.isExecutable(d)) {
+      throw new IllegalArgumentException(what + " " + d + " is not readable by you");
+    }
+  }
+}
