@@ -123,7 +123,10 @@ final class CopyUp {
       }
       int parent = fs.openBeneath(stack.upper().fd(), Resolver.parentOf(e.rel()), O_PATH | O_DIRECTORY, 0);
       try {
+        Stat before = fs.fstat(parent);
         fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
+        // a copy-up is not a change of the directory: keep its times, as ovl_copy_up_one does
+        fs.utimensat(parent, "", before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec(), 0);
         if (!st.isDir()) {
           inodes.recordOrigin(fs.lstat(parent, Resolver.nameOf(e.rel())), mergedIno);
           fileCopyUps.incrementAndGet();

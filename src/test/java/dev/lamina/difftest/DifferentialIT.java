@@ -84,6 +84,9 @@ class DifferentialIT {
       ScenarioRun.Outcome got = ScenarioRun.run(t, s, template, workRoot);
       List<Comparison.Difference> diffs =
           Comparison.unexpected(s.name(), oracle.snapshot(), got.snapshot());
+      for (String bug : Comparison.openBugs(s.name(), oracle.snapshot(), got.snapshot())) {
+        log.warn("{} on {}: {}", s.name(), t.name(), bug);
+      }
       if (!diffs.isEmpty()) {
         failures.add(Comparison.report(s.name(), ORACLE.name(), t.name(), diffs));
       }

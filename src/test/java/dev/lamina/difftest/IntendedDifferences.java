@@ -43,9 +43,19 @@ final class IntendedDifferences {
               && (k.where().contains(".wh.") || k.where().contains("whdir")))
   );
 
+  /**
+   * Known lamina bugs, tolerated so that CI stays green while they are open: every difference they cover
+   * is still printed as "open bug" on each run. Remove an entry as soon as its bug is fixed.
+   */
+  static final List<Intended> OPEN_BUGS = List.of();
+
   private IntendedDifferences() {}
 
   static Optional<Intended> covering(String scenario, TreeSnapshot.Key key) {
     return ALL.stream().filter(i -> i.covers().test(scenario, key)).findFirst();
+  }
+
+  static Optional<Intended> openBug(String scenario, TreeSnapshot.Key key) {
+    return OPEN_BUGS.stream().filter(i -> i.covers().test(scenario, key)).findFirst();
   }
 }

@@ -436,4 +436,16 @@ class OverlayWriteTest {
     u.unlink("/u");
     assertThat(u.getattr("/u2").nlink()).isEqualTo(1);
   }
+
+  @Test
+  void copyUp_keepsParentDirTimes() throws Exception {
+    fx.fs.utimensat(AT_FDCWD, l0.resolve("dir").toString(), 100, 0, 200, 7, 0);
+    u.close();
+    u = fx.mount(WhiteoutFormat.FILE);
+    u.chmod("/dir/a", 0600);
+    assertThat(u.getattr("/dir").mtime()).isEqualTo(new Timespec(200, 7));
+    u.chmod("/f.txt", 0600);
+    u.unlink("/dir/b");
+    assertThat(u.getattr("/dir").mtime()).as("an unlink is a change").isNotEqualTo(new Timespec(200, 7));
+  }
 }
