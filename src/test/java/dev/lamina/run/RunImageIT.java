@@ -48,7 +48,7 @@ class RunImageIT {
     dir.toFile().setReadable(true, false);
     dir.toFile().setExecutable(true, false);
     image = dir.resolve("img");
-    TestUser.Result r = TestUser.exec(List.of(home().resolve("scripts/make-run-test-image").toString(), image.toString()), 120);
+    TestUser.Result r = TestUser.exec(List.of(Launcher.home().resolve("scripts/make-run-test-image").toString(), image.toString()), 120);
     assertThat(r.code()).as(r.err()).isZero();
     store = dir.resolve("store");
     Files.createDirectories(store);
@@ -70,13 +70,9 @@ class RunImageIT {
     assertThat(user.leftoverProcesses()).as("processes left").isEmpty();
   }
 
-  static Path home() {
-    return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath();
-  }
-
   private static TestUser.Result lamina(String... args) throws Exception {
     FuseAccess.open();
-    List<String> cmd = new ArrayList<>(List.of(home().resolve("scripts/lamina").toString()));
+    List<String> cmd = new ArrayList<>(List.of(Launcher.path(user)));
     cmd.addAll(Arrays.asList(args));
     return user.run(cmd, null, 180, Map.of("LAMINA_ROOT", store.toString()));
   }
@@ -225,7 +221,7 @@ class RunImageIT {
     FuseAccess.open();
     List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
         "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store,
-        home().resolve("scripts/lamina").toString(), "run", "-q", "--rm", image.toString(), "--", "exec sleep 66"));
+        Launcher.path(user), "run", "-q", "--rm", image.toString(), "--", "exec sleep 66"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -245,4 +241,36 @@ class RunImageIT {
     assertThat(lamina("ps", "-q").out()).isEmpty();
   }
 
+
+  @Test
+  void sigkillOfLamina_killsTheContainer_andTheNextRunClearsTheStaleMount() throws Exception {
+    FuseAccess.open();
+    List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
+        "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store,
+        Launcher.path(user), "run", "-q", "--name", "stale", image.toString(), "--", "exec sleep 67"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (TestUser.exec(List.of("pgrep", "-f", "^sleep 67"), 10).code() != 0) {
+        assertThat(System.nanoTime()).as("sleep did not start").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      ProcessHandle java = p.descendants().filter(h -> h.info().command().orElse("").endsWith("java"))
+          .findFirst().orElseThrow();
+      TestUser.exec(List.of("kill", "-KILL", Long.toString(java.pid())), 10);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      // setpriv --pdeathsig and unshare --kill-child take the namespace down with lamina
+      long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (TestUser.exec(List.of("pgrep", "-f", "^sleep 67"), 10).code() == 0) {
+        assertThat(System.nanoTime()).as("the container outlived lamina").isLessThan(gone);
+        Thread.sleep(100);
+      }
+    } finally {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    TestUser.Result r = run("--rm", "--name", "stale", image.toString(), "--", "echo again");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("again\n");
+  }
 }
