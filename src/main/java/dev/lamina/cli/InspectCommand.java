@@ -89,7 +89,8 @@ public final class InspectCommand implements Callable<Integer> {
               + "; load the image first (lamina load REF) or give the store with --root", 1);
         }
         try (Image img = resolver.open(r, p)) {
-          found.add(InspectBuilder.of(img, s));
+          // measuring Size streams every layer not in a store: skip it when the template cannot print it
+          found.add(InspectBuilder.of(img, s, template == null || template.mayUse("Size")));
         }
       } catch (IOException | UserError e) {
         if (refs.size() == 1) {
