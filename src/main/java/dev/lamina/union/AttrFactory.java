@@ -55,8 +55,11 @@ final class AttrFactory {
   }
 
   Attr attr(Entry e) throws ErrnoException {
+    // Device nodes from image layers are stored as empty regular files with the override xattr even as root
+    // (the layer store never creates real nodes), so those are read whatever overrideStat says.
+    boolean recordedNode = e.stat().isRegular() && e.stat().size() == 0 && !e.layer().upper();
     OverrideStat ov = null;
-    if (config.overrideStat()) {
+    if (config.overrideStat() || recordedNode) {
       ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.rel());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
@@ -107,7 +110,7 @@ final class AttrFactory {
       uid = ov.uid();
       gid = ov.gid();
       int type = st.type();
-      if ((ov.type() == S_IFCHR || ov.type() == S_IFBLK) && type == S_IFREG) {
+      if ((ov.type() == S_IFCHR || ov.type() == S_IFBLK || ov.type() == S_IFIFO) && type == S_IFREG) {
         type = ov.type(); // a device node recorded by a rootless extractor as a plain file
         rdev = ov.rdev();
         size = 0;

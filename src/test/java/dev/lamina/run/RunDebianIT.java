@@ -36,7 +36,7 @@ class RunDebianIT {
       assumeTrue(HostTools.which("mmdebstrap").isPresent(), "needs mmdebstrap to build the Debian test image");
       Files.createDirectories(CACHE.getParent());
       TestUser.Result b = TestUser.exec(
-          List.of(RunImageIT.home().resolve("scripts/make-debian-test-image").toString(), CACHE.toString()), 900);
+          List.of(Launcher.home().resolve("scripts/make-debian-test-image").toString(), CACHE.toString()), 900);
       assumeTrue(b.code() == 0, "could not build the Debian test image (is the Debian mirror reachable?): " + b.err());
     }
     user = TestUser.withRange("lamina-run-it");
@@ -77,7 +77,7 @@ class RunDebianIT {
 
   private static TestUser.Result run(String... args) throws Exception {
     FuseAccess.open();
-    List<String> cmd = new ArrayList<>(List.of(RunImageIT.home().resolve("scripts/lamina").toString(), "run", "-q"));
+    List<String> cmd = new ArrayList<>(List.of(Launcher.path(user), "run", "-q"));
     cmd.addAll(Arrays.asList(args));
     return user.run(cmd, null, 600, Map.of("LAMINA_ROOT", store.toString()));
   }

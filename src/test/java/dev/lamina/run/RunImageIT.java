@@ -48,7 +48,7 @@ class RunImageIT {
     dir.toFile().setReadable(true, false);
     dir.toFile().setExecutable(true, false);
     image = dir.resolve("img");
-    TestUser.Result r = TestUser.exec(List.of(home().resolve("scripts/make-run-test-image").toString(), image.toString()), 120);
+    TestUser.Result r = TestUser.exec(List.of(Launcher.home().resolve("scripts/make-run-test-image").toString(), image.toString()), 120);
     assertThat(r.code()).as(r.err()).isZero();
     store = dir.resolve("store");
     Files.createDirectories(store);
@@ -70,13 +70,9 @@ class RunImageIT {
     assertThat(user.leftoverProcesses()).as("processes left").isEmpty();
   }
 
-  static Path home() {
-    return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath();
-  }
-
   private static TestUser.Result lamina(String... args) throws Exception {
     FuseAccess.open();
-    List<String> cmd = new ArrayList<>(List.of(home().resolve("scripts/lamina").toString()));
+    List<String> cmd = new ArrayList<>(List.of(Launcher.path(user)));
     cmd.addAll(Arrays.asList(args));
     return user.run(cmd, null, 180, Map.of("LAMINA_ROOT", store.toString()));
   }
@@ -225,7 +221,7 @@ class RunImageIT {
     FuseAccess.open();
     List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
         "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store,
-        home().resolve("scripts/lamina").toString(), "run", "-q", "--rm", image.toString(), "--", "exec sleep 66"));
+        Launcher.path(user), "run", "-q", "--rm", image.toString(), "--", "exec sleep 66"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -245,4 +241,53 @@ class RunImageIT {
     assertThat(lamina("ps", "-q").out()).isEmpty();
   }
 
+
+  @Test
+  void sigkillOfLamina_killsTheContainer_andTheNextRunClearsTheStaleMount() throws Exception {
+    FuseAccess.open();
+    List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
+        "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store,
+        Launcher.path(user), "run", "-q", "--name", "stale", image.toString(), "--", "exec sleep 67"));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (TestUser.exec(List.of("pgrep", "-f", "^sleep 67"), 10).code() != 0) {
+        assertThat(System.nanoTime()).as("sleep did not start").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      ProcessHandle java = p.descendants().filter(h -> h.info().command().orElse("").endsWith("java"))
+          .findFirst().orElseThrow();
+      TestUser.exec(List.of("kill", "-KILL", Long.toString(java.pid())), 10);
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      // setpriv --pdeathsig and unshare --kill-child take the namespace down with lamina
+      long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (TestUser.exec(List.of("pgrep", "-f", "^sleep 67"), 10).code() == 0) {
+        assertThat(System.nanoTime()).as("the container outlived lamina").isLessThan(gone);
+        Thread.sleep(100);
+      }
+    } finally {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    TestUser.Result r = run("--rm", "--name", "stale", image.toString(), "--", "echo again");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("again\n");
+  }
+
+  @Test
+  void withoutRange_everyOwnerShowsAsRoot_andLaminaSaysSoOnce() throws Exception {
+    TestUser nr = TestUser.withoutRange("lamina-run-nr");
+    Path nrStore = dir.resolve("store-nr");
+    Files.createDirectories(nrStore);
+    TestUser.exec(List.of("chown", nr.uid() + ":" + nr.gid(), nrStore.toString()), 10);
+    FuseAccess.open();
+    TestUser.Result r = nr.run(List.of(Launcher.path(nr), "run", "-q", "--rm", image.toString(), "--",
+        "stat -c '%u:%g %a %n' /home/user /home/user/notes.txt /usr/bin/su-demo; id -u"), null, 180,
+        Map.of("LAMINA_ROOT", nrStore.toString()));
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("0:0 755 /home/user\n0:0 644 /home/user/notes.txt\n0:0 4755 /usr/bin/su-demo\n0\n");
+    assertThat(r.err().split("no subordinate id range", -1)).hasSize(2);
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(nrStore.toString());
+    assertThat(nr.leftoverProcesses()).isEmpty();
+  }
 }
