@@ -107,6 +107,7 @@ public final class MountCommand implements Callable<Integer> {
   private int runForeground(MountOptions o, Path mnt) throws IOException, InterruptedException {
     UnionFs union = Unions.open(o);
     FuseMount m = FuseMount.mount(union, mnt, o, debug, READY_TIMEOUT);
+    m.haltOnUnmount();
     // SIGTERM/SIGINT: unmount cleanly so that no dead mount ("transport endpoint not connected") stays.
     Thread hook = new Thread(() -> closeQuietly(m), "lamina-unmount");
     Runtime.getRuntime().addShutdownHook(hook);
