@@ -4,6 +4,7 @@ import dev.lamina.fuse.BackgroundMount;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
+import dev.lamina.fuse.UnionFuse;
 import dev.lamina.fuse.Unions;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
@@ -64,6 +65,9 @@ public final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (foreground || debug) {
+      UnionFuse.warmUpInBackground();
+    }
     String source = positional.size() == 2 ? positional.get(0) : null;
     Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
     MountOptions o;
