@@ -48,6 +48,14 @@ mount_overlay() {
   [[ "$impl" == kernel ]] || MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID=""
 }
 
+TICK=$(getconf CLK_TCK)
+# CPU time (utime+stime, all threads) of a daemon so far, in clock ticks; 0 without a daemon.
+cpu_ticks() {
+  local pid="$1" st
+  [[ -n "$pid" ]] && read -ra st <"/proc/$pid/stat" 2>/dev/null && { echo $((st[13] + st[14])); return; }
+  echo 0
+}
+
 # Peak resident set of the daemon in KiB (VmHWM), or 0 when there is no daemon.
 peak_rss_kib() {
   local pid="$1"
@@ -55,18 +63,20 @@ peak_rss_kib() {
   awk '/^VmHWM:/{print $2; f=1} END{if(!f) print 0}' "/proc/$pid/status" 2>/dev/null || echo 0
 }
 
-# Unmounts MNT and waits for the daemon to exit; a stuck daemon (our own child) is killed after 20 s.
+# Unmounts MNT and waits until no daemon serving it is left (the one we know and any other process with MNT
+# in its arguments); one still there after 20 s (our own child) is killed.
 umount_overlay() {
-  local impl="$1" mnt="$2" pid="$3" i
+  local impl="$1" mnt="$2" pid="$3" i p
   if [[ "$impl" == kernel ]]; then
     umount "$mnt" 2>/dev/null || umount -l "$mnt"
   else
     fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
   fi
-  [[ -n "$pid" ]] || return 0
+  [[ "$impl" == kernel ]] && return 0
   for ((i = 0; i < 2000; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.01
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then sleep 0.01; continue; fi
+    p=$(daemon_pid "$mnt") || return 0
+    pid=$p
   done
   echo "bench: $impl daemon $pid did not exit after unmounting $mnt; killing it" >&2
   kill "$pid" 2>/dev/null || true

@@ -150,6 +150,51 @@ def op_readdir_seek(path, bufsize):
             "full": sorted(n for n in full if n not in (".", ".."))}
 
 
+def op_parallel_append(path, threads, writes):
+    """Each thread appends its own letter in 100-byte chunks; the result counts the letters, which is
+    order-independent: with O_APPEND no write may be lost or overwritten, even during the copy-up."""
+    def worker(i):
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        try:
+            for _ in range(writes):
+                os.write(fd, bytes([65 + i]) * 100)
+        finally:
+            os.close(fd)
+    run_threads([lambda i=i: worker(i) for i in range(threads)])
+    with open(path, "rb") as f:
+        data = f.read()
+    return {"size": len(data), "counts": {chr(65 + i): data.count(bytes([65 + i])) for i in range(threads)}}
+
+
+def op_parallel(steps):
+    results = [None] * len(steps)
+
+    def worker(i):
+        results[i] = run_step(steps[i])
+    run_threads([lambda i=i: worker(i) for i in range(len(steps))])
+    return results
+
+
+def run_threads(fns):
+    import threading
+    start = threading.Barrier(len(fns))
+    errors = []
+
+    def body(fn):
+        start.wait()
+        try:
+            fn()
+        except OSError as e:
+            errors.append(e)
+    ts = [threading.Thread(target=body, args=(fn,)) for fn in fns]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def open_flags(names):
     f = 0
     for n in names:
@@ -272,6 +317,13 @@ def op(name, a):
         return op_readdir_during_changes(a[0], a[1], a[2])
     if name == "readdir_seek":
         return op_readdir_seek(a[0], a[1])
+    if name == "sparse":  # path: is at most a quarter of the file allocated?
+        st = os.lstat(a[0])
+        return st.st_blocks * 512 <= st.st_size // 4
+    if name == "parallel_append":  # path, threads, writes per thread: O_APPEND from several threads
+        return op_parallel_append(a[0], a[1], a[2])
+    if name == "parallel":  # [steps]: run each step in its own thread at once; results in order
+        return op_parallel(a[0])
     if name == "settimes_all":  # ns: set atime and mtime of every entry (children first), for fixtures
         return set_times_all(".", a[0])
     raise ValueError("unknown op " + name)

@@ -20,6 +20,8 @@ import picocli.CommandLine.Parameters;
       "/ filter by name, u hide unmodified, a per-layer/aggregated view, q or Ctrl-C quit."
     })
 public final class ExploreCommand implements Callable<Integer> {
+  @picocli.CommandLine.Mixin StoreOptions store;
+
   @Parameters(index = "0", paramLabel = "REF", description = "Image reference, as for `lamina layers`.")
   String ref;
 
@@ -33,8 +35,8 @@ public final class ExploreCommand implements Callable<Integer> {
           + "`lamina layers " + ref + "` or `--json`");
     }
     LayerAnalysis a;
-    try (Image img = LayerRefs.open(ref, platform == null ? null : Platform.parse(platform))) {
-      a = LayerImages.analyze(img, ref);
+    try (Image img = LayerRefs.open(ref, platform == null ? null : Platform.parse(platform), store)) {
+      a = LayerImages.analyze(img, ref, LayerXattrs.host());
     }
     ExploreTui.run(a);
     return 0;

@@ -11,7 +11,9 @@ import dev.lamina.inspect.InspectJson;
 import dev.lamina.inspect.InspectTemplate;
 import dev.lamina.layer.LayerStore;
 import dev.lamina.layer.StoreImages;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code lamina inspect REF}: the image's metadata in docker inspect's shape, or through a --format template. */
+/** {@code lamina inspect REF...}: images' metadata in docker inspect's shape, or through a --format template. */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
@@ -38,8 +40,8 @@ public final class InspectCommand implements Callable<Integer> {
 
   @Mixin StoreOptions store;
 
-  @Parameters(paramLabel = "REF", description = "The image to inspect.")
-  String ref;
+  @Parameters(paramLabel = "REF", arity = "1..*", description = "The images to inspect.")
+  List<String> refs;
 
   @Option(
       names = {"-f", "--format"},
@@ -70,31 +72,47 @@ public final class InspectCommand implements Callable<Integer> {
         throw new UserError("template parsing error: " + e.getMessage());
       }
     }
-    ImageReference r = ImageSource.parse(ref);
-    // open the store only when it exists or is needed: inspecting a file must not create /var/lib/lamina
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    // open the store only when it exists: inspecting a file must not create /var/lib/lamina
     Path root = store.root();
-    boolean needStore = r instanceof ImageReference.StoreName;
-    if (needStore && !Files.isDirectory(root)) {
-      throw new UserError("'" + ref + "' names an image in lamina's store, but there is no store at " + root
-          + "; load the image first (lamina load REF) or give the store with --root", 1);
-    }
     LayerStore s = Files.isDirectory(root) ? store.open() : null;
     ImageResolver resolver = s == null ? ImageSource.files() : StoreImages.resolver(s);
-    DockerInspect inspect;
-    try (Image img = resolver.open(r, p)) {
-      inspect = InspectBuilder.of(img, s);
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    if (template == null) {
-      out.println(InspectJson.pretty(List.of(inspect)));
-    } else {
+    List<DockerInspect> found = new ArrayList<>();
+    int failed = 0;
+    for (String ref : refs) {
+      // like docker: report each image that cannot be read, print the others, exit 1 at the end
       try {
-        out.println(template.execute(inspect));
-      } catch (InspectTemplate.TemplateException e) {
-        throw new UserError("template: " + e.getMessage());
+        ImageReference r = ImageSource.parse(ref);
+        if (r instanceof ImageReference.StoreName && s == null) {
+          throw new UserError("'" + ref + "' names an image in lamina's store, but there is no store at " + root
+              + "; load the image first (lamina load REF) or give the store with --root", 1);
+        }
+        try (Image img = resolver.open(r, p)) {
+          // measuring Size streams every layer not in a store: skip it when the template cannot print it
+          found.add(InspectBuilder.of(img, s, template == null || template.mayUse("Size")));
+        }
+      } catch (IOException | UserError e) {
+        if (refs.size() == 1) {
+          throw e;
+        }
+        err.println("lamina: " + e.getMessage());
+        failed++;
+      }
+    }
+    if (template == null) {
+      out.println(InspectJson.pretty(found));
+    } else {
+      for (DockerInspect inspect : found) {
+        try {
+          out.println(template.execute(inspect));
+        } catch (InspectTemplate.TemplateException e) {
+          throw new UserError("template: " + e.getMessage());
+        }
       }
     }
     out.flush();
-    return 0;
+    err.flush();
+    return failed == 0 ? 0 : 1;
   }
 }

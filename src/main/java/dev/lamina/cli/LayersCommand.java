@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
 public final class LayersCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  @picocli.CommandLine.Mixin StoreOptions store;
+
   @Parameters(index = "0", paramLabel = "REF", description = "Image reference (oci:DIR[:TAG], oci-archive:FILE, "
       + "docker-archive:FILE, dir:DIR, docker-store:NAME, containers-storage:NAME, or a path).")
   String ref;
@@ -113,7 +115,7 @@ public final class LayersCommand implements Callable<Integer> {
   private int run(PrintWriter out) throws Exception {
     Efficiency.Mode mode = diveCompat ? Efficiency.Mode.DIVE : Efficiency.Mode.LAMINA;
     DiveCiRules rules = ci ? ciRules() : null;
-    try (Image img = LayerRefs.open(ref, platform == null ? null : Platform.parse(platform))) {
+    try (Image img = LayerRefs.open(ref, platform == null ? null : Platform.parse(platform), store)) {
       if (exportLayer != null) {
         int n = layerIndex(img, exportLayer.get(0));
         long bytes = LayerTarExport.export(img, n, exportLayer.get(1));
@@ -131,7 +133,7 @@ public final class LayersCommand implements Callable<Integer> {
         out.printf("extracted %d entries of %s from layer %d into %s%n", count, extract, layer, output);
         return 0;
       }
-      LayerAnalysis a = LayerImages.analyze(img, ref);
+      LayerAnalysis a = LayerImages.analyze(img, ref, LayerXattrs.host());
       if (layer != null) {
         checkLayer(img, layer);
       }

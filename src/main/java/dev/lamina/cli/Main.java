@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       RmCommand.class,
       LayersCommand.class,
       ExploreCommand.class,
+      DiffCommand.class,
       RunCommand.class,
       InspectCommand.class,
       MountCommand.class,

@@ -60,13 +60,29 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--ready-notify", hidden = true, description = "Print READY on stdout when live.")
   boolean readyNotify;
 
-  @Parameters(arity = "1..2", paramLabel = "[SOURCE] MOUNTPOINT")
+  @Parameters(arity = "1..2", paramLabel = "[SOURCE|REF] MOUNTPOINT")
   List<String> positional;
+
+  // The image form (layer helper): `lamina mount REF MNT` without lowerdir= mounts an image from the store.
+  @picocli.CommandLine.Mixin StoreOptions store;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "REF form: the container (upper dir) to create or re-use.")
+  String name;
+
+  @Option(names = "--read-only", description = "REF form: mount without an upper dir.")
+  boolean readOnly;
 
   @Override
   public Integer call() throws Exception {
     if (foreground || debug) {
       UnionFuse.warmUpInBackground();
+    }
+    StoreMount.Plan plan = null;
+    if (positional.size() == 2 && options.stream().noneMatch(o -> o.contains("lowerdir="))) {
+      plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly);
+      options = new ArrayList<>(options);
+      options.addAll(plan.options());
+      positional = new ArrayList<>(List.of(positional.get(1)));
     }
     String source = positional.size() == 2 ? positional.get(0) : null;
     Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
@@ -80,6 +96,11 @@ public final class MountCommand implements Callable<Integer> {
       throw new UserError(e.getMessage());
     }
     LOG.debug("ignored options: {}", o.ignored());
+    if (plan != null && plan.container() != null) {
+      store.open().containers().setMountpoint(plan.container(), realMnt);
+      spec.commandLine().getErr().println("lamina: " + plan.image().id().substring(7, 19) + " on " + realMnt
+          + " (container " + plan.container() + ")");
+    }
     if (!foreground && !debug) {
       return BackgroundMount.start(
           childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());

@@ -2,7 +2,6 @@ package dev.lamina.cli;
 
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
-import dev.lamina.fuse.MountTable;
 import dev.lamina.fuse.Unmount;
 import dev.lamina.layer.ContainerInfo;
 import dev.lamina.layer.Containers;
@@ -62,14 +61,18 @@ final class RunContainer implements AutoCloseable {
       throws IOException {
     Containers cs = store.containers();
     ContainerInfo c = cs.createOrReuse(name, img);
+    Path merged = cs.upperDir(name).resolveSibling("merged");
+    if (cs.isMounted(c) && isStale(Path.of(c.mountpoint()))) {
+      // left by a lamina that was killed (SIGKILL): its FUSE daemon is gone, the mount answers ENOTCONN
+      LOG.info("unmounting the stale mount {} of container {}", c.mountpoint(), name);
+      Unmount.unmount(Path.of(c.mountpoint()), Duration.ofSeconds(10));
+    }
     if (cs.isMounted(c)) {
       throw new UserError(
           "container '" + name + "' is in use (mounted on " + c.mountpoint() + "); wait for it to end, or unmount"
               + " it (fusermount3 -u " + c.mountpoint() + ")", 125);
     }
-    Path merged = cs.upperDir(name).resolveSibling("merged");
     Files.createDirectories(merged);
-    clearStaleMount(merged);
     List<Path> lowers = new ArrayList<>(store.lowerDirs(img));
     Collections.reverse(lowers); // the store lists bottom first, overlays take the top first
     if (HostFs.get().geteuid() != 0) {
@@ -114,12 +117,27 @@ final class RunContainer implements AutoCloseable {
     return allowOther;
   }
 
-  /** Our namespace map (inside id -> host id) is the overlay's (backing id -> presented id). */
-  private static dev.lamina.union.IdMap unionMap(List<IdMap> lines) {
-    return new dev.lamina.union.IdMap(
-        lines.stream()
-            .map(l -> new dev.lamina.union.IdMap.Range(l.inside(), l.outside(), l.count()))
-            .toList());
+  /**
+   * Our namespace map (inside id -> host id) is the overlay's (backing id -> presented id), plus one line: a
+   * backing id equal to the invoking user's own id is shown as that user, i.e. root inside. Such ids come from
+   * files without override_stat, whose on-disk owner is the backing id: symlinks (no user.* xattrs on them)
+   * and anything created without the xattr. It goes before the range so it wins; the cost is that an image file
+   * owned by exactly that id also shows as root. Going the other way, the root line comes first, so root inside
+   * still stores uid 0. Without a subordinate range every owner shows as root (squashed).
+   */
+  static dev.lamina.union.IdMap unionMap(List<IdMap> lines) {
+    List<dev.lamina.union.IdMap.Range> ranges = new ArrayList<>();
+    for (IdMap l : lines) {
+      ranges.add(new dev.lamina.union.IdMap.Range(l.inside(), l.outside(), l.count()));
+      if (l.inside() == 0 && l.count() == 1 && l.outside() != 0) {
+        ranges.add(new dev.lamina.union.IdMap.Range(l.outside(), l.outside(), 1));
+      }
+    }
+    if (lines.size() == 1) {
+      // only root is mapped: every other owner would show as nobody (65534); show it as root, as promised
+      return new dev.lamina.union.IdMap(ranges, (int) lines.get(0).outside());
+    }
+    return new dev.lamina.union.IdMap(ranges);
   }
 
   /**
@@ -152,11 +170,13 @@ final class RunContainer implements AutoCloseable {
     }
   }
 
-  /** A mount left by a lamina that was killed (its FUSE daemon gone): lazily detached so the name works again. */
-  private static void clearStaleMount(Path merged) throws IOException {
-    if (MountTable.find(merged).isPresent()) {
-      LOG.info("unmounting a stale mount on {}", merged);
-      Unmount.unmount(merged, Duration.ofSeconds(10));
+  /** Whether a FUSE mount point no longer answers (its daemon died): stat fails with ENOTCONN. */
+  private static boolean isStale(Path mountPoint) {
+    try {
+      Files.readAttributes(mountPoint, java.nio.file.attribute.BasicFileAttributes.class);
+      return false;
+    } catch (IOException e) {
+      return String.valueOf(e.getMessage()).contains("not connected");
     }
   }
 

@@ -40,6 +40,11 @@ public record Manifest(
               + MediaTypes.DOCKER_MANIFEST);
     }
     Descriptor config = Descriptor.parse(root.get("config"), "the config descriptor in " + what);
+    if (!MediaTypes.isConfigOrAbsent(config.mediaType())) {
+      throw new ImageException(
+          what + " has a config of media type " + config.mediaType() + ", not an OCI or Docker image config: it is "
+              + "an artifact (chart, signature, SBOM, ...), not a container image lamina can use");
+    }
     JsonNode ls = root.get("layers");
     if (ls == null || !ls.isArray()) {
       throw new ImageException(what + " has no \"layers\" array");

@@ -33,6 +33,11 @@ public final class MediaTypes {
     return mediaType == null || mediaType.isEmpty() || LAYERS.contains(mediaType);
   }
 
+  /** An image config media type (OCI or Docker), or an absent one. */
+  public static boolean isConfigOrAbsent(String mediaType) {
+    return mediaType == null || mediaType.isEmpty() || OCI_CONFIG.equals(mediaType) || DOCKER_CONFIG.equals(mediaType);
+  }
+
   public static boolean isIndex(String mediaType) {
     return OCI_INDEX.equals(mediaType) || DOCKER_MANIFEST_LIST.equals(mediaType);
   }

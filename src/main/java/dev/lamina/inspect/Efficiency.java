@@ -98,7 +98,7 @@ public final class Efficiency {
     }
     for (LayerNode u : upper.children()) {
       LayerNode l = lowerDir == null ? null : lowerDir.child(u.name());
-      boolean recreated = u.entry() != null || u.hasChildren() || u.opaque() != null;
+      boolean recreated = u.present();
       if (u.whiteout() != null && l == null) {
         warnings.add("whiteout of missing path /" + u.path() + " (no lower layer has it); ignored");
       }

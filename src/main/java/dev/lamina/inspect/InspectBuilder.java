@@ -22,13 +22,21 @@ public final class InspectBuilder {
 
   /** @param store lamina's store, or null when there is none (nothing is loaded then) */
   public static DockerInspect of(Image image, LayerStore store) throws IOException {
+    return of(image, store, true);
+  }
+
+  /**
+   * @param store lamina's store, or null when there is none (nothing is loaded then)
+   * @param withSize false to skip measuring Size (reported as -1), which streams every layer not in a store
+   */
+  public static DockerInspect of(Image image, LayerStore store, boolean withSize) throws IOException {
     StoredImage stored = store == null ? null : store.find(image.id());
     if (stored == null) {
-      long size = InspectSize.of(image);
+      long size = withSize ? InspectSize.of(image) : -1;
       return DockerInspect.of(image, size,
           InspectGraphDriver.data(InspectGraphDriver.extractedDirs(image), null, null, null));
     }
-    long size = InspectSize.of(image, l -> recordedSize(store, l));
+    long size = withSize ? InspectSize.of(image, l -> recordedSize(store, l)) : -1;
     List<Path> lower = store.lowerDirs(stored);
     Path upper = null;
     Path work = null;

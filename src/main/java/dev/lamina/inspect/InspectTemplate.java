@@ -56,6 +56,45 @@ public final class InspectTemplate {
     return new InspectTemplate(nodes);
   }
 
+  /**
+   * Whether applying the template may read the field {@code name} (anywhere in a path, or through a bare
+   * {@code .} that hands a whole value to a function): lets callers skip computing costly fields such as Size.
+   */
+  public boolean mayUse(String name) {
+    return mayUse(nodes, name);
+  }
+
+  private static boolean mayUse(List<Node> list, String name) {
+    for (Node n : list) {
+      if (n instanceof Action a && mayUsePipe(a.pipeline(), name)) {
+        return true;
+      }
+      if (n instanceof Block b
+          && (mayUsePipe(b.pipeline(), name) || mayUse(b.body(), name) || mayUse(b.orElse(), name))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean mayUsePipe(List<List<Operand>> pipe, String name) {
+    for (List<Operand> cmd : pipe) {
+      for (Operand o : cmd) {
+        if (o instanceof Field f && (f.path().isEmpty() || f.path().contains(name))) {
+          return true;
+        }
+        if (o instanceof Sub sub && mayUsePipe(sub.pipeline(), name)) {
+          return true;
+        }
+        if (o instanceof Chain c && (c.field().path().contains(name)
+            || (c.base() instanceof Sub sub && mayUsePipe(sub.pipeline(), name)))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Applies the template to a value (the {@link DockerInspect} record). */
   public String execute(Object dot) throws TemplateException {
     StringBuilder out = new StringBuilder();

@@ -65,7 +65,9 @@ public final class LayerAggregate {
         }
         a = null;
       }
-      boolean present = u.entry() != null || u.whiteout() == null || u.hasChildren();
+      // dive's tree gets an implicit node for any path with children; OCI only re-creates what the layer puts there
+      boolean present = rules == Rules.DIVE ? u.entry() != null || u.whiteout() == null || u.hasChildren()
+          : u.present();
       if (!present) {
         continue;
       }

@@ -37,12 +37,13 @@ public final class LayerDiff {
     for (LayerNode u : upper.children()) {
       LayerNode l = lower == null ? null : lower.child(u.name());
       LayerEntry e = u.entry();
-      boolean recreated = e != null || u.hasChildren() || u.opaque() != null;
+      boolean recreated = u.present();
       if (u.whiteout() != null) {
         if (l == null) {
           warnings.add("whiteout of missing path /" + u.path() + " (no lower layer has it)");
         } else if (!recreated) {
           out.add(removal(l));
+          continue; // whiteouts below a deleted path have nothing left to delete
         }
       }
       if (e != null) {

@@ -12,19 +12,33 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import dev.lamina.layer.OverrideStat;
 import java.util.Map;
 
 /**
  * Reads an extracted layer directory (a Docker/podman diff dir or a container's upper dir) into a {@link LayerTree},
  * as if it were the layer's tar. Whiteouts may be in any of the usual forms: overlayfs 0/0 character devices,
- * OCI {@code .wh.NAME} files; opaque directories by {@code .wh..wh..opq} or the {@code user.overlay.opaque} xattr
- * (the {@code trusted.} one cannot be read without a native call, and is reported as unknown).
+ * OCI {@code .wh.NAME} files; opaque directories by {@code .wh..wh..opq} or the {@code trusted.} / {@code user.}
+ * {@code overlay.opaque} xattr. Rootless stores keep the image's owner and mode in
+ * {@code user.containers.override_stat}, which replaces what the file system shows.
  */
 public final class LayerDirScanner {
   private LayerDirScanner() {}
 
-  /** Scans {@code dir} (its contents, not itself); contents are hashed as read, never kept. */
+  /** Reads extended attributes in any namespace (the caller supplies it: reading trusted.* needs a native call). */
+  @FunctionalInterface
+  public interface Xattrs {
+    /** The value of {@code name} on {@code p} (not following symlinks), or null when absent or unsupported. */
+    byte[] get(Path p, String name) throws IOException;
+  }
+
+  /** Scans with only the {@code user.} xattrs Java can read itself. */
   public static LayerTree scan(Path dir) throws IOException {
+    return scan(dir, LayerDirScanner::userXattr);
+  }
+
+  /** Scans {@code dir} (its contents, not itself); contents are hashed as read, never kept. */
+  public static LayerTree scan(Path dir, Xattrs xattrs) throws IOException {
     LayerTree tree = new LayerTree();
     MessageDigest sha;
     try {
@@ -39,7 +53,7 @@ public final class LayerDirScanner {
         if (!d.equals(dir)) {
           add(d, attrs);
         }
-        if (isOpaque(d)) {
+        if (isOpaque(d, xattrs)) {
           String rel = rel(d);
           tree.add(new LayerEntry(rel, rel.isEmpty() ? LayerScanner.OPAQUE_MARKER
               : rel + "/" + LayerScanner.OPAQUE_MARKER, LayerEntry.Kind.OPAQUE, 0, 0, 0, 0, "", 0, (byte) '0'));
@@ -66,6 +80,20 @@ public final class LayerDirScanner {
         long uid = ((Integer) u.get("uid")) & 0xffffffffL;
         long gid = ((Integer) u.get("gid")) & 0xffffffffL;
         long rdev = (Long) u.get("rdev");
+        if (type != 0120000) {
+          // rootless: the image's owner, mode and device type are kept in an xattr (not on symlinks)
+          byte[] ov = xattrs.get(p, OverrideStat.XATTR);
+          if (ov != null) {
+            OverrideStat o = OverrideStat.parse(new String(ov, java.nio.charset.StandardCharsets.US_ASCII), type);
+            uid = o.uid() & 0xffffffffL;
+            gid = o.gid() & 0xffffffffL;
+            mode = o.type() | o.mode();
+            type = o.type();
+            if (type == 0020000 || type == 0060000) {
+              rdev = ((long) o.major() << 8) | o.minor();
+            }
+          }
+        }
         if (type == 0020000 && rdev == 0) {
           // overlayfs whiteout: a 0/0 character device named like the deleted path
           tree.add(new LayerEntry(rel, whiteoutName(rel), LayerEntry.Kind.WHITEOUT, 0, mode & 07777, uid, gid,
@@ -127,22 +155,36 @@ public final class LayerDirScanner {
     return (parent.isEmpty() ? "" : parent + "/") + LayerScanner.WHITEOUT_PREFIX + name;
   }
 
-  private static boolean isOpaque(Path d) {
+  private static boolean isOpaque(Path d, Xattrs xattrs) throws IOException {
     if (Files.exists(d.resolve(LayerScanner.OPAQUE_MARKER), LinkOption.NOFOLLOW_LINKS)) {
       return true;
     }
+    for (String name : new String[] {"trusted.overlay.opaque", "user.overlay.opaque"}) {
+      byte[] v = xattrs.get(d, name);
+      if (v != null && v.length > 0 && v[0] == 'y') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Reads a {@code user.} xattr with NIO (no native code); null for other namespaces or when absent. */
+  public static byte[] userXattr(Path p, String name) {
+    if (!name.startsWith("user.") || Files.isSymbolicLink(p)) {
+      return null;
+    }
     try {
       UserDefinedFileAttributeView view =
-          Files.getFileAttributeView(d, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (view == null || !view.list().contains("overlay.opaque")) {
-        return false;
+          Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      String bare = name.substring("user.".length());
+      if (view == null || !view.list().contains(bare)) {
+        return null;
       }
-      ByteBuffer b = ByteBuffer.allocate(8);
-      view.read("overlay.opaque", b);
-      b.flip();
-      return b.remaining() > 0 && b.get(0) == 'y';
+      ByteBuffer b = ByteBuffer.allocate(view.size(bare));
+      view.read(bare, b);
+      return b.array();
     } catch (IOException | UnsupportedOperationException e) {
-      return false; // no user xattrs on this file system: nothing to read
+      return null; // no user xattrs on this file system: nothing to read
     }
   }
 

@@ -77,6 +77,22 @@ public final class LayerNode {
     return entry == null ? (hasChildren() || opaque != null || parent == null) : entry.isDir();
   }
 
+  /**
+   * Whether a layer puts something at this path: an entry, an opaque marker, or (an implicit directory) anything
+   * present below it. A node holding only whiteouts, itself or below, only deletes.
+   */
+  public boolean present() {
+    if (entry != null || opaque != null) {
+      return true;
+    }
+    for (LayerNode c : children()) {
+      if (c.present()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean hasChildren() {
     return children != null && !children.isEmpty();
   }

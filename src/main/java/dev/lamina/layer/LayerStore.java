@@ -192,8 +192,19 @@ public final class LayerStore {
             options.progress().accept(n);
             listener.layerProgress(in.blobBytesRead(), content[0]);
           });
-          stats = new LayerExtractor(o).extract(in, tmp.resolve("diff"));
-        } // close() verifies the blob digest, size and diff_id before anything is committed
+          // decompression and digests on a second thread, ahead of the file writes (like gzip -d | tar -x)
+          ReadAheadInputStream ahead = new ReadAheadInputStream(in, 1 << 20, 8, "lamina-read-" + hex(diffId).substring(0, 12));
+          boolean read = false;
+          try {
+            stats = new LayerExtractor(o).extract(ahead, tmp.resolve("diff"));
+            ahead.close(); // reads to the end: a digest mismatch of the blob or diff_id is thrown here
+            read = true;
+          } finally {
+            if (!read) {
+              ahead.abort();
+            }
+          }
+        } // close() has verified the blob digest, size and diff_id before anything is committed
         StoreJson.write(tmp.resolve("layer.json"), new LayerInfo(
             diffId, stats.bytes(), stats.entries(), whiteoutName(options.whiteouts()),
             options.ownership() == ExtractOptions.Ownership.CHOWN ? "chown" : "override_stat",

@@ -74,7 +74,10 @@ public interface HostFs {
 
   void fchown(int fd, int uid, int gid) throws ErrnoException;
 
-  /** utimensat(2) with nanoseconds; a nsec of UTIME_NOW / UTIME_OMIT has its usual meaning. */
+  /**
+   * utimensat(2) with nanoseconds; a nsec of UTIME_NOW / UTIME_OMIT has its usual meaning. An empty path
+   * sets the times of dirfd itself (an O_PATH fd is fine).
+   */
   void utimensat(
       int dirfd, String path, long atimeSec, long atimeNsec, long mtimeSec, long mtimeNsec, int flags)
       throws ErrnoException;

@@ -335,6 +335,11 @@ final class JnrHostFs implements HostFs {
   public void utimensat(int dirfd, String path, long aSec, long aNsec, long mSec, long mNsec, int flags)
       throws ErrnoException {
     long[] times = {aSec, aNsec, mSec, mNsec};
+    if (path.isEmpty() && dirfd != Fcntl.AT_FDCWD) {
+      // dirfd itself, also when it is an O_PATH fd (futimens needs a real open file): via its magic link
+      check(libc.utimensat(Fcntl.AT_FDCWD, cstr("/proc/self/fd/" + dirfd), times, 0), "utimensat", "fd " + dirfd);
+      return;
+    }
     check(libc.utimensat(dirfd, cstr(path), times, flags), "utimensat", where(dirfd, path));
   }
 

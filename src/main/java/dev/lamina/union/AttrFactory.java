@@ -55,9 +55,32 @@ final class AttrFactory {
   }
 
   Attr attr(Entry e) throws ErrnoException {
-    OverrideStat ov = config.overrideStat() ? readOverride(e.layer().fd(), e.rel()) : null;
+    // Device nodes from image layers are stored as empty regular files with the override xattr even as root
+    // (the layer store never creates real nodes), so those are read whatever overrideStat says.
+    boolean recordedNode = e.stat().isRegular() && e.stat().size() == 0 && !e.layer().upper();
+    OverrideStat ov = null;
+    if (config.overrideStat() || recordedNode) {
+      ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.rel());
+    }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
     return build(e.stat(), ino(e), nlink, ov);
+  }
+
+  /** Marks "no override" in the lower cache (a ConcurrentHashMap cannot hold null). */
+  private static final OverrideStat NONE = new OverrideStat(-1, -1, 0, 0, 0);
+
+  /** Lower layers do not change while mounted, so their override xattrs are read once per entry. */
+  private final java.util.concurrent.ConcurrentHashMap<String, OverrideStat> lowerOverrides =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private OverrideStat lowerOverride(Layer l, String rel) {
+    String key = l.index() + ":" + rel;
+    OverrideStat o = lowerOverrides.get(key);
+    if (o == null) {
+      o = readOverride(l.fd(), rel);
+      lowerOverrides.putIfAbsent(key, o == null ? NONE : o);
+    }
+    return o == NONE ? null : o;
   }
 
   /** The override xattr of a backing entry; null when absent, malformed, or not allowed on its type. */
@@ -87,7 +110,7 @@ final class AttrFactory {
       uid = ov.uid();
       gid = ov.gid();
       int type = st.type();
-      if ((ov.type() == S_IFCHR || ov.type() == S_IFBLK) && type == S_IFREG) {
+      if ((ov.type() == S_IFCHR || ov.type() == S_IFBLK || ov.type() == S_IFIFO) && type == S_IFREG) {
         type = ov.type(); // a device node recorded by a rootless extractor as a plain file
         rdev = ov.rdev();
         size = 0;

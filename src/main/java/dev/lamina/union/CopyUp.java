@@ -30,6 +30,7 @@ final class CopyUp {
   private final PathLocks locks;
   private final OverlayConfig config;
   private final boolean root;
+  private final java.util.concurrent.atomic.AtomicLong fileCopyUps = new java.util.concurrent.atomic.AtomicLong();
   private final ThreadLocal<ByteBuffer> buffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
   CopyUp(HostFs fs, LayerStack stack, Resolver resolver, InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config) {
@@ -41,6 +42,11 @@ final class CopyUp {
     this.locks = locks;
     this.config = config;
     this.root = fs.geteuid() == 0;
+  }
+
+  /** How many non-directories were copied up so far; readers of lower files compare it to notice a copy-up. */
+  long fileCopyUps() {
+    return fileCopyUps.get();
   }
 
   /** Makes sure the merged directory rel has an upper instance, copying up its ancestors first. */
@@ -117,9 +123,13 @@ final class CopyUp {
       }
       int parent = fs.openBeneath(stack.upper().fd(), Resolver.parentOf(e.rel()), O_PATH | O_DIRECTORY, 0);
       try {
+        Stat before = fs.fstat(parent);
         fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
+        // a copy-up is not a change of the directory: keep its times, as ovl_copy_up_one does
+        fs.utimensat(parent, "", before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec(), 0);
         if (!st.isDir()) {
           inodes.recordOrigin(fs.lstat(parent, Resolver.nameOf(e.rel())), mergedIno);
+          fileCopyUps.incrementAndGet();
         }
       } finally {
         fs.closeQuietly(parent);

@@ -7,20 +7,29 @@ import java.util.List;
 final class Handles {
   private Handles() {}
 
-  /** An open file: one backing fd for the life of the handle (upper for writers, the top layer for readers). */
+  /**
+   * An open file: one backing fd (upper for writers, the top layer for readers). A reader of a lower file
+   * moves to the upper copy once the file is copied up (as overlayfs does since Linux 4.19), so it sees
+   * writes made through other handles; the lower fd it leaves stays open until release, since another
+   * thread may still be reading from it.
+   */
   static final class FileHandle implements UnionFs.OpenFile {
-    final int fd;
-    final Layer layer;
+    volatile int fd;
+    volatile Layer layer;
     final long ino;
     final String rel;
     final int flags;
+    /** The copy-up count when this handle last checked whether its lower file was copied up. */
+    volatile long copyUpsSeen;
+    int retiredFd = -1;
 
-    FileHandle(int fd, Layer layer, long ino, String rel, int flags) {
+    FileHandle(int fd, Layer layer, long ino, String rel, int flags, long copyUpsSeen) {
       this.fd = fd;
       this.layer = layer;
       this.ino = ino;
       this.rel = rel;
       this.flags = flags;
+      this.copyUpsSeen = copyUpsSeen;
     }
 
     @Override

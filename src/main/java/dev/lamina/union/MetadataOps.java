@@ -17,6 +17,7 @@ final class MetadataOps {
   private final HostFs fs;
   private final LayerStack stack;
   private final CopyUp copyUp;
+  private final Resolver resolver;
   private final AttrFactory attrs;
   private final OverlayConfig config;
   private final boolean root;
@@ -25,6 +26,7 @@ final class MetadataOps {
     this.fs = fs;
     this.stack = stack;
     this.copyUp = copyUp;
+    this.resolver = resolver;
     this.attrs = attrs;
     this.config = config;
     this.root = fs.geteuid() == 0;
@@ -58,6 +60,9 @@ final class MetadataOps {
       }
     } finally {
       fs.closeQuietly(pfd);
+      if (e.isDir()) {
+        resolver.invalidate(rel); // cached directory entries carry the mode (setgid inheritance reads it)
+      }
     }
   }
 
@@ -91,6 +96,9 @@ final class MetadataOps {
       fs.lsetxattr(pfd, name, Markers.OVERRIDE_STAT, new OverrideStat(nu, ng, mode, type, rdev).format(), 0);
     } finally {
       fs.closeQuietly(pfd);
+      if (e.isDir()) {
+        resolver.invalidate(rel);
+      }
     }
   }
 

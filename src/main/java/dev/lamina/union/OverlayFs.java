@@ -49,9 +49,10 @@ public final class OverlayFs implements UnionFs {
     LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat());
     InodeMap inodes = new InodeMap();
-    this.resolver = new Resolver(fs, stack, lower, whiteouts);
+    LowerMerges merges = new LowerMerges(stack, lower, inodes);
+    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
-    this.merger = new DirMerger(fs, stack, lower, resolver, inodes, attrs);
+    this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs);
     PathLocks locks = new PathLocks();
     this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config);
     this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower);
@@ -76,6 +77,7 @@ public final class OverlayFs implements UnionFs {
   @Override
   public Attr fgetattr(OpenFile file) throws IOException {
     FileHandle h = (FileHandle) file;
+    followCopyUp(h);
     Stat st = fs.fstat(h.fd);
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
     OverrideStat ov = config.overrideStat() ? attrs.readOverride(h.fd) : null;
@@ -180,13 +182,14 @@ public final class OverlayFs implements UnionFs {
     }
     int kept = flags & OPEN_FLAGS_KEPT;
     if (!write) {
+      long seen = copyUp.fileCopyUps();
       int fd = fs.openBeneath(e.layer().fd(), rel, kept, 0);
-      return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags);
+      return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags, seen);
     }
     checkWritable("open for writing", rel);
     Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
     int fd = fs.openBeneath(stack.upper().fd(), rel, kept, 0);
-    return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags);
+    return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags, 0);
   }
 
   @Override
@@ -200,12 +203,38 @@ public final class OverlayFs implements UnionFs {
   FileHandle openUpper(String rel, int flags) throws IOException {
     Entry e = resolver.require(rel);
     int fd = fs.openBeneath(stack.upper().fd(), rel, flags & OPEN_FLAGS_KEPT & ~O_TRUNC, 0);
-    return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags);
+    return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags, 0);
+  }
+
+  /** Moves a reader of a lower file to its upper copy when the file was copied up since it last looked. */
+  private void followCopyUp(FileHandle h) {
+    long now = copyUp.fileCopyUps();
+    if (h.copyUpsSeen == now || h.layer.upper() || stack.upper() == null) {
+      return;
+    }
+    synchronized (h) {
+      if (h.copyUpsSeen == now || h.layer.upper()) {
+        return;
+      }
+      h.copyUpsSeen = now;
+      try {
+        Entry e = resolver.lookup(h.rel);
+        if (e != null && e.inUpper() && !e.isDir() && attrs.ino(e) == h.ino) {
+          int fd = fs.openBeneath(stack.upper().fd(), h.rel, O_RDONLY, 0);
+          h.retiredFd = h.fd;
+          h.fd = fd;
+          h.layer = stack.upper();
+        }
+      } catch (ErrnoException e) {
+        // renamed or removed since: keep reading the lower file, as before
+      }
+    }
   }
 
   @Override
   public int read(OpenFile file, ByteBuffer dst, long offset) throws IOException {
     FileHandle h = (FileHandle) file;
+    followCopyUp(h);
     int total = 0;
     while (dst.hasRemaining()) {
       int n = fs.pread(h.fd, dst, offset + total);
@@ -265,19 +294,32 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public void release(OpenFile file) throws IOException {
-    fs.close(((FileHandle) file).fd);
+    FileHandle h = (FileHandle) file;
+    if (h.retiredFd >= 0) {
+      fs.closeQuietly(h.retiredFd);
+    }
+    fs.close(h.fd);
   }
 
   @Override
   public OpenDir opendir(String path) throws IOException {
     String rel = RelPaths.of(path);
     Entry d = resolver.dir(rel);
-    List<DirEntry> list = new ArrayList<>();
-    list.add(new DirEntry(".", attrs.ino(d), S_IFDIR));
     Entry parent = rel.isEmpty() ? d : resolver.dir(Resolver.parentOf(rel));
-    list.add(new DirEntry("..", attrs.ino(parent), S_IFDIR));
-    list.addAll(merger.list(d));
-    return new DirHandle(rel, List.copyOf(list));
+    DirEntry dot = new DirEntry(".", attrs.ino(d), S_IFDIR);
+    DirEntry dotdot = new DirEntry("..", attrs.ino(parent), S_IFDIR);
+    List<DirEntry> body = merger.list(d); // not copied: it is either fresh or an immutable cached merge
+    return new DirHandle(rel, new java.util.AbstractList<DirEntry>() {
+      @Override
+      public DirEntry get(int i) {
+        return i == 0 ? dot : i == 1 ? dotdot : body.get(i - 2);
+      }
+
+      @Override
+      public int size() {
+        return body.size() + 2;
+      }
+    });
   }
 
   @Override

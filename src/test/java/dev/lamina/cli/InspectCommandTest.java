@@ -178,6 +178,19 @@ class InspectCommandTest {
   }
 
   @Test
+  void severalImagesGiveOneObjectEachAndMissingOnesAreReported() throws Exception {
+    Result r = lamina("inspect", "oci:" + TestImages.path("oci"), "oci:/nonexistent",
+        "docker-archive:" + TestImages.path("image.docker.tar"));
+    assertThat(r.code()).isEqualTo(1);
+    JsonNode arr = M.readTree(r.out());
+    assertThat(arr.size()).isEqualTo(2);
+    assertThat(arr.get(0).get("Id")).isEqualTo(arr.get(1).get("Id"));
+    assertThat(r.err()).contains("/nonexistent is not a directory");
+    Result f = lamina("inspect", "-f", "{{.Os}}", "oci:" + TestImages.path("oci"), "oci:" + TestImages.path("oci-zstd"));
+    assertThat(f.out()).isEqualTo("linux\nlinux\n");
+  }
+
+  @Test
   void errorsAreOneLineAndExitNonZero() throws Exception {
     Result bad = lamina("inspect", "-f", "{{.Nope}}", "oci:" + TestImages.path("oci"));
     assertThat(bad.code()).isNotZero();

@@ -3,7 +3,6 @@ package dev.lamina.difftest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** Compares what a target did with what the oracle (kernel overlayfs) did, fact by fact. */
@@ -14,8 +13,24 @@ final class Comparison {
 
   private Comparison() {}
 
-  /** The differences not covered by an {@link IntendedDifferences} entry, in step-then-tree order. */
+  /** The differences not covered by an intended difference or an open bug, in step-then-tree order. */
   static List<Difference> unexpected(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
+    return all(scenario, oracle, target).stream()
+        .filter(d -> IntendedDifferences.openBug(scenario, d.key()).isEmpty()).toList();
+  }
+
+  /** The differences covered by an {@link IntendedDifferences#OPEN_BUGS open bug}, with its id. */
+  static List<String> openBugs(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
+    List<String> out = new ArrayList<>();
+    for (Difference d : all(scenario, oracle, target)) {
+      IntendedDifferences.openBug(scenario, d.key()).ifPresent(b -> out.add("open bug " + b.id() + ": "
+          + d.key() + ": oracle=" + d.oracle() + " target=" + d.target()));
+    }
+    return out;
+  }
+
+  /** The differences not covered by an {@link IntendedDifferences} entry, in step-then-tree order. */
+  static List<Difference> all(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
     Set<TreeSnapshot.Key> keys = new LinkedHashSet<>(oracle.facts().keySet());
     keys.addAll(target.facts().keySet());
     List<Difference> out = new ArrayList<>();
@@ -56,11 +71,5 @@ final class Comparison {
       }
     }
     return out;
-  }
-
-  static Map<String, String> summary(List<Difference> diffs) {
-    Map<String, String> m = new java.util.LinkedHashMap<>();
-    diffs.forEach(d -> m.put(d.key().toString(), d.oracle() + " vs " + d.target()));
-    return m;
   }
 }

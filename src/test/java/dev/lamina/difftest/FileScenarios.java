@@ -126,6 +126,16 @@ final class FileScenarios {
         named("fchmod_readonly_fd", "fchmod through a read-only fd of a lower file copies it up")
             .op("open", "h", "lowfile", List.of("O_RDONLY")).op("fchmod", "h", "0444").expect("ok")
             .op("fstat", "h").op("close", "h").op("stat", "lowfile").build(),
+        named("sparse_copy_up", "copy-up of a sparse lower file keeps it sparse")
+            .op("sparse", "sparse").op("chmod", "sparse", "0600").expect("ok").op("sparse", "sparse")
+            .op("read", "sparse").build(),
+        named("parallel_append_copy_up", "4 threads append to one lower file at once (racing copy-ups)")
+            .op("parallel_append", "lowfile", 4, 50).expect("ok").op("stat", "lowfile").build(),
+        named("parallel_copy_up_same_dir", "threads copy up different files of one lower dir at once")
+            .op("parallel", List.of(FsDriver.sub("append", "dlow/inner/deep", "1"),
+                FsDriver.sub("chmod", "d1/f1", "0600"), FsDriver.sub("append", "d1/sub/g", "3"),
+                FsDriver.sub("chown", "d1/f2", 7, 7), FsDriver.sub("setxattr", "d1/sub", "user.p", "4")))
+            .expect("ok").build(),
         named("read_does_not_copy_up", "reads, stats and listings leave the upper dir empty")
             .op("read", "lowfile").op("read", "big").op("stat", "shadow").op("listdir", "d1")
             .op("listxattr", "lowfile").op("readlink", "lnk").op("listdir", "many").build());

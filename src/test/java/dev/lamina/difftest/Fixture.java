@@ -20,7 +20,7 @@ import java.util.List;
  *   lowfile (1000:1000, user.color=blue)       topfile
  *   lnk -> lowfile, dangle -> nowhere          many/ t00..t09
  *   hl1 = hl2 (one inode), fifo, emptylow/
- *   many/ e00..e29, big (1 MiB), exec (0755), dlow/inner/deep
+ *   many/ e00..e29, big (1 MiB), exec (0755), dlow/inner/deep, sparse (8 MiB, 4 bytes of data)
  * </pre>
  * Every entry's atime and mtime is {@link #T0_NS}, so copy-up must visibly preserve them.
  */
@@ -48,6 +48,7 @@ final class Fixture {
         .op("mkfifo", "fifo", "0640").op("mkdir", "emptylow")
         .op("create", "big", java.util.Map.of("pattern", 1 << 20, "seed", 1))
         .op("create", "exec", "#!/bin/sh\necho hi\n", "0755")
+        .op("create", "sparse", "").op("truncate", "sparse", 8 << 20).op("pwrite", "sparse", "data", 1 << 20)
         .op("mkdir", "dlow").op("mkdir", "dlow/inner").op("create", "dlow/inner/deep", "deep")
         .op("mkdir", "many");
     for (int i = 0; i < 30; i++) {

@@ -123,14 +123,14 @@ final class FuseOverlay implements OverlayTarget {
     return false;
   }
 
-  /** fusermount3 -u, then the daemon must exit; a daemon still alive after 10 s is killed. */
+  /** fusermount3 -u, then the daemon must exit; a daemon still alive after 30 s is killed. */
   static void unmount(List<String> asUser, Path mnt) throws IOException {
     Shell.Result r = Shell.run(Duration.ofSeconds(30), null,
         Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
     if (!r.ok()) {
       forceUnmount(mnt);
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     List<ProcessHandle> daemons = daemonsServing(mnt);
     while (!daemons.isEmpty() && System.nanoTime() < deadline) {
       sleep(50);
@@ -142,7 +142,7 @@ final class FuseOverlay implements OverlayTarget {
           + r.err().strip());
     }
     if (!daemons.isEmpty()) {
-      throw new IOException("the filesystem daemon for " + mnt + " did not exit within 10 s of "
+      throw new IOException("the filesystem daemon for " + mnt + " did not exit within 30 s of "
           + "fusermount3 -u; killed pids " + daemons.stream().map(ProcessHandle::pid).toList());
     }
   }

@@ -36,6 +36,11 @@ final class IntendedDifferences {
               + " lamina reports nlink 0 as POSIX expects of an unlinked file (issue 2 asks for 0)",
           (s, k) -> s.equals("unlink_while_open_lower") && k.section().equals("step")
               && k.where().contains("fstat") && k.field().equals("nlink")),
+      new Intended("append-interleaving",
+          "concurrent O_APPEND writers interleave in scheduling order; the step result compares what is"
+              + " order-independent (size and the count of each writer's bytes)",
+          (s, k) -> s.equals("parallel_append_copy_up") && k.where().equals("/lowfile")
+              && k.field().equals("content")),
       new Intended("wh-names",
           "lamina reserves '.wh.' names (its unprivileged whiteout format) and refuses to create them;"
               + " kernel overlayfs with 0/0 device whiteouts treats them as ordinary names",
@@ -43,9 +48,19 @@ final class IntendedDifferences {
               && (k.where().contains(".wh.") || k.where().contains("whdir")))
   );
 
+  /**
+   * Known lamina bugs, tolerated so that CI stays green while they are open: every difference they cover
+   * is still printed as "open bug" on each run. Remove an entry as soon as its bug is fixed.
+   */
+  static final List<Intended> OPEN_BUGS = List.of();
+
   private IntendedDifferences() {}
 
   static Optional<Intended> covering(String scenario, TreeSnapshot.Key key) {
     return ALL.stream().filter(i -> i.covers().test(scenario, key)).findFirst();
+  }
+
+  static Optional<Intended> openBug(String scenario, TreeSnapshot.Key key) {
+    return OPEN_BUGS.stream().filter(i -> i.covers().test(scenario, key)).findFirst();
   }
 }

@@ -60,8 +60,17 @@ final class TestUser implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    if (created) {
-      Shell.run("userdel", NAME);
+    if (!created) {
+      return;
+    }
+    // userdel refuses while a process of the user is still exiting (a daemon after fusermount3 -u)
+    Shell.Result r = Shell.run("userdel", NAME);
+    for (int i = 0; i < 20 && !r.ok(); i++) {
+      FuseOverlay.sleep(500);
+      r = Shell.run("userdel", NAME);
+    }
+    if (!r.ok()) {
+      throw new IOException("userdel " + NAME + " failed: " + r.err().strip());
     }
   }
 }

@@ -146,11 +146,23 @@ class ImageErrorsTest {
   }
 
   @Test
+  void anArtifactConfigIsNamed() throws Exception {
+    Path layout = TestImages.copy("oci", tmp);
+    LayoutEditor ed = new LayoutEditor(layout);
+    ed.editManifest(m -> ((com.fasterxml.jackson.databind.node.ObjectNode) m.get("config"))
+        .put("mediaType", "application/vnd.cncf.helm.config.v1+json"));
+    assertThatThrownBy(() -> open(layout))
+        .isInstanceOf(ImageException.class)
+        .hasMessageContaining("config of media type application/vnd.cncf.helm.config.v1+json");
+  }
+
+  @Test
   void anAbsentMediaTypeIsAcceptedAndDockerTypesToo() throws Exception {
     Path layout = TestImages.copy("oci", tmp);
     LayoutEditor ed = new LayoutEditor(layout);
     ed.editManifest(m -> {
       m.remove("mediaType");
+      ((com.fasterxml.jackson.databind.node.ObjectNode) m.get("config")).remove("mediaType");
       ed.layer(m, 0).remove("mediaType");
       ed.layer(m, 1).put("mediaType", MediaTypes.DOCKER_LAYER_GZIP);
       ed.layer(m, 2).put("mediaType", MediaTypes.OCI_LAYER); // the blob is gzip: detected by magic, not type

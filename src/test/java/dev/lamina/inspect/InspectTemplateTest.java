@@ -81,6 +81,15 @@ class InspectTemplateTest {
   }
 
   @Test
+  void mayUseFindsFieldsAnywhereAndTheWholeDot() throws Exception {
+    assertThat(InspectTemplate.parse("{{.Config.Cmd}}").mayUse("Size")).isFalse();
+    assertThat(InspectTemplate.parse("{{.Size}}").mayUse("Size")).isTrue();
+    assertThat(InspectTemplate.parse("x{{if .Os}}{{printf \"%d\" .Size}}{{end}}").mayUse("Size")).isTrue();
+    assertThat(InspectTemplate.parse("{{json .}}").mayUse("Size")).isTrue();
+    assertThat(InspectTemplate.parse("{{range .RepoTags}}{{.}}{{end}}").mayUse("Size")).isTrue(); // conservative
+  }
+
+  @Test
   void rangeWithPrintlnGivesOneLinePerElement() throws Exception {
     assertThat(run("{{range .Config.Env}}{{println .}}{{end}}")).isEqualTo("A=1\nB=two words\n");
   }

@@ -81,6 +81,17 @@ class LayerDiffTest {
   }
 
   @Test
+  void whiteoutsBelowADeletedDirectory_countOnce() {
+    LayerTree lower = tar().dir("d").file("d/a", 100).dir("d/s").file("d/s/b", 20).tree();
+    LayerTree upper = tar().whiteout("d").whiteout("d/a").whiteout("d/s/b").tree();
+
+    assertThat(diff(lower, upper, new ArrayList<>())).extracting(LayerChange::path, LayerChange::type)
+        .containsExactly(tuple("d", LayerDiffType.REMOVED));
+    assertThat(LayerAggregate.upTo(List.of(lower, upper), 1).find("d")).isNull();
+    assertThat(Efficiency.of(List.of(lower, upper), Efficiency.Mode.LAMINA).wastedBytes()).isEqualTo(120);
+  }
+
+  @Test
   void whiteoutOfMissingPath_isReportedNotFatal() {
     List<String> warnings = new ArrayList<>();
     List<LayerChange> changes = diff(tar().file("a", 1).tree(), tar().whiteout("ghost").file("b", 2).tree(),

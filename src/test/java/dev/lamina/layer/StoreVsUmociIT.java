@@ -106,6 +106,40 @@ class StoreVsUmociIT {
     assertThat(overlayTree(store, img, "mnt-cs")).isEqualTo(umoci);
   }
 
+  @Test
+  void laminaMountOfTheImageMatchesUmociUnpack() throws Exception {
+    Path launcher = Path.of(System.getProperty("lamina.home", ".")).resolve("scripts/lamina");
+    assumeTrue(Files.isRegularFile(launcher.resolveSibling("../target/lamina.jar").normalize())
+        && Files.exists(Path.of("/dev/fuse")) && has("fusermount3"), "needs target/lamina.jar, /dev/fuse, fusermount3");
+    Path store = tmp.resolve("store-fuse");
+    Path mnt = Files.createDirectory(tmp.resolve("mnt-fuse"));
+    try {
+      run(launcher.toString(), "mount", "--root", store.toString(), "--read-only", "oci:" + image + ":latest", mnt.toString());
+      assertThat(PresentedTree.of(mnt)).isEqualTo(umoci);
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+    // a named container keeps its upper dir across mounts; the lower layers stay untouched
+    Map<String, String> lowerBefore = TreeState.of(store.resolve("layers"));
+    try {
+      run(launcher.toString(), "mount", "--root", store.toString(), "--name", "box", "oci:" + image + ":latest", mnt.toString());
+      Files.writeString(mnt.resolve("etc/motd"), "changed in the container\n");
+      Files.delete(mnt.resolve("etc/tagged"));
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(store.resolve("containers/box/upper/etc/motd")).hasContent("changed in the container");
+    try {
+      run(launcher.toString(), "mount", "--root", store.toString(), "--name", "box", "oci:" + image + ":latest", mnt.toString());
+      assertThat(mnt.resolve("etc/motd")).hasContent("changed in the container");
+      assertThat(mnt.resolve("etc/tagged")).doesNotExist();
+    } finally {
+      new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+    assertThat(TreeState.of(store.resolve("layers"))).as("lower layers are never modified").isEqualTo(lowerBefore);
+  }
+
   /** The image's layers mounted read-only with the kernel's overlayfs, described; skipped when mount fails. */
   private static Map<String, String> overlayTree(LayerStore store, StoredImage img, String name) throws Exception {
     List<String> lower = new ArrayList<>();

@@ -69,7 +69,7 @@ class RunRootfsIT {
 
   private TestUser.Result lamina(TestUser u, String stdin, String... args) throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().resolve("scripts/lamina").toString());
+    cmd.add(Launcher.path(u));
     cmd.add("run");
     cmd.addAll(Arrays.asList(args));
     return u.run(cmd, stdin, 120);
@@ -160,7 +160,7 @@ class RunRootfsIT {
     List<String> cmd =
         new ArrayList<>(List.of("runuser", "-u", ranged.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
             "JAVA_HOME=" + System.getProperty("java.home"),
-            Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().resolve("scripts/lamina").toString(),
+            Launcher.path(ranged),
             "run", root.toString(), "--", "/bin/sleep", "77"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
@@ -200,7 +200,7 @@ class RunRootfsIT {
    */
   private TestUser.Result onTerminal(String stdinScript, String laminaArgs) throws Exception {
     String lamina =
-        Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().resolve("scripts/lamina").toString();
+        Launcher.path(ranged);
     return ranged.run(
         List.of("sh", "-c", "(" + stdinScript + ") | script -qec \"exec " + lamina + " run " + laminaArgs + "\" /dev/null"),
         null, 120);

@@ -76,6 +76,12 @@ record TestUser(String name, long uid, long gid, Optional<SubIds.Range> range) {
 
   /** Runs {@code cmd} as this user with a clean environment, stdin from {@code stdin}; kills it on timeout. */
   Result run(List<String> cmd, String stdin, int timeoutSeconds) throws Exception {
+    return run(cmd, stdin, timeoutSeconds, java.util.Map.of());
+  }
+
+  /** As {@link #run(List, String, int)}, with extra environment variables (LAMINA_ROOT, ...). */
+  Result run(List<String> cmd, String stdin, int timeoutSeconds, java.util.Map<String, String> env)
+      throws Exception {
     List<String> full = new ArrayList<>(List.of("runuser", "-u", name, "--", "env", "-i"));
     full.add("PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
     full.add("HOME=/home/" + name);
@@ -84,6 +90,7 @@ record TestUser(String name, long uid, long gid, Optional<SubIds.Range> range) {
     String javaHome = System.getProperty("java.home");
     full.add("JAVA_HOME=" + javaHome);
     full.add("LAMINA_JAVA_OPTS=-Xmx256m -XX:TieredStopAtLevel=1");
+    env.forEach((k, v) -> full.add(k + "=" + v));
     full.addAll(cmd);
     return exec(full, stdin, timeoutSeconds);
   }

@@ -19,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   merged/l
  * </pre>
  */
+@Timeout(120)
 class OverlayWriteTest {
   @TempDir Path tmp;
   Fixture fx;
@@ -435,5 +437,17 @@ class OverlayWriteTest {
     assertThat(u.getattr("/u").nlink()).isEqualTo(2);
     u.unlink("/u");
     assertThat(u.getattr("/u2").nlink()).isEqualTo(1);
+  }
+
+  @Test
+  void copyUp_keepsParentDirTimes() throws Exception {
+    fx.fs.utimensat(AT_FDCWD, l0.resolve("dir").toString(), 100, 0, 200, 7, 0);
+    u.close();
+    u = fx.mount(WhiteoutFormat.FILE);
+    u.chmod("/dir/a", 0600);
+    assertThat(u.getattr("/dir").mtime()).isEqualTo(new Timespec(200, 7));
+    u.chmod("/f.txt", 0600);
+    u.unlink("/dir/b");
+    assertThat(u.getattr("/dir").mtime()).as("an unlink is a change").isNotEqualTo(new Timespec(200, 7));
   }
 }

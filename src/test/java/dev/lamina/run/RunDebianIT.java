@@ -1,0 +1,115 @@
+package dev.lamina.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A package manager inside {@code lamina run}, as an unprivileged user: the Debian test image (bookworm minbase +
+ * hello, built by scripts/make-debian-test-image with mmdebstrap and cached in /var/tmp/lamina-run; skipped when
+ * the Debian mirror cannot be reached) runs {@code dpkg -l}, {@code apt-get remove} and {@code dpkg -i} of a
+ * local .deb, and every change lands in the container's upper dir only. /dev/fuse is set to 0666 for the test
+ * user and restored (see {@link FuseAccess}).
+ */
+class RunDebianIT {
+  static final Path CACHE = Path.of(System.getProperty("lamina.debian.image", "/var/tmp/lamina-run/debian-oci"));
+  private static TestUser user;
+  private static Path dir;
+  private static Path store;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    assumeTrue(TestUser.available(), "needs root (to create test users), useradd, runuser, unshare, setpriv");
+    assumeTrue(FuseAccess.available(), "needs /dev/fuse and fusermount");
+    assumeTrue(HostTools.which("dpkg-deb").isPresent(), "needs dpkg-deb");
+    if (!Files.exists(CACHE.resolve("index.json"))) {
+      assumeTrue(HostTools.which("mmdebstrap").isPresent(), "needs mmdebstrap to build the Debian test image");
+      Files.createDirectories(CACHE.getParent());
+      TestUser.Result b = TestUser.exec(
+          List.of(Launcher.home().resolve("scripts/make-debian-test-image").toString(), CACHE.toString()), 900);
+      assumeTrue(b.code() == 0, "could not build the Debian test image (is the Debian mirror reachable?): " + b.err());
+    }
+    user = TestUser.withRange("lamina-run-it");
+    assumeTrue(user.range().isPresent(), "could not give the test user a subordinate id range");
+    dir = Files.createTempDirectory(Path.of("/tmp"), "run-debian-it-");
+    dir.toFile().setReadable(true, false);
+    dir.toFile().setExecutable(true, false);
+    store = dir.resolve("store");
+    Files.createDirectories(store);
+    TestUser.exec(List.of("chown", user.uid() + ":" + user.gid(), store.toString()), 10);
+    buildDeb(dir.resolve("deb"));
+  }
+
+  /** A one-file package built on the host, to install from a bind mount with dpkg -i. */
+  private static void buildDeb(Path d) throws Exception {
+    Files.createDirectories(d.resolve("pkg/DEBIAN"));
+    Files.createDirectories(d.resolve("pkg/usr/bin"));
+    Files.writeString(d.resolve("pkg/DEBIAN/control"),
+        "Package: lamina-test\nVersion: 1.0\nArchitecture: all\nMaintainer: lamina <lamina@example.org>\n"
+            + "Description: lamina run test package\n");
+    Files.writeString(d.resolve("pkg/usr/bin/lamina-test"), "#!/bin/sh\necho lamina-test works\n");
+    d.resolve("pkg/usr/bin/lamina-test").toFile().setExecutable(true, false);
+    TestUser.Result r = TestUser.exec(List.of("dpkg-deb", "--root-owner-group", "--build",
+        d.resolve("pkg").toString(), d.resolve("lamina-test.deb").toString()), 60);
+    assertThat(r.code()).as(r.err()).isZero();
+    TestUser.exec(List.of("chmod", "-R", "a+rX", d.toString()), 10);
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    FuseAccess.restore();
+    if (dir != null) {
+      assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts left").doesNotContain(store.toString());
+      assertThat(user.leftoverProcesses()).as("processes left").isEmpty();
+      TestUser.exec(List.of("rm", "-rf", "--one-file-system", dir.toString()), 120);
+    }
+  }
+
+  private static TestUser.Result run(String... args) throws Exception {
+    FuseAccess.open();
+    List<String> cmd = new ArrayList<>(List.of(Launcher.path(user), "run", "-q"));
+    cmd.addAll(Arrays.asList(args));
+    return user.run(cmd, null, 600, Map.of("LAMINA_ROOT", store.toString()));
+  }
+
+  @Test
+  void dpkgAndApt_work_andChangeOnlyTheUpperDir() throws Exception {
+    TestUser.Result r = run("--name", "deb", "-v", dir.resolve("deb") + ":/mnt/deb:ro", CACHE.toString(), "--",
+        "/bin/sh", "-c",
+        "set -e; dpkg -l hello | tail -1; apt-get remove -y hello >/dev/null; dpkg -i /mnt/deb/lamina-test.deb"
+            + " >/dev/null; lamina-test; dpkg-query -W -f '${Package} ${Status}\\n' lamina-test;"
+            + " dpkg-query -W hello >/dev/null 2>&1 || echo hello-gone;"
+            + " stat -c '%A %u %g %n' /usr/bin/passwd /etc/shadow");
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    List<String> out = r.out().lines().toList();
+    assertThat(out.get(0)).startsWith("ii  hello");
+    assertThat(out).contains("lamina-test works", "lamina-test install ok installed");
+    assertThat(out).contains("hello-gone");
+    // setuid root and group shadow (42), as in the image
+    assertThat(out).contains("-rwsr-xr-x 0 0 /usr/bin/passwd", "-rw-r----- 0 42 /etc/shadow");
+
+    Path upper = store.resolve("containers/deb/upper");
+    assertThat(upper.resolve("usr/bin/lamina-test")).isRegularFile();
+    assertThat(upper.resolve("var/lib/dpkg/status")).isRegularFile();
+    assertThat(Files.exists(upper.resolve("usr/bin/.wh.hello")) || Files.exists(upper.resolve("usr/bin/hello")))
+        .as("a whiteout for /usr/bin/hello").isTrue();
+    try (Stream<Path> s = Files.walk(store.resolve("layers"))) {
+      List<String> lower = s.map(Path::toString).toList();
+      assertThat(lower).as("the image layer still has hello").anyMatch(p -> p.endsWith("/usr/bin/hello"));
+      assertThat(lower).noneMatch(p -> p.endsWith("lamina-test"));
+    }
+    TestUser.Result again = run("--rm", "--name", "deb", CACHE.toString(), "--", "/bin/sh", "-c",
+        "dpkg-query -W -f '${Package} ${Status}\\n' lamina-test; command -v hello || echo no-hello");
+    assertThat(again.out()).isEqualTo("lamina-test install ok installed\nno-hello\n");
+  }
+}
