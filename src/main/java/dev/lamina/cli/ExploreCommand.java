@@ -36,7 +36,7 @@ public final class ExploreCommand implements Callable<Integer> {
     }
     LayerAnalysis a;
     try (Image img = LayerRefs.open(ref, platform == null ? null : Platform.parse(platform), store)) {
-      a = LayerImages.analyze(img, ref);
+      a = LayerImages.analyze(img, ref, LayerXattrs.host());
     }
     ExploreTui.run(a);
     return 0;

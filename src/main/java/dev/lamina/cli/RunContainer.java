@@ -123,7 +123,7 @@ final class RunContainer implements AutoCloseable {
    * files without override_stat, whose on-disk owner is the backing id: symlinks (no user.* xattrs on them)
    * and anything created without the xattr. It goes before the range so it wins; the cost is that an image file
    * owned by exactly that id also shows as root. Going the other way, the root line comes first, so root inside
-   * still stores uid 0.
+   * still stores uid 0. Without a subordinate range every owner shows as root (squashed).
    */
   static dev.lamina.union.IdMap unionMap(List<IdMap> lines) {
     List<dev.lamina.union.IdMap.Range> ranges = new ArrayList<>();
@@ -132,6 +132,10 @@ final class RunContainer implements AutoCloseable {
       if (l.inside() == 0 && l.count() == 1 && l.outside() != 0) {
         ranges.add(new dev.lamina.union.IdMap.Range(l.outside(), l.outside(), 1));
       }
+    }
+    if (lines.size() == 1) {
+      // only root is mapped: every other owner would show as nobody (65534); show it as root, as promised
+      return new dev.lamina.union.IdMap(ranges, (int) lines.get(0).outside());
     }
     return new dev.lamina.union.IdMap(ranges);
   }

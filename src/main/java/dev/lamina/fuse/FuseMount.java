@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -27,6 +30,9 @@ public final class FuseMount implements AutoCloseable {
   private final Thread loop;
   private final AtomicReference<Object> result = new AtomicReference<>();
   private volatile boolean closed;
+  private volatile boolean haltOnUnmount;
+  /** st_dev of the mount point while mounted. */
+  private volatile Object liveDev;
   private volatile List<String> argv = List.of();
 
   private FuseMount(UnionFs union, Path mountPoint, String fstype, Runnable onInit) {
@@ -68,7 +74,9 @@ public final class FuseMount implements AutoCloseable {
         }
       }
       m.fuse.disownShutdownHook();
+      LOG.debug("kernel sent INIT for {}", mnt);
       m.probe(deadline);
+      LOG.debug("{} is live", mnt);
       return m;
     } catch (IOException | RuntimeException e) {
       m.close();
@@ -89,6 +97,57 @@ public final class FuseMount implements AutoCloseable {
     loop.join();
     Object r = result.get();
     return r instanceof Integer code ? code : 1;
+  }
+
+  /**
+   * Makes the process exit (status 0) as soon as the kernel drops the mount, closing the union first and
+   * skipping the JVM's orderly shutdown. Until this process is gone it holds the layers open, so
+   * {@code umount MNT && umount LOWER} races with it; every millisecond counts on a loaded machine.
+   */
+  public void haltOnUnmount() {
+    haltOnUnmount = true;
+    Thread watch = new Thread(this::watchForUnmount, "lamina-unmount-watch");
+    watch.setDaemon(true);
+    watch.start();
+  }
+
+  /**
+   * libfuse notices an unmount only when a worker's read fails, and then cancels and joins its workers
+   * before fuse_main returns: on a busy machine that takes tens of milliseconds. The kernel queues
+   * inotify's IN_UNMOUNT (which the JDK's watch service reports as an invalidated key) during umount(2)
+   * itself, so this thread can release the layers first. The watch is on the mount's root only, whose
+   * entries rarely change.
+   */
+  private void watchForUnmount() {
+    try (WatchService ws = mountPoint.getFileSystem().newWatchService()) {
+      while (loop.isAlive()) {
+        WatchKey key = mountPoint.register(ws, StandardWatchEventKinds.ENTRY_DELETE);
+        WatchKey signalled = ws.take();
+        if (signalled.isValid()) {
+          signalled.pollEvents();
+          signalled.reset();
+          continue;
+        }
+        // The device of the mount point changes back to the covered filesystem's once unmounted.
+        if (!liveDev.equals(Files.getAttribute(mountPoint, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+          LOG.debug("{} was unmounted", mountPoint);
+          exitNow();
+        }
+        key.cancel();
+      }
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      LOG.debug("unmount watch on {} stopped: {}", mountPoint, e.toString());
+    }
+  }
+
+  private synchronized void exitNow() {
+    try {
+      union.close();
+    } catch (Throwable t) {
+      LOG.warn("closing the union of {} failed: {}", mountPoint, t.toString());
+    }
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
   }
 
   /** Whether libfuse's loop still runs. */
@@ -115,6 +174,7 @@ public final class FuseMount implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       union.close();
+      LOG.debug("closed the union of {}", mountPoint);
     }
   }
 
@@ -127,6 +187,10 @@ public final class FuseMount implements AutoCloseable {
     try {
       // jnr-fuse prepends argv[0] and "-f" (foreground); without "-s" libfuse runs multithreaded.
       fuse.mount(mountPoint, true, false, argv.toArray(String[]::new));
+      LOG.debug("libfuse loop for {} ended", mountPoint);
+      if (haltOnUnmount) {
+        exitNow();
+      }
       result.set(0);
     } catch (Throwable t) {
       // jnr-fuse turns a non-zero fuse_main result into a FuseException.
@@ -148,7 +212,7 @@ public final class FuseMount implements AutoCloseable {
   /** Stats the mount point through the kernel and checks mountinfo, until both agree or time runs out. */
   private void probe(long deadline) throws IOException, InterruptedException {
     while (true) {
-      Files.readAttributes(mountPoint, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+      liveDev = Files.getAttribute(mountPoint, "unix:dev", LinkOption.NOFOLLOW_LINKS);
       if (MountTable.find(mountPoint).map(e -> e.fstype().equals(fstype)).orElse(false)) {
         return;
       }

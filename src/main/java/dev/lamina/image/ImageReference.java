@@ -12,9 +12,10 @@ import java.nio.file.Path;
  *   <li>{@code oci-archive:FILE[:TAG]} a tar of an OCI image layout
  *   <li>{@code docker-archive:FILE[:NAME:TAG|:@N]} {@code docker save} output (classic or Docker 25+)
  *   <li>{@code dir:DIR} a Docker v2 schema 2 (or OCI) manifest with its blobs, as {@code skopeo copy dir:} writes
- *   <li>{@code docker-store:[ROOT]IMAGE} an image in Docker's overlay2 store (ROOT defaults to /var/lib/docker)
+ *   <li>{@code docker-store:[ROOT]IMAGE} an image in Docker's overlay2 store (ROOT defaults to /var/lib/docker,
+ *       or rootless Docker's ~/.local/share/docker for other users)
  *   <li>{@code containers-storage:[ROOT]IMAGE} an image in podman/buildah's overlay store (ROOT defaults to
- *       /var/lib/containers/storage)
+ *       /var/lib/containers/storage, or ~/.local/share/containers/storage for other users, as podman does)
  *   <li>anything else: a name in lamina's own store ({@code NAME[:TAG]} or an id prefix), resolved by the layer store
  * </ul>
  *
@@ -145,7 +146,8 @@ public sealed interface ImageReference {
         return new Dir(Path.of(rest));
       }
       case "docker-store", "containers-storage" -> {
-        Path root = transport.equals("docker-store") ? DEFAULT_DOCKER_ROOT : DEFAULT_CONTAINERS_ROOT;
+        Path root = defaultStoreRoot(transport, System.getenv(), System.getProperty("user.name"),
+            System.getProperty("user.home"));
         String image = rest;
         if (rest.startsWith("[")) {
           int close = rest.indexOf(']');
@@ -159,10 +161,38 @@ public sealed interface ImageReference {
         image = image.isEmpty() ? null : image;
         return transport.equals("docker-store") ? new DockerStore(root, image) : new ContainersStorage(root, image);
       }
+      case "docker" -> {
+        if (rest.startsWith("//")) {
+          throw new IllegalArgumentException("'" + text + "' is in a registry, and lamina does not pull: copy it first, "
+              + "e.g. skopeo copy " + text + " oci:DIR:TAG, then use oci:DIR:TAG");
+        }
+        return detect(text);
+      }
+      case "docker-daemon" -> throw new IllegalArgumentException(
+          "'" + text + "' asks the Docker daemon, which lamina does not talk to: read its store directly with "
+              + "docker-store:" + rest + " (as root), or docker save it and use docker-archive:FILE");
+      case "ostree", "sif", "tarball" -> throw new IllegalArgumentException(
+          "lamina does not read the " + transport + ": transport; convert the image first, e.g. skopeo copy "
+              + text + " oci:DIR:TAG");
       default -> {
         return detect(text);
       }
     }
+  }
+
+  /**
+   * Where docker and podman keep their stores for this user: /var/lib/docker and /var/lib/containers/storage for
+   * root; for other users the rootless locations, {@code $XDG_DATA_HOME/docker} and
+   * {@code $XDG_DATA_HOME/containers/storage} ({@code ~/.local/share/...}).
+   */
+  static Path defaultStoreRoot(String transport, java.util.Map<String, String> env, String user, String home) {
+    boolean docker = transport.equals("docker-store");
+    if ("root".equals(user)) {
+      return docker ? DEFAULT_DOCKER_ROOT : DEFAULT_CONTAINERS_ROOT;
+    }
+    String xdg = env.get("XDG_DATA_HOME");
+    Path data = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(home, ".local", "share");
+    return docker ? data.resolve("docker") : data.resolve("containers/storage");
   }
 
   /** The root inside [..]: accepts skopeo's {@code [driver@root+runroot]} form, keeping only the root. */

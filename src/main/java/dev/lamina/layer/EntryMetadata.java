@@ -93,7 +93,13 @@ final class EntryMetadata {
       byte[] value;
       if (k.startsWith(SCHILY)) {
         name = k.substring(SCHILY.length());
-        // commons-compress decodes PAX values as UTF-8; values that are valid UTF-8 round-trip exactly
+        // commons-compress decodes PAX values as UTF-8; valid UTF-8 round-trips exactly, other bytes became
+        // U+FFFD: skip such a value rather than write a corrupted one (e.g. a security.capability mask)
+        if (h.getValue().indexOf('\uFFFD') >= 0) {
+          warnOnce("binary:" + name, "skipping xattr {} of {}: its binary value cannot be read exactly from the tar",
+              name, unsafeName);
+          continue;
+        }
         value = h.getValue().getBytes(StandardCharsets.UTF_8);
       } else if (k.startsWith(LIBARCHIVE)) {
         name = URLDecoder.decode(k.substring(LIBARCHIVE.length()), StandardCharsets.UTF_8);

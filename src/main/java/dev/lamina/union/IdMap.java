@@ -19,9 +19,20 @@ public final class IdMap {
   public record Range(long backing, long presented, long size) {}
 
   private final List<Range> ranges;
+  private final int unmappedPresented;
 
   public IdMap(List<Range> ranges) {
+    this(ranges, OVERFLOW_ID);
+  }
+
+  /**
+   * A map whose backing ids outside every range show as {@code unmappedPresented} rather than the overflow id,
+   * like fuse-overlayfs's squash_to_uid: {@code lamina run} without a subordinate range shows every owner as the
+   * invoking user, i.e. root inside its user namespace.
+   */
+  public IdMap(List<Range> ranges, int unmappedPresented) {
     this.ranges = List.copyOf(ranges);
+    this.unmappedPresented = unmappedPresented;
   }
 
   /** Parses {@code "0:1000:1:1:100000:65536"} (fields separated by ':' or ','). */
@@ -70,7 +81,7 @@ public final class IdMap {
         return (int) (r.presented() + (id - r.backing()));
       }
     }
-    return OVERFLOW_ID;
+    return unmappedPresented;
   }
 
   /** The id to store for a presented id; -1 stays -1 (chown's "leave unchanged"). */

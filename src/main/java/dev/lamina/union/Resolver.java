@@ -26,11 +26,13 @@ final class Resolver {
   private final LayerStack stack;
   private final LowerDirCache lower;
   private final Whiteouts whiteouts;
+  private final LowerMerges merges;
   private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
   private final AtomicLong epoch = new AtomicLong();
   private final int[] allLayers;
 
-  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts) {
+  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges) {
+    this.merges = merges;
     this.fs = fs;
     this.stack = stack;
     this.lower = lower;
@@ -137,7 +139,19 @@ final class Resolver {
     boolean dirsClosed = false;
     boolean lowerBelow = false;
     int[] layers = parent.dirLayers();
+    int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
+    Integer lowerTop = null;
+    if (firstLower < layers.length) {
+      lowerTop = merges.get(parent.rel(), layers, firstLower).topPos().get(name);
+    }
     for (int k = 0; k < layers.length; k++) {
+      if (k == firstLower) {
+        // the lower merge knows where the top lower instance is, or that there is none
+        if (lowerTop == null) {
+          break;
+        }
+        k = firstLower + lowerTop;
+      }
       Layer l = stack.get(layers[k]);
       Stat st;
       boolean whiteout;
@@ -147,7 +161,8 @@ final class Resolver {
           whiteout = true;
           st = null;
         } else {
-          whiteout = st == null && layers.length > 1
+          // a .wh. file only matters when a lower layer holds the name
+          whiteout = st == null && lowerTop != null
               && fs.lstatOrNull(l.fd(), child(parent.rel(), Markers.WH_PREFIX + name)) != null;
         }
       } else {
@@ -190,7 +205,7 @@ final class Resolver {
           dirsClosed = true;
         }
       }
-      if (dirsClosed && lowerBelow) {
+      if (dirsClosed && (lowerBelow || !top.upper())) {
         break;
       }
     }

@@ -27,5 +27,6 @@ class RunContainerTest {
     assertThat(u.toPresented(0)).isEqualTo(1001);
     assertThat(u.toPresented(1001)).isEqualTo(1001);
     assertThat(u.toBacking(1001, "/x")).isZero();
+    assertThat(u.toPresented(1000)).as("squashed to the user, root inside").isEqualTo(1001);
   }
 }

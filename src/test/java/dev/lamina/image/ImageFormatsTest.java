@@ -40,6 +40,35 @@ class ImageFormatsTest {
             List.of("docker.io/example/busybox:1.0")));
   }
 
+  @org.junit.jupiter.api.Test
+  void layersOfOneArchiveCanBeReadAtTheSameTime() throws Exception {
+    // each blob of an archive is read through its own channel, so interleaved streams do not disturb each other
+    long plainSize;
+    try (Image plain = ImageSource.open(ImageSource.parse("oci:" + TestImages.path("oci-plain")), null)) {
+      plainSize = plain.layers().get(0).descriptor().size(); // uncompressed layers: blob = tar
+    }
+    for (String ref : List.of("oci-archive:%s/image.oci.tar", "docker-archive:%s/image.docker.tar")) {
+      try (Image img = ImageSource.open(ImageSource.parse(ref.formatted(TestImages.dir())), null)) {
+        List<LayerTarStream> streams = new ArrayList<>();
+        for (Layer l : img.layers()) {
+          streams.add(((Layer.Blob) l).openTar());
+        }
+        byte[] buf = new byte[1000];
+        boolean any = true;
+        while (any) {
+          any = false;
+          for (LayerTarStream in : streams) {
+            any |= in.read(buf) >= 0;
+          }
+        }
+        for (LayerTarStream in : streams) {
+          in.close(); // verifies each
+        }
+        assertThat(streams.get(0).tarBytesRead()).isEqualTo(plainSize);
+      }
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("formats")
   void everyFormatReadsTheSameImage(String pattern, Compression compression, List<String> tags) throws Exception {

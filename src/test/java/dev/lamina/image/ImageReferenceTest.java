@@ -26,12 +26,12 @@ class ImageReferenceTest {
             new ImageReference.DockerArchive(Path.of("/s.tar"), "reg:5000/x/y:2")),
         Arguments.of("docker-archive:/s.tar:@1", new ImageReference.DockerArchive(Path.of("/s.tar"), "@1")),
         Arguments.of("dir:/d", new ImageReference.Dir(Path.of("/d"))),
-        Arguments.of("docker-store:busybox", new ImageReference.DockerStore(Path.of("/var/lib/docker"), "busybox")),
+        Arguments.of("docker-store:busybox", new ImageReference.DockerStore(defaultRoot("docker-store"), "busybox")),
         Arguments.of("docker-store:[/srv/docker]busybox:1",
             new ImageReference.DockerStore(Path.of("/srv/docker"), "busybox:1")),
         Arguments.of("docker-store:[/srv/docker]", new ImageReference.DockerStore(Path.of("/srv/docker"), null)),
         Arguments.of("containers-storage:alpine",
-            new ImageReference.ContainersStorage(Path.of("/var/lib/containers/storage"), "alpine")),
+            new ImageReference.ContainersStorage(defaultRoot("containers-storage"), "alpine")),
         Arguments.of("containers-storage:[overlay@/s+/run/s]alpine:3",
             new ImageReference.ContainersStorage(Path.of("/s"), "alpine:3")),
         Arguments.of("busybox:latest", new ImageReference.StoreName("busybox:latest")),
@@ -39,10 +39,25 @@ class ImageReferenceTest {
         Arguments.of("docker.io/library/busybox", new ImageReference.StoreName("docker.io/library/busybox")));
   }
 
+  static Path defaultRoot(String transport) {
+    return ImageReference.defaultStoreRoot(
+        transport, System.getenv(), System.getProperty("user.name"), System.getProperty("user.home"));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("references")
   void parses(String text, ImageReference expected) throws Exception {
     assertThat(ImageSource.parse(text)).isEqualTo(expected);
+  }
+
+  @Test
+  void storeRootsDefaultLikeDockerAndPodmanPerUser() {
+    assertThat(ImageReference.defaultStoreRoot("docker-store", java.util.Map.of(), "root", "/root"))
+        .isEqualTo(Path.of("/var/lib/docker"));
+    assertThat(ImageReference.defaultStoreRoot("containers-storage", java.util.Map.of(), "ann", "/home/ann"))
+        .isEqualTo(Path.of("/home/ann/.local/share/containers/storage"));
+    assertThat(ImageReference.defaultStoreRoot("docker-store", java.util.Map.of("XDG_DATA_HOME", "/x"), "ann", "/h"))
+        .isEqualTo(Path.of("/x/docker"));
   }
 
   @Test
@@ -54,6 +69,11 @@ class ImageReferenceTest {
     assertThatThrownBy(() -> ImageSource.parse("docker-store:[/x")).hasMessageContaining("'[' without ']'");
     assertThatThrownBy(() -> ImageSource.parse("/no/such/path")).hasMessageContaining("/no/such/path does not exist");
     assertThatThrownBy(() -> ImageSource.parse("")).hasMessageContaining("empty image reference");
+    assertThatThrownBy(() -> ImageSource.parse("docker://busybox:1.36"))
+        .hasMessageContaining("lamina does not pull")
+        .hasMessageContaining("skopeo copy docker://busybox:1.36 oci:DIR:TAG");
+    assertThatThrownBy(() -> ImageSource.parse("docker-daemon:busybox:1.36"))
+        .hasMessageContaining("docker-store:busybox:1.36");
   }
 
   @Test

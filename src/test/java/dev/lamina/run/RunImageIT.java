@@ -273,4 +273,21 @@ class RunImageIT {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("again\n");
   }
+
+  @Test
+  void withoutRange_everyOwnerShowsAsRoot_andLaminaSaysSoOnce() throws Exception {
+    TestUser nr = TestUser.withoutRange("lamina-run-nr");
+    Path nrStore = dir.resolve("store-nr");
+    Files.createDirectories(nrStore);
+    TestUser.exec(List.of("chown", nr.uid() + ":" + nr.gid(), nrStore.toString()), 10);
+    FuseAccess.open();
+    TestUser.Result r = nr.run(List.of(Launcher.path(nr), "run", "-q", "--rm", image.toString(), "--",
+        "stat -c '%u:%g %a %n' /home/user /home/user/notes.txt /usr/bin/su-demo; id -u"), null, 180,
+        Map.of("LAMINA_ROOT", nrStore.toString()));
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo("0:0 755 /home/user\n0:0 644 /home/user/notes.txt\n0:0 4755 /usr/bin/su-demo\n0\n");
+    assertThat(r.err().split("no subordinate id range", -1)).hasSize(2);
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(nrStore.toString());
+    assertThat(nr.leftoverProcesses()).isEmpty();
+  }
 }

@@ -33,7 +33,15 @@ public final class ExploreView {
     int rightW = Math.max(1, w - rightX);
     int page = pageRows(h);
 
-    c.text(0, 0, pad(" lamina explore  " + a.imageName(), w), Style.INVERSE);
+    // the layer list has room for the start of a command only: the title shows the selected one in full
+    LayerInfo sel = a.layers().get(m.layer());
+    String command = sel.commandLine().isEmpty() ? "(no history)" : sel.commandLine();
+    String heading = " Layer " + m.layer() + " " + sel.shortId() + ": " + command;
+    String image = a.imageName() + " ";
+    if (heading.length() + 2 + image.length() <= w) {
+      heading = heading + " ".repeat(w - heading.length() - image.length()) + image;
+    }
+    c.text(0, 0, pad(heading, w), Style.INVERSE);
     Style title = new Style(Color.CYAN, false, true);
     c.text(0, 1, pad((m.focus() == ExploreModel.Focus.LAYERS ? "▶" : " ").replace("▶", m.ascii() ? ">" : "▶")
         + "Layers (" + a.layers().size() + ")", leftW), title);

@@ -1,0 +1,100 @@
+package dev.lamina.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@code lamina mount} as an ordinary user: libfuse 2 mounts through {@code fusermount} (here the
+ * fuse3 package's link to fusermount3), and the overlay writes {@code .wh.} whiteout files.
+ *
+ * <p>Needs root to prepare: the test creates the user {@value #USER} if missing and, because /dev/fuse is
+ * 0600 on this machine, sets it to 0666 for the duration of the test and restores its mode afterwards.
+ */
+class UnprivilegedMountIT {
+  private static final String USER = "lamina-fuse-it";
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private static final Path DEV_FUSE = Path.of("/dev/fuse");
+
+  @RegisterExtension final FuseFixture fx = new FuseFixture();
+
+  @Test
+  void ordinaryUserMountsWritesWhFilesAndUnmounts() throws Exception {
+    assumeTrue(FuseMount.isRoot(), "preparing the user and /dev/fuse needs root");
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")), "runuser is missing");
+    ensureUser();
+    Files.createDirectories(fx.lower().resolve("dir"));
+    Files.writeString(fx.lower().resolve("dir/keep"), "k");
+    Files.writeString(fx.lower().resolve("hello"), "from lower");
+    Files.writeString(fx.lower().resolve("gone"), "x");
+    Files.setPosixFilePermissions(fx.base(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    run(List.of("chown", "-R", USER + ":", fx.base().toString()));
+
+    String mode = Integer.toOctalString((Integer) Files.getAttribute(DEV_FUSE, "unix:mode") & 07777);
+    run(List.of("chmod", "0666", DEV_FUSE.toString()));
+    try {
+      Cli.Result r =
+          asUser(
+              Cli.launcher().toString(), "mount", "-o",
+              "lowerdir=" + fx.lower() + ",upperdir=" + fx.upper() + ",workdir=" + fx.work(),
+              fx.mnt().toString());
+      fx.track(fx.mnt());
+      assertThat(r.exit()).as(r.toString()).isZero();
+      assertThat(MountTable.find(fx.mnt()).orElseThrow().fstype()).isEqualTo("fuse.lamina");
+
+      assertThat(asUser("cat", fx.mnt().resolve("hello").toString()).out()).isEqualTo("from lower");
+      assertThat(asUser("rm", fx.mnt().resolve("gone").toString()).exit()).isZero();
+      assertThat(asUser("rm", "-r", fx.mnt().resolve("dir").toString()).exit()).isZero();
+      assertThat(asUser("mkdir", fx.mnt().resolve("dir").toString()).exit()).isZero();
+      assertThat(asUser("sh", "-c", "echo new > " + fx.mnt().resolve("new")).exit()).isZero();
+
+      // Rootless whiteouts: a .wh.NAME file, and an opaque dir marked by .wh..wh..opq.
+      Path wh = fx.upper().resolve(".wh.gone");
+      assertThat(Files.isRegularFile(wh, LinkOption.NOFOLLOW_LINKS)).isTrue();
+      assertThat(Files.exists(fx.upper().resolve("dir/.wh..wh..opq"), LinkOption.NOFOLLOW_LINKS))
+          .isTrue();
+      assertThat(asUser("ls", "-a", fx.mnt().toString()).out().split("\n"))
+          .contains("hello", "dir", "new")
+          .doesNotContain("gone", ".wh.gone");
+      assertThat(asUser("ls", "-a", fx.mnt().resolve("dir").toString()).out()).doesNotContain("keep");
+      assertThat(Files.getAttribute(fx.upper().resolve("new"), "unix:uid"))
+          .isEqualTo(Integer.parseInt(run(List.of("id", "-u", USER)).out().trim()));
+
+      long pid = Cli.daemonPid(fx.mnt()).orElseThrow();
+      Cli.Result u = asUser("fusermount3", "-u", fx.mnt().toString());
+      assertThat(u.exit()).as(u.toString()).isZero();
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+      assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
+    } finally {
+      run(List.of("chmod", mode, DEV_FUSE.toString()));
+    }
+  }
+
+  private static void ensureUser() throws IOException, InterruptedException {
+    if (run(List.of("id", "-u", USER)).exit() != 0) {
+      Cli.Result r = run(List.of("useradd", "-M", "-s", "/bin/sh", USER));
+      assertThat(r.exit()).as(r.toString()).isZero();
+    }
+  }
+
+  private static Cli.Result asUser(String... cmd) throws IOException, InterruptedException {
+    List<String> full = new ArrayList<>(List.of("/usr/sbin/runuser", "-u", USER, "--"));
+    full.addAll(List.of(cmd));
+    return Cli.run(full, TIMEOUT);
+  }
+
+  private static Cli.Result run(List<String> cmd) throws IOException, InterruptedException {
+    return Cli.run(cmd, TIMEOUT);
+  }
+}
