@@ -7,9 +7,6 @@ import dev.lamina.layer.ContainerInfo;
 import dev.lamina.layer.Containers;
 import dev.lamina.layer.LayerStore;
 import dev.lamina.layer.StoredImage;
-import dev.lamina.sys.ErrnoException;
-import dev.lamina.sys.Fcntl;
-import dev.lamina.sys.HostFs;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,14 +52,7 @@ public final class DiffCommand implements Callable<Integer> {
       throw new UserError("container " + name + " belongs to image " + c.imageId() + ", which is no longer in the "
           + "store; its changes cannot be compared", 1);
     }
-    HostFs fs = HostFs.get();
-    LayerDirScanner.Xattrs xattrs = (p, attr) -> {
-      try {
-        return fs.lgetxattr(Fcntl.AT_FDCWD, p.toString(), attr);
-      } catch (ErrnoException e) {
-        return null; // not supported here, or not permitted (trusted.* without root): treat as absent
-      }
-    };
+    LayerDirScanner.Xattrs xattrs = LayerXattrs.host();
     List<LayerTree> lowers = new ArrayList<>();
     for (Path dir : s.lowerDirs(img)) {
       lowers.add(LayerDirScanner.scan(dir, xattrs));

@@ -133,7 +133,7 @@ public final class LayersCommand implements Callable<Integer> {
         out.printf("extracted %d entries of %s from layer %d into %s%n", count, extract, layer, output);
         return 0;
       }
-      LayerAnalysis a = LayerImages.analyze(img, ref);
+      LayerAnalysis a = LayerImages.analyze(img, ref, LayerXattrs.host());
       if (layer != null) {
         checkLayer(img, layer);
       }

@@ -4,6 +4,7 @@ import dev.lamina.fuse.BackgroundMount;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
+import dev.lamina.fuse.UnionFuse;
 import dev.lamina.fuse.Unions;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
@@ -73,6 +74,9 @@ public final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (foreground || debug) {
+      UnionFuse.warmUpInBackground();
+    }
     StoreMount.Plan plan = null;
     if (positional.size() == 2 && options.stream().noneMatch(o -> o.contains("lowerdir="))) {
       plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly);

@@ -68,6 +68,26 @@ public final class UnionFuse extends FuseStubFS {
   }
 
   /**
+   * Starts building jnr-fuse's bindings (the libfuse proxy and one generated closure class per callback,
+   * cached by jnr) on a background thread, so that this CPU-heavy part of start-up overlaps with option
+   * parsing, checks and opening the union. The instance built is thrown away.
+   */
+  public static void warmUpInBackground() {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                new UnionFuse(null, () -> {});
+              } catch (Throwable e) {
+                LOG.debug("jnr-fuse warm-up failed (the mount will report it): {}", e.toString());
+              }
+            },
+            "lamina-fuse-warmup");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
    * Offset of the flag bitfield in libfuse 2.9's {@code struct fuse_operations}: it follows the 38
    * function pointers getattr ... bmap (jnr-fuse models it as padding, so it cannot tell us).
    */

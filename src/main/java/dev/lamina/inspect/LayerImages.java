@@ -29,6 +29,14 @@ public final class LayerImages {
 
   /** Reads every layer once and analyses the image; {@code name} is how the user named it. */
   public static LayerAnalysis analyze(Image img, String name) throws IOException {
+    return analyze(img, name, LayerDirScanner::userXattr);
+  }
+
+  /**
+   * Like {@link #analyze(Image, String)}, reading the xattrs of extracted layer dirs (docker-store,
+   * containers-storage) with {@code xattrs}, which can see {@code trusted.overlay.opaque}.
+   */
+  public static LayerAnalysis analyze(Image img, String name, LayerDirScanner.Xattrs xattrs) throws IOException {
     List<LayerInfo> infos = infos(img);
     List<LayerTree> trees = new ArrayList<>();
     LayerScanner scanner = new LayerScanner();
@@ -38,7 +46,7 @@ public final class LayerImages {
           trees.add(scanner.scan(in, b.describe()));
         }
       } else if (l instanceof Layer.DiffDir d) {
-        trees.add(LayerDirScanner.scan(d.dir()));
+        trees.add(LayerDirScanner.scan(d.dir(), xattrs));
       }
     }
     return LayerAnalysis.of(name, infos, trees);

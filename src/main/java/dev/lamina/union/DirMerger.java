@@ -8,29 +8,32 @@ import dev.lamina.sys.HostFs;
 import dev.lamina.sys.Stat;
 import dev.lamina.union.UnionFs.DirEntry;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * The merged listing of a directory: entries of each contributing layer, top first; a name seen in a higher
  * layer hides the same name below; a whiteout in a layer hides the name in the layers below it; {@code .wh.*}
  * names and the opaque marker are never listed. Inode numbers are the ones getattr reports.
+ *
+ * <p>The part below the upper layer is merged once per directory and kept: lower layers do not change while
+ * mounted, and which lower layers contribute is fixed by the topmost one. Only the upper listing is read on
+ * every opendir.
  */
 final class DirMerger {
   private final HostFs fs;
   private final LayerStack stack;
-  private final LowerDirCache lower;
   private final Resolver resolver;
   private final InodeMap inodes;
   private final AttrFactory attrs;
 
-  DirMerger(HostFs fs, LayerStack stack, LowerDirCache lower, Resolver resolver, InodeMap inodes, AttrFactory attrs) {
+  private final LowerMerges merges;
+
+  DirMerger(HostFs fs, LayerStack stack, LowerMerges merges, Resolver resolver, InodeMap inodes, AttrFactory attrs) {
     this.fs = fs;
     this.stack = stack;
-    this.lower = lower;
+    this.merges = merges;
     this.resolver = resolver;
     this.inodes = inodes;
     this.attrs = attrs;
@@ -38,68 +41,55 @@ final class DirMerger {
 
   /** Names of the merged directory d without "." and "..", with d_type and merged inode numbers. */
   List<DirEntry> list(Entry d) throws ErrnoException {
-    List<DirEntry> out = new ArrayList<>();
-    Set<String> hidden = new HashSet<>();
-    Map<String, Integer> firstLayer = new HashMap<>();
     int[] layers = d.dirLayers();
-    for (int k = 0; k < layers.length; k++) {
-      Layer l = stack.get(layers[k]);
-      boolean more = k + 1 < layers.length;
-      List<String> whiteouts = new ArrayList<>();
-      if (l.upper()) {
-        for (DirEnt de : fs.listdir(l.fd(), d.rel())) {
-          String name = de.name();
-          if (Markers.isWhiteoutName(name)) {
-            if (!name.equals(Markers.OPAQUE_FILE)) {
-              whiteouts.add(name.substring(Markers.WH_PREFIX.length()));
-            }
-            continue;
-          }
-          int dtype = de.dtype();
-          long ino;
-          if (dtype == DT_CHR || dtype == DT_UNKNOWN) {
-            Stat st = fs.lstatOrNull(l.fd(), Resolver.child(d.rel(), name));
-            if (st == null) {
-              continue;
-            }
-            if (st.isWhiteoutDevice()) {
-              whiteouts.add(name);
-              continue;
-            }
-            dtype = dtypeOfMode(st.mode());
-          }
-          if (hidden.contains(name) || firstLayer.containsKey(name)) {
-            continue;
-          }
-          ino = inodes.upper(l, l.rootDev(), de.ino());
-          firstLayer.put(name, k);
-          out.add(new DirEntry(name, ino, modeOfDtype(dtype)));
-        }
-      } else {
-        LowerDirCache.LowerDir ld = lower.get(l, d.rel());
-        for (LowerDirCache.LowerEntry le : ld.ordered()) {
-          if (hidden.contains(le.name) || firstLayer.containsKey(le.name)) {
-            continue;
-          }
-          firstLayer.put(le.name, k);
-          out.add(new DirEntry(le.name, inodes.compose(l, l.rootDev(), le.ino), modeOfDtype(le.dtype)));
-        }
-        if (more) {
-          whiteouts.addAll(ld.whiteouts());
-        }
-      }
-      if (more) {
-        hidden.addAll(whiteouts);
-      }
+    boolean hasUpper = layers.length > 0 && stack.get(layers[0]).upper();
+    int firstLower = hasUpper ? 1 : 0;
+    LowerMerges.Merge lm = firstLower < layers.length ? merges.get(d.rel(), layers, firstLower) : null;
+    if (!hasUpper) {
+      return lm == null ? List.of() : lm.entries();
     }
-    // A directory whose top instance is in a higher layer but that also exists lower down takes its inode
-    // number from the lower instance (see AttrFactory.ino); redo those few through a real lookup.
-    for (int i = 0; i < out.size(); i++) {
-      DirEntry e = out.get(i);
-      if (e.type() == S_IFDIR && firstLayer.get(e.name()) + 1 < layers.length) {
-        Entry child = resolver.lookupChild(d, e.name());
-        if (child != null) {
-          out.set(i, new DirEntry(e.name(), attrs.ino(child), S_IFDIR));
+    Layer up = stack.get(layers[0]);
+    List<DirEnt> raw = fs.listdir(up.fd(), d.rel());
+    List<DirEntry> out = new ArrayList<>(raw.size() + (lm == null ? 0 : lm.entries().size()));
+    Set<String> taken = new HashSet<>(raw.size() * 2);
+    for (DirEnt de : raw) {
+      String name = de.name();
+      if (Markers.isWhiteoutName(name)) {
+        if (!name.equals(Markers.OPAQUE_FILE)) {
+          taken.add(name.substring(Markers.WH_PREFIX.length())); // hides the name below
+        }
+        continue;
+      }
+      int dtype = de.dtype();
+      if (dtype == DT_CHR || dtype == DT_UNKNOWN) {
+        Stat st = fs.lstatOrNull(up.fd(), Resolver.child(d.rel(), name));
+        if (st == null) {
+          continue;
+        }
+        if (st.isWhiteoutDevice()) {
+          taken.add(name);
+          continue;
+        }
+        dtype = dtypeOfMode(st.mode());
+      }
+      taken.add(name);
+      long ino = inodes.upper(up, up.rootDev(), de.ino());
+      if (dtype == DT_DIR && lm != null) {
+        DirEntry below = lm.byName().get(name);
+        if (below != null && below.type() == S_IFDIR) {
+          // the number comes from the lower instance unless the upper one is opaque: ask the resolver
+          Entry child = resolver.lookupChild(d, name);
+          if (child != null) {
+            ino = attrs.ino(child);
+          }
+        }
+      }
+      out.add(new DirEntry(name, ino, modeOfDtype(dtype)));
+    }
+    if (lm != null) {
+      for (DirEntry e : lm.entries()) {
+        if (!taken.contains(e.name())) {
+          out.add(e);
         }
       }
     }

@@ -49,9 +49,10 @@ public final class OverlayFs implements UnionFs {
     LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat());
     InodeMap inodes = new InodeMap();
-    this.resolver = new Resolver(fs, stack, lower, whiteouts);
+    LowerMerges merges = new LowerMerges(stack, lower, inodes);
+    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
-    this.merger = new DirMerger(fs, stack, lower, resolver, inodes, attrs);
+    this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs);
     PathLocks locks = new PathLocks();
     this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config);
     this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower);
@@ -304,12 +305,21 @@ public final class OverlayFs implements UnionFs {
   public OpenDir opendir(String path) throws IOException {
     String rel = RelPaths.of(path);
     Entry d = resolver.dir(rel);
-    List<DirEntry> list = new ArrayList<>();
-    list.add(new DirEntry(".", attrs.ino(d), S_IFDIR));
     Entry parent = rel.isEmpty() ? d : resolver.dir(Resolver.parentOf(rel));
-    list.add(new DirEntry("..", attrs.ino(parent), S_IFDIR));
-    list.addAll(merger.list(d));
-    return new DirHandle(rel, List.copyOf(list));
+    DirEntry dot = new DirEntry(".", attrs.ino(d), S_IFDIR);
+    DirEntry dotdot = new DirEntry("..", attrs.ino(parent), S_IFDIR);
+    List<DirEntry> body = merger.list(d); // not copied: it is either fresh or an immutable cached merge
+    return new DirHandle(rel, new java.util.AbstractList<DirEntry>() {
+      @Override
+      public DirEntry get(int i) {
+        return i == 0 ? dot : i == 1 ? dotdot : body.get(i - 2);
+      }
+
+      @Override
+      public int size() {
+        return body.size() + 2;
+      }
+    });
   }
 
   @Override

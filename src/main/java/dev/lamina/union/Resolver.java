@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Lookup through the layer stack, component by component, as overlayfs does: the first layer holding a
  * name decides its type; a whiteout stops the search; a directory merges with directories of the same name
- * below until an opaque one or a non-directory. Lower layers are read from {@link LowerDirCache}; the upper
- * layer with statx on every lookup (one call per component, relative to the upper root, and a component is
- * only descended when it was found to be a directory, so no symlink inside a layer is ever followed).
+ * below until an opaque one or a non-directory. Lower layers are read from {@link LowerDirCache} and
+ * {@link LowerMerges} (no system call once warm, whatever the number of layers); the upper layer with one
+ * statx of the path relative to the upper root on every lookup. A path is only resolved below a directory
+ * that was itself found to be a real directory in that layer, so no symlink inside a layer is followed (the
+ * union is the only writer of the upper layer while mounted; writes open their parent with openat2
+ * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS all the same).
  *
  * <p>Resolved directories are cached by path; every change the union makes to the upper layer that can alter
  * a directory's resolution (mkdir, rmdir, rename, copy-up of a directory, opaque marking) invalidates the
@@ -26,11 +29,13 @@ final class Resolver {
   private final LayerStack stack;
   private final LowerDirCache lower;
   private final Whiteouts whiteouts;
+  private final LowerMerges merges;
   private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
   private final AtomicLong epoch = new AtomicLong();
   private final int[] allLayers;
 
-  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts) {
+  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges) {
+    this.merges = merges;
     this.fs = fs;
     this.stack = stack;
     this.lower = lower;
@@ -137,7 +142,19 @@ final class Resolver {
     boolean dirsClosed = false;
     boolean lowerBelow = false;
     int[] layers = parent.dirLayers();
+    int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
+    Integer lowerTop = null;
+    if (firstLower < layers.length) {
+      lowerTop = merges.get(parent.rel(), layers, firstLower).topPos().get(name);
+    }
     for (int k = 0; k < layers.length; k++) {
+      if (k == firstLower) {
+        // the lower merge knows where the top lower instance is, or that there is none
+        if (lowerTop == null) {
+          break;
+        }
+        k = firstLower + lowerTop;
+      }
       Layer l = stack.get(layers[k]);
       Stat st;
       boolean whiteout;
@@ -147,7 +164,8 @@ final class Resolver {
           whiteout = true;
           st = null;
         } else {
-          whiteout = st == null && layers.length > 1
+          // a .wh. file only matters when a lower layer holds the name
+          whiteout = st == null && lowerTop != null
               && fs.lstatOrNull(l.fd(), child(parent.rel(), Markers.WH_PREFIX + name)) != null;
         }
       } else {
@@ -190,7 +208,7 @@ final class Resolver {
           dirsClosed = true;
         }
       }
-      if (dirsClosed && lowerBelow) {
+      if (dirsClosed && (lowerBelow || !top.upper())) {
         break;
       }
     }

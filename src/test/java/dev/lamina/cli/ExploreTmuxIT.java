@@ -53,6 +53,7 @@ class ExploreTmuxIT {
 
     keys("Down");
     s = waitFor(t -> t.contains("Files: layer 1 only"));
+    assertThat(s).contains("Layer 1 726569039786: make-example-image: modify /etc/motd, delete /etc/issue");
     assertThat(s).containsPattern("R +22 B .*issue").containsPattern("M +59 B .*motd")
         .containsPattern("A +6 B .*new.txt").contains("old (2 paths)").contains("Layer 1: 1A 2M 2R")
         .doesNotContain("busybox\n");
@@ -63,20 +64,20 @@ class ExploreTmuxIT {
 
     keys("Tab", "a");
     s = waitFor(t -> t.contains("aggregated 0..2"));
-    assertThat(s).contains("busybox").doesNotContain("hello");
+    assertThat(s).contains("busybox").doesNotContain("── hello");
     keys("End"); // scroll to the last path of the merged view
-    s = waitFor(t -> t.contains("hello"));
+    s = waitFor(t -> t.contains("── hello"));
     assertThat(s).containsPattern("A +35 B .*hello").containsPattern("R +28 B .*www").doesNotContain("├── bin/");
 
     keys("/", "m", "o", "t", "d", "Enter");
     s = waitFor(t -> t.contains("Filter: motd"));
-    assertThat(s).contains("motd").doesNotContain("├── bin/").doesNotContain("hello");
+    assertThat(s).contains("── motd").doesNotContain("├── bin/").doesNotContain("── hello");
 
     keys("Escape");
     waitFor(t -> !t.contains("Filter: motd"));
     keys("u");
     s = waitFor(t -> t.contains("changed only"));
-    assertThat(s).contains("hello").contains("www").doesNotContain("etc/").doesNotContain("motd");
+    assertThat(s).contains("── hello").contains("── www").doesNotContain("── etc/").doesNotContain("── motd");
 
     keys("q");
     s = waitFor(t -> t.contains("LAMINA-EXIT="));

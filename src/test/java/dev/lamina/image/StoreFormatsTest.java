@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Images already extracted by other engines: a real containers-storage overlay store made by {@code buildah pull}
  * (as root), and a Docker overlay2 store written here with Docker's documented layout (Docker is not installed:
- * the JSON/metadata files are written as dockerd writes them, and the diff dirs are extracted with GNU tar, so
- * whiteouts stay {@code .wh.} files rather than the 0/0 devices dockerd would make).
+ * the JSON/metadata files are written as dockerd writes them, the diff dirs are extracted with GNU tar and, as
+ * root, their whiteouts turned into the 0/0 devices and opaque xattrs dockerd makes).
  */
 class StoreFormatsTest {
   @TempDir Path tmp;
@@ -76,6 +76,23 @@ class StoreFormatsTest {
         .hasMessageContaining(expectedId.substring(7, 19));
   }
 
+  /** Turns OCI whiteouts into overlay2's on-disk form, as dockerd stores them: 0/0 char devices, opaque xattr. */
+  private void overlayWhiteouts(Path diff) throws Exception {
+    List<Path> whiteouts;
+    try (var s = Files.walk(diff)) {
+      whiteouts = s.filter(p -> p.getFileName().toString().startsWith(".wh.")).toList();
+    }
+    for (Path w : whiteouts) {
+      Files.delete(w);
+      String name = w.getFileName().toString();
+      if (name.equals(".wh..wh..opq")) {
+        run(tmp, "setfattr", "-n", "trusted.overlay.opaque", "-v", "y", w.getParent().toString());
+      } else {
+        run(tmp, "mknod", w.resolveSibling(name.substring(4)).toString(), "c", "0", "0");
+      }
+    }
+  }
+
   @Test
   void readsADockerOverlay2Store() throws Exception {
     Path root = tmp.resolve("docker");
@@ -101,6 +118,9 @@ class StoreFormatsTest {
         Path diff = Files.createDirectories(root.resolve("overlay2/" + cacheId + "/diff"));
         Path tar = TestImages.path("oci-plain").resolve("blobs/sha256/" + l.descriptor().digest().hex());
         run(tmp, "tar", "-xf", tar.toString(), "-C", diff.toString());
+        if ("root".equals(System.getProperty("user.name"))) {
+          overlayWhiteouts(diff);
+        }
       }
     }
     Files.writeString(images.resolve("repositories.json"),
@@ -120,6 +140,13 @@ class StoreFormatsTest {
         assertThat(img.layers()).extracting(Layer::diffId).isEqualTo(diffIds);
         Layer.DiffDir l2 = (Layer.DiffDir) img.layers().get(1);
         assertThat(Files.readString(l2.dir().resolve("etc/motd"))).contains("modified in layer 2");
+        if ("root".equals(System.getProperty("user.name"))) {
+          Path issue = l2.dir().resolve("etc/issue"); // the 0/0 char device, exposed as it is
+          assertThat(Files.exists(issue, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+          assertThat(Files.isRegularFile(issue, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        } else {
+          assertThat(l2.dir().resolve("etc/.wh.issue")).exists();
+        }
       }
     }
     // a layerdb entry whose diff does not match the config is refused

@@ -15,9 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several threads copying up the same lower file at once end with one correct file. */
+@Timeout(120)
 class CopyUpRaceTest {
   @TempDir Path tmp;
 

@@ -19,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   merged/l
  * </pre>
  */
+@Timeout(120)
 class OverlayWriteTest {
   @TempDir Path tmp;
   Fixture fx;
@@ -447,5 +449,18 @@ class OverlayWriteTest {
     u.chmod("/f.txt", 0600);
     u.unlink("/dir/b");
     assertThat(u.getattr("/dir").mtime()).as("an unlink is a change").isNotEqualTo(new Timespec(200, 7));
+  }
+
+  @Test
+  void rename_opaqueDirOverLower_movesAndLeavesWhiteout() throws Exception {
+    u.unlink("/dir/a");
+    u.unlink("/dir/b");
+    u.rmdir("/dir");
+    u.mkdir("/dir", 0755, Fixture.ROOT);
+    Fixture.write(u, "/dir/n", "n");
+    u.rename("/dir", "/moved", 0);
+    assertThat(Fixture.names(u, "/moved")).containsExactly("n");
+    assertThat(errno(() -> u.getattr("/dir"))).isEqualTo(Errno.ENOENT);
+    assertThat(Files.exists(fx.upper.resolve(".wh.dir"))).isTrue();
   }
 }

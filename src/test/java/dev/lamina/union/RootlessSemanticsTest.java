@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lower0: f (0:0 0644 "x"), ro/ (0555) with ro/g
  * </pre>
  */
+@Timeout(120)
 class RootlessSemanticsTest {
   @TempDir Path tmp;
   Fixture fx;

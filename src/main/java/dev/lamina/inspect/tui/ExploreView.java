@@ -5,6 +5,7 @@ import dev.lamina.inspect.LayerAnalysis;
 import dev.lamina.inspect.LayerBytes;
 import dev.lamina.inspect.LayerDiffType;
 import dev.lamina.inspect.LayerInfo;
+import dev.lamina.inspect.LayerReport;
 import dev.lamina.inspect.LayerChange;
 import dev.lamina.inspect.LayerRow;
 import dev.lamina.inspect.tui.ExploreCanvas.Color;
@@ -33,7 +34,15 @@ public final class ExploreView {
     int rightW = Math.max(1, w - rightX);
     int page = pageRows(h);
 
-    c.text(0, 0, pad(" lamina explore  " + a.imageName(), w), Style.INVERSE);
+    // the layer list has room for the start of a command only: the title shows the selected one in full
+    LayerInfo sel = a.layers().get(m.layer());
+    String command = sel.commandLine().isEmpty() ? "(no history)" : sel.commandLine();
+    String heading = " Layer " + m.layer() + " " + sel.shortId() + ": " + command;
+    String image = a.imageName() + " ";
+    if (heading.length() + 2 + image.length() <= w) {
+      heading = heading + " ".repeat(w - heading.length() - image.length()) + image;
+    }
+    c.text(0, 0, pad(heading, w), Style.INVERSE);
     Style title = new Style(Color.CYAN, false, true);
     c.text(0, 1, pad((m.focus() == ExploreModel.Focus.LAYERS ? "▶" : " ").replace("▶", m.ascii() ? ">" : "▶")
         + "Layers (" + a.layers().size() + ")", leftW), title);
@@ -87,8 +96,9 @@ public final class ExploreView {
     for (LayerChange ch : a.changes(m.layer())) {
       count[ch.type().ordinal()]++;
     }
-    String status = String.format(Locale.ROOT, " Size %s  Efficiency %.2f %%  Wasted %s  | Layer %d: %dA %dM %dR",
-        LayerBytes.human(a.sizeBytes()), eff.score() * 100, LayerBytes.human(eff.wastedBytes()), m.layer(),
+    String status = String.format(Locale.ROOT, " Size %s  Efficiency %s  Wasted %s  | Layer %d: %dA %dM %dR",
+        LayerBytes.human(a.sizeBytes()), LayerReport.percent(eff.score()), LayerBytes.human(eff.wastedBytes()),
+        m.layer(),
         count[LayerDiffType.ADDED.ordinal()], count[LayerDiffType.MODIFIED.ordinal()],
         count[LayerDiffType.REMOVED.ordinal()]);
     if (m.editingFilter() || !m.filter().isEmpty()) {

@@ -103,7 +103,7 @@ class ExploreModelTest {
     s = draw(m);
     assertThat(s).containsPattern("M +\\d+ B .*hosts").containsPattern("R +\\d+ B .*passwd")
         .containsPattern("A +\\d+ B .*index.html").doesNotContain("tool");
-    assertThat(s).contains("Layer 1: 1A 1M 1R");
+    assertThat(s).contains("Layer 1: 1A 1M 1R").contains("Layer 1 bb: echo hi > /srv/www/index.html");
   }
 
   @Test
