@@ -35,18 +35,25 @@ final class FsDriver {
     return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 
+  /** fsdriver.py and the module it imports, copied to a directory every user can read. */
   static synchronized Path script() throws IOException {
     if (script == null) {
-      Path p = Files.createTempFile("lamina-fsdriver", ".py");
-      try (InputStream in = FsDriver.class.getResourceAsStream("/difftest/fsdriver.py")) {
-        if (in == null) {
-          throw new IOException("test resource /difftest/fsdriver.py is missing from the classpath");
+      Path dir = Files.createTempDirectory("lamina-fsdriver");
+      dir.toFile().deleteOnExit(); // registered first, deleted last (after the files in it)
+      for (String name : List.of("fsdriver.py", "fssnapshot.py")) {
+        Path p = dir.resolve(name);
+        try (InputStream in = FsDriver.class.getResourceAsStream("/difftest/" + name)) {
+          if (in == null) {
+            throw new IOException("test resource /difftest/" + name + " is missing from the classpath");
+          }
+          Files.write(p, in.readAllBytes());
         }
-        Files.write(p, in.readAllBytes());
+        p.toFile().setReadable(true, false);
+        p.toFile().deleteOnExit();
       }
-      p.toFile().setReadable(true, false);
-      p.toFile().deleteOnExit();
-      script = p;
+      dir.toFile().setReadable(true, false);
+      dir.toFile().setExecutable(true, false);
+      script = dir.resolve("fsdriver.py");
     }
     return script;
   }
@@ -72,6 +79,7 @@ final class FsDriver {
     }
     List<String> cmd = new ArrayList<>(asUser);
     cmd.add(python());
+    cmd.add("-B"); // no __pycache__ next to the script: its temp dir must stay deletable
     cmd.add(script().toString());
     Shell.Result r = Shell.run(Duration.ofSeconds(120), JSON.writeValueAsString(req), cmd);
     if (!r.ok()) {
