@@ -103,6 +103,36 @@ class MountCommandIT {
     }
   }
 
+  /**
+   * unionmount-testsuite's teardown (unmount_union.py) runs {@code umount MNT} and then at once
+   * {@code umount LOWER}: the daemon must let go of the layers right after the kernel drops the mount.
+   * (On a heavily loaded machine it can still lose that race by a few milliseconds, so the test allows a
+   * short grace period and checks that the daemon is gone.)
+   */
+  @Test
+  void umount_releasesTheLayersAndEndsTheDaemon() throws Exception {
+    assumeTrue(FuseMount.isRoot(), "mounting a tmpfs as the lower layer needs root");
+    Path lower = fx.lower();
+    assertThat(Cli.run(List.of("mount", "-t", "tmpfs", "fuse-it-lower", lower.toString()), TIMEOUT).exit())
+        .isZero();
+    try {
+      Files.writeString(lower.resolve("f"), "on tmpfs");
+      assertThat(fx.mountCli("mount", "-o", rwOptions(), fx.mnt().toString()).exit()).isZero();
+      assertThat(Files.readString(fx.mnt().resolve("f"))).isEqualTo("on tmpfs");
+      long pid = Cli.daemonPid(fx.mnt()).orElseThrow();
+      assertThat(Cli.run(List.of("umount", fx.mnt().toString()), TIMEOUT).exit()).isZero();
+      long t0 = System.nanoTime();
+      Cli.Result u;
+      do {
+        u = Cli.run(List.of("umount", lower.toString()), TIMEOUT);
+      } while (u.exit() != 0 && System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos());
+      assertThat(u.exit()).as("umount of the lower layer after unmounting: " + u).isZero();
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+    } finally {
+      Cli.run(List.of("umount", lower.toString()), TIMEOUT);
+    }
+  }
+
   @Test
   void withoutUpperdir_writesFailWithErofs() throws Exception {
     Files.writeString(fx.lower().resolve("f"), "ro");
