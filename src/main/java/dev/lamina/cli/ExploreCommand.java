@@ -38,6 +38,9 @@ public final class ExploreCommand implements Callable<Integer> {
     try (Image img = LayerRefs.open(ref, platform == null ? null : Platform.parse(platform), store)) {
       a = LayerImages.analyze(img, ref, LayerXattrs.host());
     }
+    if (a.layers().isEmpty()) {
+      throw new UserError(ref + " has no layers: there is nothing to explore");
+    }
     ExploreTui.run(a);
     return 0;
   }

@@ -30,10 +30,11 @@ import picocli.CommandLine.Spec;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-      "Show an image's metadata as 'docker image inspect' does (a JSON array of one object).",
-      "REF: oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], dir:DIR,",
-      "docker-store:[ROOT]IMAGE, containers-storage:[ROOT]IMAGE, a path to one of those, or a name or id in",
-      "lamina's store."
+      "Show images' metadata as 'docker image inspect' does: a JSON array with",
+      "one object per REF. REF is one of oci:DIR[:TAG], oci-archive:FILE[:TAG],",
+      "docker-archive:FILE[:NAME:TAG], dir:DIR, docker-store:[ROOT]IMAGE,",
+      "containers-storage:[ROOT]IMAGE, a path to one of those, or a name or id",
+      "in lamina's store."
     })
 public final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

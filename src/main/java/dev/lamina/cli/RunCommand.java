@@ -61,13 +61,13 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "mount the container's root read-only")
   boolean readOnly;
 
-  @Option(names = {"-i", "--interactive"}, description = "keep stdin open (it is always passed through)")
+  @Option(names = {"-i", "--interactive"}, description = "pass stdin to the command (else it reads /dev/null)")
   boolean interactive;
 
   @Option(names = {"-t", "--tty"}, description = "the command uses lamina's terminal (sets TERM)")
   boolean tty;
 
-  @Option(names = {"-h", "--hostname"}, paramLabel = "NAME", description = "hostname inside (default: lamina)")
+  @Option(names = {"-h", "--hostname"}, paramLabel = "NAME", description = "hostname inside (default: the container's name; lamina for a root directory)")
   String hostname;
 
   @Option(names = "--name", paramLabel = "NAME", description = "container name: its upper dir is kept to re-enter")
@@ -108,6 +108,9 @@ public final class RunCommand implements Callable<Integer> {
     StringBuilder note = new StringBuilder();
     IdMapping mapping = HostIds.mapping(tools, Path.of("/etc/subuid"), Path.of("/etc/subgid"), note);
     String container = name != null ? name : Containers.newName();
+    if (hostname == null) {
+      hostname = container; // docker uses the container's id
+    }
     boolean root = HostFs.get().geteuid() == 0;
     try (RunContainer c = RunContainer.open(s, img, container, rm, mapping, root)) {
       // a kill of lamina (SIGTERM/SIGINT are handled while the command runs) still unmounts

@@ -38,8 +38,10 @@ public final class BackgroundMount {
     if (opts != null && !opts.isBlank()) {
       cmd.addAll(List.of(opts.trim().split("\\s+")));
     } else {
-      // A serial GC: the daemon's heap is small and the machines it runs on often have 2 cores.
+      // A serial GC: the daemon's heap is small and the machines it runs on often have 2 cores. C1 only:
+      // C2's compilations cost the daemon more CPU than they return (see scripts/lamina).
       cmd.add("-XX:+UseSerialGC");
+      cmd.add("-XX:TieredStopAtLevel=1");
     }
     String cds = System.getProperty("lamina.cds");
     if (cds != null && new File(cds).isFile()) {

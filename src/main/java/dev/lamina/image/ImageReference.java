@@ -161,6 +161,19 @@ public sealed interface ImageReference {
         image = image.isEmpty() ? null : image;
         return transport.equals("docker-store") ? new DockerStore(root, image) : new ContainersStorage(root, image);
       }
+      case "docker" -> {
+        if (rest.startsWith("//")) {
+          throw new IllegalArgumentException("'" + text + "' is in a registry, and lamina does not pull: copy it first, "
+              + "e.g. skopeo copy " + text + " oci:DIR:TAG, then use oci:DIR:TAG");
+        }
+        return detect(text);
+      }
+      case "docker-daemon" -> throw new IllegalArgumentException(
+          "'" + text + "' asks the Docker daemon, which lamina does not talk to: read its store directly with "
+              + "docker-store:" + rest + " (as root), or docker save it and use docker-archive:FILE");
+      case "ostree", "sif", "tarball" -> throw new IllegalArgumentException(
+          "lamina does not read the " + transport + ": transport; convert the image first, e.g. skopeo copy "
+              + text + " oci:DIR:TAG");
       default -> {
         return detect(text);
       }

@@ -56,7 +56,12 @@ public final class LayerReport {
         l.commandLine().isEmpty() ? "(no history)" : l.commandLine());
   }
 
-  static String percent(double ratio) {
-    return String.format(Locale.ROOT, "%.2f %%", ratio * 100);
+  /** "99.99 %"; a ratio just below 1 keeps enough digits not to read as a perfect "100.00 %". */
+  public static String percent(double ratio) {
+    String p = String.format(Locale.ROOT, "%.2f", ratio * 100);
+    if (ratio < 1 && p.equals("100.00")) {
+      p = String.format(Locale.ROOT, "%.4f", Math.min(ratio * 100, 99.9999));
+    }
+    return p + " %";
   }
 }

@@ -1,6 +1,7 @@
 package dev.lamina.run;
 
 import dev.lamina.run.NamespaceCommand.ResolvedBind;
+import java.io.File;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,8 +12,8 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Runs a {@link RunPlan} through the helper tree of {@link NamespaceCommand}: stdin, stdout and stderr are
- * inherited (a terminal stays the command's terminal), SIGTERM, SIGINT and SIGHUP sent to lamina are forwarded to
+ * Runs a {@link RunPlan} through the helper tree of {@link NamespaceCommand}: stdout and stderr are inherited,
+ * and stdin too with {@code -i} (a terminal stays the command's terminal), SIGTERM, SIGINT and SIGHUP sent to lamina are forwarded to
  * the container's init, and the exit code is the command's (128+N when a signal N ended it).
  */
 public final class NamespaceExecutor {
@@ -35,7 +36,11 @@ public final class NamespaceExecutor {
     // started from the calling thread on purpose: setpriv --pdeathsig fires when the thread that forked dies
     Process p;
     try {
-      p = new ProcessBuilder(argv).inheritIO().start();
+      ProcessBuilder pb = new ProcessBuilder(argv).inheritIO();
+      if (!plan.interactive()) {
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+      }
+      p = pb.start();
     } catch (IOException e) {
       throw new RunException("cannot start " + tools.unshare() + ": " + e.getMessage(), e);
     }

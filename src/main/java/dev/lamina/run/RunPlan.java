@@ -11,6 +11,7 @@ import java.util.Map;
  * as whom, under which id maps, with which mounts. Built by {@link #of} from the image and the command line with
  * docker's rules; executed by {@link NamespaceExecutor}. Pure, so the rules are tested without namespaces.
  *
+ * @param interactive stdin is passed to the command ({@code -i}); otherwise it reads /dev/null, as with docker
  * @param warnings things the user should hear once (an image user that cannot be mapped, ...)
  */
 public record RunPlan(
@@ -22,6 +23,7 @@ public record RunPlan(
     String hostname,
     List<BindMount> binds,
     boolean readOnly,
+    boolean interactive,
     boolean tty,
     IdMapping idMapping,
     List<String> warnings) {
@@ -140,8 +142,8 @@ public record RunPlan(
     env.forEach((k, v) -> envList.add(k + "=" + v));
 
     return new RunPlan(
-        rootfs, argv, envList, cwd, user, hostname, opts.binds(), opts.readOnly(), opts.tty(), mapping,
-        warnings);
+        rootfs, argv, envList, cwd, user, hostname, opts.binds(), opts.readOnly(), opts.interactive(), opts.tty(),
+        mapping, warnings);
   }
 
   /**

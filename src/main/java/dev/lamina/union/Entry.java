@@ -25,8 +25,11 @@ record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerB
     return !layer.upper() || lowerBelow;
   }
 
-  /** A directory that exists only in the upper layer (may be renamed; kernel overlayfs answers EXDEV otherwise). */
+  /**
+   * A directory whose listing comes from the upper layer alone (new, or opaque over a lower one): it may be
+   * renamed; kernel overlayfs without redirect_dir answers EXDEV for merged and lower directories.
+   */
   boolean isPureUpperDir() {
-    return isDir() && layer.upper() && dirLayers.length == 1 && !lowerBelow;
+    return isDir() && layer.upper() && dirLayers.length == 1;
   }
 }

@@ -30,18 +30,24 @@ final class LowerMerges {
   private final LayerStack stack;
   private final LowerDirCache lower;
   private final InodeMap inodes;
-  private final ConcurrentHashMap<String, Merge> merges = new ConcurrentHashMap<>();
+  /** Merges by the index of their topmost lower layer, then by directory path (no key building per lookup). */
+  private final ConcurrentHashMap<String, Merge>[] byTopLayer;
 
+  @SuppressWarnings("unchecked")
   LowerMerges(LayerStack stack, LowerDirCache lower, InodeMap inodes) {
     this.stack = stack;
     this.lower = lower;
     this.inodes = inodes;
+    byTopLayer = new ConcurrentHashMap[stack.all().size()];
+    for (int i = 0; i < byTopLayer.length; i++) {
+      byTopLayer[i] = new ConcurrentHashMap<>();
+    }
   }
 
   /** The merge of directory rel over dirLayers[from..] (all lower layers). */
   Merge get(String rel, int[] dirLayers, int from) throws ErrnoException {
-    String key = dirLayers[from] + ":" + rel;
-    Merge m = merges.get(key);
+    ConcurrentHashMap<String, Merge> merges = byTopLayer[dirLayers[from]];
+    Merge m = merges.get(rel);
     if (m != null) {
       return m;
     }
@@ -64,7 +70,7 @@ final class LowerMerges {
       hidden.addAll(ld.whiteouts());
     }
     m = new Merge(List.copyOf(out), byName, topPos);
-    Merge prev = merges.putIfAbsent(key, m);
+    Merge prev = merges.putIfAbsent(rel, m);
     return prev != null ? prev : m;
   }
 }

@@ -114,10 +114,15 @@ final class Renamer {
         }
       }
       if (whiteoutAtTarget) {
-        fs.renameat2(pa, na, pb, nb, RENAME_EXCHANGE);
-        fs.unlinkat(pa, na, 0); // the whiteout now at the source; a pure-upper source needs none
+        fs.renameat2(pa, na, pb, nb, RENAME_EXCHANGE); // the target's whiteout is now at the source
+        if (!srcNeedsWhiteout) {
+          fs.unlinkat(pa, na, 0);
+        }
       } else {
         fs.renameat2(pa, na, pb, nb, 0);
+        if (srcNeedsWhiteout) {
+          ns.whiteouts().whiteout(pa, na); // an opaque dir moved away uncovers the lower one otherwise
+        }
       }
     } else if (srcNeedsWhiteout && ns.whiteouts().format() == WhiteoutFormat.DEVICE && ns.root()) {
       fs.renameat2(pa, na, pb, nb, RENAME_WHITEOUT);

@@ -12,9 +12,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Lookup through the layer stack, component by component, as overlayfs does: the first layer holding a
  * name decides its type; a whiteout stops the search; a directory merges with directories of the same name
- * below until an opaque one or a non-directory. Lower layers are read from {@link LowerDirCache}; the upper
- * layer with statx on every lookup (one call per component, relative to the upper root, and a component is
- * only descended when it was found to be a directory, so no symlink inside a layer is ever followed).
+ * below until an opaque one or a non-directory. Lower layers are read from {@link LowerDirCache} and
+ * {@link LowerMerges} (no system call once warm, whatever the number of layers); the upper layer with one
+ * statx of the path relative to the upper root on every lookup. A path is only resolved below a directory
+ * that was itself found to be a real directory in that layer, so no symlink inside a layer is followed (the
+ * union is the only writer of the upper layer while mounted; writes open their parent with openat2
+ * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS all the same).
  *
  * <p>Resolved directories are cached by path; every change the union makes to the upper layer that can alter
  * a directory's resolution (mkdir, rmdir, rename, copy-up of a directory, opaque marking) invalidates the

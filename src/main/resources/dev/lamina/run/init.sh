@@ -73,11 +73,11 @@ fi
 
 # Stay as init: a non-interactive sh gives background jobs /dev/null as stdin (hence fd 3) and ignores SIGINT and
 # SIGQUIT in them (the final command resets them with env --default-signal). pid 1 gets only signals it
-# handles, hence the traps. On a terminal, Ctrl-C and Ctrl-\ already reach the command (it is in the terminal's
-# foreground process group), so those are not forwarded a second time.
+# handles, hence the traps. With a controlling terminal, Ctrl-C and Ctrl-\ already reach the command (it is in
+# the terminal's foreground process group), so those are not forwarded a second time.
 child=
 fwd="TERM HUP USR1 USR2"
-if [ -t 0 ]; then trap '' INT QUIT; else fwd="$fwd INT QUIT"; fi
+if (: </dev/tty) 2>/dev/null; then trap '' INT QUIT; else fwd="$fwd INT QUIT"; fi
 for s in $fwd; do
   trap "[ -n \"\$child\" ] && kill -$s \$child 2>/dev/null" "$s"
 done

@@ -67,6 +67,17 @@ final class KernelOverlay implements OverlayTarget {
     }
   }
 
+  /** A read-only overlay of lower layers only (leftmost on top). */
+  static Mounted mountReadOnly(List<Path> lowers, Path mnt) throws IOException {
+    Shell.check("mount", "-t", "overlay", "overlay", "-o", "ro,"
+        + OverlayTarget.layerOptions(lowers, null, null) + ",redirect_dir=off,xino=off", mnt.toString());
+    return () -> {
+      if (!Shell.run("umount", mnt.toString()).ok()) {
+        Shell.check("umount", "-l", mnt.toString());
+      }
+    };
+  }
+
   @Override
   public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
     Shell.check("mount", "-t", "overlay", "overlay", "-o",

@@ -1,7 +1,11 @@
 package dev.lamina.difftest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +33,29 @@ final class ScenarioRun {
     // the upper dir is read after unmounting, when the filesystem has nothing left in flight
     FsDriver.Result upper = FsDriver.run(dir, List.of(), false, l.upper());
     FsDriver.Result all = new FsDriver.Result(merged.steps(), merged.tree(), upper.upper());
+    JsonNode reread = reread(l, dir.resolve("reread"));
     Shell.run("rm", "-rf", dir.toString());
-    return new Outcome(all, TreeSnapshot.of(s.steps(), all));
+    return new Outcome(all, TreeSnapshot.of(s.steps(), all, reread));
+  }
+
+  /**
+   * Mounts the upper dir as the top lower layer of a read-only kernel overlay and snapshots it: the same
+   * reader for every target, so lamina's whiteouts and opaque markers must mean to the kernel what the
+   * kernel's own mean. A mount the kernel refuses becomes a one-entry tree that fails the comparison.
+   */
+  private static JsonNode reread(Fixture.Layout l, Path mnt) throws IOException {
+    Files.createDirectories(mnt);
+    List<Path> layers = new ArrayList<>(List.of(l.upper()));
+    layers.addAll(l.lowers());
+    try (OverlayTarget.Mounted m = KernelOverlay.mountReadOnly(layers, mnt)) {
+      return FsDriver.run(mnt, List.of(), true, null).tree();
+    } catch (IOException e) {
+      ObjectNode failed = FsDriver.JSON.createObjectNode();
+      String[] lines = String.valueOf(e.getMessage()).strip().split("\n");
+      // the first line says what failed, the last one why (python's exception line)
+      failed.putObject("/").put("type", "unmountable").put("error",
+          lines[0] + (lines.length > 1 ? " ... " + lines[lines.length - 1] : ""));
+      return failed;
+    }
   }
 }

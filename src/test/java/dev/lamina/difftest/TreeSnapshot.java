@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * What one target did with one scenario, flattened into comparable facts: each step's outcome, and for
- * every entry of the merged tree (and of the upper dir) its type, mode, uid, gid, size, nlink, contents
- * digest, link target, user.* xattrs, normalized mtime and sorted names.
+ * every entry of the merged tree (and of the upper dir, and of the upper dir re-read as a lower layer) its
+ * type, mode, uid, gid, size, nlink, contents digest, link target, user.* xattrs, normalized mtime and
+ * sorted names.
  */
 final class TreeSnapshot {
 
@@ -33,6 +34,14 @@ final class TreeSnapshot {
   }
 
   static TreeSnapshot of(List<Step> steps, FsDriver.Result result) {
+    return of(steps, result, null);
+  }
+
+  /**
+   * @param reread the merged tree of a read-only kernel overlay with the target's upper dir as its top
+   *     lower layer (null when not taken): shows that the upper dir's format reads back as a layer
+   */
+  static TreeSnapshot of(List<Step> steps, FsDriver.Result result, JsonNode reread) {
     Map<Key, String> facts = new LinkedHashMap<>();
     for (int i = 0; i < steps.size(); i++) {
       String where = "#" + (i + 1) + " " + steps.get(i).label();
@@ -56,6 +65,7 @@ final class TreeSnapshot {
     }
     addTree(facts, "tree", result.tree());
     addTree(facts, "upper", result.upper());
+    addTree(facts, "reread", reread);
     return new TreeSnapshot(facts);
   }
 
@@ -80,7 +90,8 @@ final class TreeSnapshot {
 
   private static String text(JsonNode n) {
     if (n.isTextual()) {
-      return abbreviate(n.asText());
+      // long names and paths are abbreviated; messages (with spaces) are kept whole
+      return n.asText().contains(" ") ? n.asText() : abbreviate(n.asText());
     }
     if (n.isArray()) {
       StringBuilder sb = new StringBuilder("[");

@@ -69,6 +69,11 @@ class ImageReferenceTest {
     assertThatThrownBy(() -> ImageSource.parse("docker-store:[/x")).hasMessageContaining("'[' without ']'");
     assertThatThrownBy(() -> ImageSource.parse("/no/such/path")).hasMessageContaining("/no/such/path does not exist");
     assertThatThrownBy(() -> ImageSource.parse("")).hasMessageContaining("empty image reference");
+    assertThatThrownBy(() -> ImageSource.parse("docker://busybox:1.36"))
+        .hasMessageContaining("lamina does not pull")
+        .hasMessageContaining("skopeo copy docker://busybox:1.36 oci:DIR:TAG");
+    assertThatThrownBy(() -> ImageSource.parse("docker-daemon:busybox:1.36"))
+        .hasMessageContaining("docker-store:busybox:1.36");
   }
 
   @Test

@@ -75,6 +75,11 @@ class LayerUmociTest {
   }
 
   @Test
+  void commandsComeFromTheNonEmptyHistoryEntries() {
+    assertThat(analysis.layers()).extracting(LayerInfo::createdBy).containsExactly("step b0", "step b1", "step b2");
+  }
+
+  @Test
   void layer1_listsExactlyWhatChanged() {
     assertThat(analysis.changes(1)).filteredOn(c -> c.type() != LayerDiffType.UNMODIFIED)
         .extracting(LayerChange::path, LayerChange::type, LayerChange::size).containsExactly(
@@ -232,7 +237,10 @@ class LayerUmociTest {
   }
 
   private static void repack(String bundle) throws Exception {
-    exec(work, "umoci", "repack", "--image", "img:t", bundle);
+    exec(work, "umoci", "repack", "--image", "img:t", "--history.created_by", "step " + bundle, bundle);
+    // a metadata-only step between layers: an empty_layer history entry, which must not shift the commands
+    exec(work, "umoci", "config", "--image", "img:t", "--config.env", "STEP=" + bundle,
+        "--history.created_by", "ENV STEP=" + bundle);
   }
 
   private static void nextBundle(String bundle) throws Exception {

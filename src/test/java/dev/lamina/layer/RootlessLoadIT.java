@@ -98,6 +98,70 @@ class RootlessLoadIT {
     }
   }
 
+  @Test
+  void rootlessMountPresentsWhatUmociUnpacks() throws Exception {
+    Path home = Path.of(System.getProperty("lamina.home", "."));
+    Path jar = home.resolve("target/lamina.jar");
+    assumeTrue(TestOps.euid() == 0 && Files.isRegularFile(jar) && Files.exists(Path.of("/dev/fuse")),
+        "needs root (to act as the test user), target/lamina.jar and /dev/fuse");
+    assumeTrue(StoreVsUmociIT.has("runuser") && StoreVsUmociIT.has("useradd") && StoreVsUmociIT.has("umoci")
+        && StoreVsUmociIT.has("fusermount3"), "needs runuser, useradd, umoci, fusermount3");
+    if (new ProcessBuilder("id", "-u", USER).start().waitFor() != 0) {
+      run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER));
+    }
+    Path work = Files.createDirectory(tmp.resolve("w"));
+    Path image = work.resolve("img");
+    run(List.of("bash", home.resolve("src/test/resources/dev/lamina/layer/make-store-test-image.sh").toString(), image.toString()));
+    run(List.of("umoci", "unpack", "--image", image + ":latest", tmp.resolve("bundle").toString()));
+    String expected = listing(run(List.of("find", tmp.resolve("bundle/rootfs").toString(), "-mindepth", "1", "-printf", FIND)));
+    Files.copy(jar, work.resolve("lamina.jar"));
+    Path mnt = Files.createDirectory(work.resolve("mnt"));
+    run(List.of("chmod", "-R", "a+rX", tmp.toString()));
+    run(List.of("chown", "-R", USER + ":", work.toString()));
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> lamina = List.of("runuser", "-u", USER, "--", "env", "HOME=" + work, java, "-XX:+UseSerialGC", "-jar",
+        work.resolve("lamina.jar").toString());
+    String fuseMode = run(List.of("stat", "-c", "%a", "/dev/fuse")).strip();
+    // /dev/fuse is 0600 on this machine: opened to all users for the duration of the test, then restored
+    run(List.of("chmod", "0666", "/dev/fuse"));
+    try {
+      List<String> mount = new ArrayList<>(lamina);
+      mount.addAll(List.of("mount", "--root", work.resolve("store").toString(), "--read-only", "oci:" + image + ":latest", mnt.toString()));
+      run(mount);
+      // find exits 1 for the image's 0700 /root, which the user may not enter (it is empty in this image)
+      Process find = new ProcessBuilder("runuser", "-u", USER, "--", "find", mnt.toString(), "-mindepth", "1", "-printf", FIND)
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String raw = new String(find.getInputStream().readAllBytes());
+      find.waitFor(60, TimeUnit.SECONDS);
+      // symlinks cannot carry user.* xattrs: they belong to the user, which a user namespace shows as root
+      int uid = Integer.parseInt(run(List.of("id", "-u", USER)).strip());
+      int gid = Integer.parseInt(run(List.of("id", "-g", USER)).strip());
+      String got = listing(raw.replace("|l|777|" + uid + ":" + gid + "|", "|l|777|0:0|"));
+      assertThat(got).isEqualTo(expected);
+      assertThat(got).contains("dev/sda b 660 0:6", "srv/fifo p 640 0:0", "bin/su-like f 4755 0:0", "home/user/notes f 644 1000:1000");
+    } finally {
+      new ProcessBuilder("runuser", "-u", USER, "--", "fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+      run(List.of("chmod", fuseMode, "/dev/fuse"));
+    }
+  }
+
+  private static final String FIND = "%P|%y|%m|%U:%G|%s|%l\\n";
+
+  /** find -printf output, sorted, with sizes only for regular files (directory sizes differ by filesystem). */
+  private static String listing(String find) {
+    List<String> out = new ArrayList<>();
+    for (String line : find.split("\n")) {
+      String[] f = line.split("\\|", -1);
+      if (f.length < 6) {
+        continue;
+      }
+      out.add(f[0] + " " + f[1] + " " + f[2] + " " + f[3] + (f[1].equals("f") ? " " + f[4] : "") + (f[5].isEmpty() ? "" : " -> " + f[5]));
+    }
+    java.util.Collections.sort(out);
+    return String.join("\n", out);
+  }
+
   /**
    * The layer as presented, whiteouts and opaque markers collected apart (their own metadata differs by form);
    * {@code uid}/{@code gid} (the user's ids) read as 0, as in a user namespace that maps the user to root.

@@ -96,6 +96,7 @@ class RunImageIT {
         "echo $PWD $APP_MODE; exit 7");
     assertThat(over.code()).isEqualTo(7);
     assertThat(over.out()).isEqualTo("/tmp override\n");
+    assertThat(run("--rm", "--name", "hosty", image.toString(), "--", "hostname").out()).isEqualTo("hosty\n");
   }
 
   @Test

@@ -117,6 +117,9 @@ class RunRootfsIT {
     TestUser.Result r = lamina(ranged, "hello\nworld\n", "-i", root.toString(), "--", "/bin/sh", "-c", "cat; wc -l");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("hello\nworld\n0\n");
+    TestUser.Result closed = lamina(ranged, "not for the command\n", root.toString(), "--", "/bin/cat");
+    assertThat(closed.code()).isZero();
+    assertThat(closed.out()).as("without -i, stdin is /dev/null, as with docker").isEmpty();
   }
 
   @Test

@@ -136,4 +136,15 @@ record TestUser(String name, long uid, long gid, Optional<SubIds.Range> range) {
         .filter(l -> !l.contains("<defunct>"))
         .reduce("", (a, b) -> a + b + "\n");
   }
+
+  /** {@link #leftoverProcesses()} after giving exiting processes (a mount daemon after its unmount) time to go. */
+  String leftoverProcessesAfter(int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String left = leftoverProcesses();
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      left = leftoverProcesses();
+    }
+    return left;
+  }
 }

@@ -450,4 +450,17 @@ class OverlayWriteTest {
     u.unlink("/dir/b");
     assertThat(u.getattr("/dir").mtime()).as("an unlink is a change").isNotEqualTo(new Timespec(200, 7));
   }
+
+  @Test
+  void rename_opaqueDirOverLower_movesAndLeavesWhiteout() throws Exception {
+    u.unlink("/dir/a");
+    u.unlink("/dir/b");
+    u.rmdir("/dir");
+    u.mkdir("/dir", 0755, Fixture.ROOT);
+    Fixture.write(u, "/dir/n", "n");
+    u.rename("/dir", "/moved", 0);
+    assertThat(Fixture.names(u, "/moved")).containsExactly("n");
+    assertThat(errno(() -> u.getattr("/dir"))).isEqualTo(Errno.ENOENT);
+    assertThat(Files.exists(fx.upper.resolve(".wh.dir"))).isTrue();
+  }
 }

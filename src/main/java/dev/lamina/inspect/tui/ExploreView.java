@@ -5,6 +5,7 @@ import dev.lamina.inspect.LayerAnalysis;
 import dev.lamina.inspect.LayerBytes;
 import dev.lamina.inspect.LayerDiffType;
 import dev.lamina.inspect.LayerInfo;
+import dev.lamina.inspect.LayerReport;
 import dev.lamina.inspect.LayerChange;
 import dev.lamina.inspect.LayerRow;
 import dev.lamina.inspect.tui.ExploreCanvas.Color;
@@ -95,8 +96,9 @@ public final class ExploreView {
     for (LayerChange ch : a.changes(m.layer())) {
       count[ch.type().ordinal()]++;
     }
-    String status = String.format(Locale.ROOT, " Size %s  Efficiency %.2f %%  Wasted %s  | Layer %d: %dA %dM %dR",
-        LayerBytes.human(a.sizeBytes()), eff.score() * 100, LayerBytes.human(eff.wastedBytes()), m.layer(),
+    String status = String.format(Locale.ROOT, " Size %s  Efficiency %s  Wasted %s  | Layer %d: %dA %dM %dR",
+        LayerBytes.human(a.sizeBytes()), LayerReport.percent(eff.score()), LayerBytes.human(eff.wastedBytes()),
+        m.layer(),
         count[LayerDiffType.ADDED.ordinal()], count[LayerDiffType.MODIFIED.ordinal()],
         count[LayerDiffType.REMOVED.ordinal()]);
     if (m.editingFilter() || !m.filter().isEmpty()) {

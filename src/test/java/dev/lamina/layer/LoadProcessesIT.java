@@ -15,17 +15,60 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kill -9} of a {@code lamina load} in the middle of a layer: what is in {@code layers/} is complete, the
+ * {@code lamina load} as separate processes on one store. Two loads of the same image at once both succeed and
+ * extract each layer once. {@code kill -9} of a load in the middle of a layer: what is in {@code layers/} is complete, the
  * half-written layer is only in {@code tmp/}, no image is recorded; loading again succeeds and prune removes the
  * leftovers.
  */
-class KilledLoadIT {
+class LoadProcessesIT {
   @TempDir Path tmp;
 
   private static long count(Path dir) throws Exception {
     try (Stream<Path> s = Files.list(dir)) {
       return s.filter(p -> !p.getFileName().toString().endsWith(".lock")).count();
     }
+  }
+
+  @Test
+  void twoProcessesLoadingTheSameImageAtOnceBothSucceed() throws Exception {
+    Path jar = Path.of(System.getProperty("lamina.home", ".")).resolve("target/lamina.jar");
+    assumeTrue(Files.isRegularFile(jar), "needs target/lamina.jar (mvn package)");
+    Random rnd = new Random(5);
+    List<byte[]> layers = new ArrayList<>();
+    for (int l = 0; l < 3; l++) {
+      TarBuilder t = tar();
+      for (int i = 0; i < 150; i++) {
+        byte[] b = new byte[30_000];
+        rnd.nextBytes(b);
+        t.file("l" + l + "/f" + i, b, 0644);
+      }
+      layers.add(t.bytes());
+    }
+    OciLayoutWriter.write(tmp.resolve("img"), "x", layers);
+    Path store = tmp.resolve("store");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<Process> ps = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      ps.add(new ProcessBuilder(java, "-XX:+UseSerialGC", "-jar", jar.toString(), "load", "-q", "--root", store.toString(),
+          "oci:" + tmp.resolve("img") + ":x", "-t", "conc:" + i).redirectError(tmp.resolve("err" + i + ".txt").toFile()).start());
+    }
+    List<String> ids = new ArrayList<>();
+    for (Process p : ps) {
+      try {
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        ids.add(out);
+      } finally {
+        p.destroyForcibly();
+      }
+    }
+    assertThat(ids.get(0)).startsWith("sha256:").isEqualTo(ids.get(1));
+    assertThat(count(store.resolve("layers"))).isEqualTo(3);
+    assertThat(count(store.resolve("tmp"))).isZero();
+    LayerStore s = LayerStore.open(store, TestOps.options());
+    assertThat(s.images()).hasSize(1);
+    assertThat(s.images().get(0).repoTags()).containsExactlyInAnyOrder("conc:0", "conc:1");
   }
 
   @Test
