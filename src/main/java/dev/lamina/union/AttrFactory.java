@@ -54,12 +54,19 @@ final class AttrFactory {
     return le != null ? lower.stat(l, rel, le) : fs.lstat(l.fd(), rel);
   }
 
+  /**
+   * Whether the override xattr of an entry with this stat is honoured: always when overrideStat is on; else
+   * only for empty regular files, the form in which the layer store records device nodes and fifos even as
+   * root (it never creates real nodes). Their copies in the upper layer keep the xattr, and chmod/chown keep
+   * it current, so the rule is the same in every layer.
+   */
+  boolean honorsOverride(Stat st) {
+    return config.overrideStat() || (st.isRegular() && st.size() == 0);
+  }
+
   Attr attr(Entry e) throws ErrnoException {
-    // Device nodes from image layers are stored as empty regular files with the override xattr even as root
-    // (the layer store never creates real nodes), so those are read whatever overrideStat says.
-    boolean recordedNode = e.stat().isRegular() && e.stat().size() == 0 && !e.layer().upper();
     OverrideStat ov = null;
-    if (config.overrideStat() || recordedNode) {
+    if (honorsOverride(e.stat())) {
       ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.rel());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();

@@ -36,9 +36,9 @@ final class MetadataOps {
     return fs.openBeneath(stack.upper().fd(), Resolver.parentOf(rel), O_PATH | O_DIRECTORY, 0);
   }
 
-  /** Whether override_stat is in play for st: when configured, and the file is not a symlink (no user.* xattrs). */
+  /** Whether override_stat is in play for st (as getattr decides), never for symlinks (no user.* xattrs). */
   private boolean overrideCapable(Stat st) {
-    return config.overrideStat() && !st.isSymlink();
+    return attrs.honorsOverride(st) && !st.isSymlink();
   }
 
   void chmod(String rel, int mode) throws ErrnoException {

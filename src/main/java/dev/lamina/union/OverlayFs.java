@@ -80,7 +80,7 @@ public final class OverlayFs implements UnionFs {
     followCopyUp(h);
     Stat st = fs.fstat(h.fd);
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
-    OverrideStat ov = config.overrideStat() ? attrs.readOverride(h.fd) : null;
+    OverrideStat ov = attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
     return attrs.build(st, h.ino, nlink, ov);
   }
 

@@ -124,8 +124,9 @@ final class Renamer {
           ns.whiteouts().whiteout(pa, na); // an opaque dir moved away uncovers the lower one otherwise
         }
       }
-    } else if (srcNeedsWhiteout && ns.whiteouts().format() == WhiteoutFormat.DEVICE && ns.root()) {
-      fs.renameat2(pa, na, pb, nb, RENAME_WHITEOUT);
+    } else if (srcNeedsWhiteout && ns.whiteouts().format() == WhiteoutFormat.DEVICE && ns.root()
+        && renameWhiteout(pa, na, pb, nb)) {
+      // done atomically: the source name now holds a 0/0 device
     } else {
       fs.renameat2(pa, na, pb, nb, 0);
       if (srcNeedsWhiteout) {
@@ -134,6 +135,19 @@ final class Renamer {
     }
     if (fileWhiteoutAtTarget) {
       fs.unlinkat(pb, Markers.WH_PREFIX + nb, 0);
+    }
+  }
+
+  /** renameat2 with RENAME_WHITEOUT; false (nothing done) when the host refuses it (no CAP_MKNOD). */
+  private boolean renameWhiteout(int pa, String na, int pb, String nb) throws ErrnoException {
+    try {
+      fs.renameat2(pa, na, pb, nb, RENAME_WHITEOUT);
+      return true;
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.EPERM || e.errno() == Errno.EINVAL || e.errno() == Errno.ENOTSUP) {
+        return false;
+      }
+      throw e;
     }
   }
 

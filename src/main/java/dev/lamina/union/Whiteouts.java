@@ -16,6 +16,10 @@ final class Whiteouts {
   private final HostFs fs;
   private final LayerStack stack;
   private final WhiteoutFormat format;
+  /** Set once the host refused a device whiteout / a trusted.* xattr; the rootless forms are used from then on. */
+  private volatile boolean deviceRefused;
+  private volatile boolean trustedRefused;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Whiteouts.class);
 
   Whiteouts(HostFs fs, LayerStack stack, WhiteoutFormat format) {
     this.fs = fs;
@@ -23,8 +27,9 @@ final class Whiteouts {
     this.format = format;
   }
 
+  /** The format in use: the configured one, or FILE once the host refused device whiteouts. */
   WhiteoutFormat format() {
-    return format;
+    return deviceRefused ? WhiteoutFormat.FILE : format;
   }
 
   /** Whether an open directory fd (O_RDONLY) carries an opaque xattr. Missing xattr support means no. */
@@ -84,9 +89,21 @@ final class Whiteouts {
    */
   void whiteout(int parentFd, String name) throws ErrnoException {
     Stat existing = fs.lstatOrNull(parentFd, name);
-    if (format == WhiteoutFormat.DEVICE) {
+    if (format == WhiteoutFormat.DEVICE && !deviceRefused) {
       String tmp = stack.tempName("wh");
-      fs.mknodat(stack.workFd(), tmp, S_IFCHR, 0);
+      try {
+        fs.mknodat(stack.workFd(), tmp, S_IFCHR, 0);
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EPERM && e.errno() != Errno.ENOTSUP) {
+          throw e;
+        }
+        // root in a user namespace, or an upper fs that refuses device nodes: write .wh. files instead,
+        // as fuse-overlayfs does (readers accept both forms)
+        deviceRefused = true;
+        log.warn("cannot create device whiteouts in the work dir ({}); writing .wh. files instead", e.getMessage());
+        whiteout(parentFd, name);
+        return;
+      }
       try {
         if (existing != null && existing.isDir()) {
           fs.renameat2(stack.workFd(), tmp, parentFd, name, RENAME_EXCHANGE);
@@ -119,14 +136,22 @@ final class Whiteouts {
 
   /** Marks the directory {@code name} below parentFd opaque in the configured form. */
   void makeOpaque(int parentFd, String name) throws ErrnoException {
-    if (format == WhiteoutFormat.DEVICE) {
-      fs.lsetxattr(parentFd, name, Markers.TRUSTED_OPAQUE, new byte[] {'y'}, 0);
-    } else {
-      fs.lsetxattr(parentFd, name, Markers.USER_OPAQUE, new byte[] {'y'}, 0);
-      String marker = name + "/" + Markers.OPAQUE_FILE;
-      if (fs.lstatOrNull(parentFd, marker) == null) {
-        fs.close(fs.openat(parentFd, marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+    if (format == WhiteoutFormat.DEVICE && !trustedRefused) {
+      try {
+        fs.lsetxattr(parentFd, name, Markers.TRUSTED_OPAQUE, new byte[] {'y'}, 0);
+        return;
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EPERM && e.errno() != Errno.ENOTSUP) {
+          throw e;
+        }
+        trustedRefused = true; // no CAP_SYS_ADMIN over this fs: the user.* form below
+        log.warn("cannot set trusted.* xattrs ({}); marking opaque dirs with user.overlay.opaque", e.getMessage());
       }
+    }
+    fs.lsetxattr(parentFd, name, Markers.USER_OPAQUE, new byte[] {'y'}, 0);
+    String marker = name + "/" + Markers.OPAQUE_FILE;
+    if (fs.lstatOrNull(parentFd, marker) == null) {
+      fs.close(fs.openat(parentFd, marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
     }
   }
 }

@@ -34,6 +34,11 @@ class UnprivilegedMountIT {
     assumeTrue(FuseMount.isRoot(), "preparing the user and /dev/fuse needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")), "runuser is missing");
     ensureUser();
+    Path jar = Cli.home().resolve("target/lamina.jar");
+    assumeTrue(
+        asUser("test", "-x", Cli.launcher().toString(), "-a", "-r", jar.toString()).exit() == 0,
+        "the checkout (" + Cli.home() + ") is not readable by other users, so " + USER
+            + " cannot run lamina from it");
     Files.createDirectories(fx.lower().resolve("dir"));
     Files.writeString(fx.lower().resolve("dir/keep"), "k");
     Files.writeString(fx.lower().resolve("hello"), "from lower");

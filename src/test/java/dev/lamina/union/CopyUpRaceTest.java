@@ -68,4 +68,41 @@ class CopyUpRaceTest {
       assertThat(Files.readAllBytes(fx.lowers[0].resolve("a/b/big"))).isEqualTo(data);
     }
   }
+
+  @Test
+  void parallelNamespaceChanges_inOneMergedDir_endConsistent() throws Exception {
+    Fixture fx = new Fixture(tmp, 1);
+    for (int t = 0; t < 8; t++) {
+      Fixture.file(fx.lowers[0], "d/low" + t, "l" + t);
+    }
+    try (OverlayFs u = fx.mount(WhiteoutFormat.FILE)) {
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      List<Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int id = t;
+        fs.add(pool.submit(() -> {
+          for (int i = 0; i < 50; i++) {
+            Fixture.write(u, "/d/f" + id + "-" + i, "x");
+            u.rename("/d/f" + id + "-" + i, "/d/g" + id + "-" + i, 0);
+            if (i % 2 == 0) {
+              u.unlink("/d/g" + id + "-" + i);
+            }
+          }
+          u.rename("/d/low" + id, "/d/moved" + id, 0);
+          u.chmod("/d/moved" + id, 0600);
+          return null;
+        }));
+      }
+      for (Future<?> f : fs) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      List<String> names = Fixture.names(u, "/d");
+      assertThat(names).hasSize(8 * 25 + 8).noneMatch(n -> n.startsWith("low") || n.startsWith("f"));
+      assertThat(Fixture.read(u, "/d/moved3")).isEqualTo("l3");
+      try (var s = Files.list(fx.work.resolve("lamina"))) {
+        assertThat(s).isEmpty();
+      }
+    }
+  }
 }

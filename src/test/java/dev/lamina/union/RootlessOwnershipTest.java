@@ -106,4 +106,20 @@ class RootlessOwnershipTest {
       assertThat(u.getattr("/d").uid()).isEqualTo(5000);
     }
   }
+
+  @Test
+  void recordedDeviceNode_withoutOverrideStat_staysADeviceAcrossCopyUpAndChmod() throws Exception {
+    Fixture fx = new Fixture(tmp, 1);
+    override(fx, Fixture.file(fx.lowers[0], "null", ""), "0:0:0666:char-1-3");
+    try (OverlayFs u = new OverlayFs(fx.config().overrideStat(false).whiteoutFormat(WhiteoutFormat.FILE).build())) {
+      assertThat(u.getattr("/null").mode()).isEqualTo(S_IFCHR | 0666);
+      u.chmod("/null", 0600);
+      assertThat(u.getattr("/null").mode()).isEqualTo(S_IFCHR | 0600);
+      assertThat(u.getattr("/null").rdev()).isEqualTo(makedev(1, 3));
+      u.chown("/null", 7, 8);
+      assertThat(u.getattr("/null").uid()).isEqualTo(7);
+      assertThat(new String(fx.fs.lgetxattr(AT_FDCWD, fx.upper.resolve("null").toString(), "user.containers.override_stat")))
+          .isEqualTo("7:8:0600:char-1-3");
+    }
+  }
 }
