@@ -1,13 +1,11 @@
 package dev.lamina.fuse;
 
+import dev.lamina.sys.UnmountWatch;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -113,29 +111,23 @@ public final class FuseMount implements AutoCloseable {
 
   /**
    * libfuse notices an unmount only when a worker's read fails, and then cancels and joins its workers
-   * before fuse_main returns: on a busy machine that takes tens of milliseconds. The kernel queues
-   * inotify's IN_UNMOUNT (which the JDK's watch service reports as an invalidated key) during umount(2)
-   * itself, so this thread can release the layers first. The watch is on the mount's root only, whose
-   * entries rarely change.
+   * before fuse_main returns: on a busy machine that takes tens of milliseconds, while whoever unmounted
+   * may already be unmounting a layer. inotify's IN_UNMOUNT is queued during umount(2) itself, so this
+   * thread (real-time scheduled when allowed, asleep otherwise) can release the layers first.
    */
   private void watchForUnmount() {
-    try (WatchService ws = mountPoint.getFileSystem().newWatchService()) {
-      while (loop.isAlive()) {
-        WatchKey key = mountPoint.register(ws, StandardWatchEventKinds.ENTRY_DELETE);
-        WatchKey signalled = ws.take();
-        if (signalled.isValid()) {
-          signalled.pollEvents();
-          signalled.reset();
-          continue;
-        }
-        // The device of the mount point changes back to the covered filesystem's once unmounted.
-        if (!liveDev.equals(Files.getAttribute(mountPoint, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
-          LOG.debug("{} was unmounted", mountPoint);
-          exitNow();
-        }
-        key.cancel();
+    try {
+      UnmountWatch watch = new UnmountWatch();
+      if (!watch.raiseCurrentThreadPriority()) {
+        LOG.debug("unmount watch runs at normal priority (no CAP_SYS_NICE)");
       }
-    } catch (IOException | InterruptedException | RuntimeException e) {
+      watch.await(mountPoint);
+      // The device of the mount point changes back to the covered filesystem's once unmounted.
+      if (!liveDev.equals(Files.getAttribute(mountPoint, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+        LOG.debug("{} was unmounted", mountPoint);
+        exitNow();
+      }
+    } catch (IOException | RuntimeException e) {
       LOG.debug("unmount watch on {} stopped: {}", mountPoint, e.toString());
     }
   }
