@@ -134,6 +134,7 @@ public final class FuseMount implements AutoCloseable {
 
   private synchronized void exitNow() {
     try {
+      fuse.releaseAll();
       union.close();
     } catch (Throwable t) {
       LOG.warn("closing the union of {} failed: {}", mountPoint, t.toString());
@@ -165,6 +166,7 @@ public final class FuseMount implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      fuse.releaseAll();
       union.close();
       LOG.debug("closed the union of {}", mountPoint);
     }

@@ -42,6 +42,18 @@ final class HandleTable<T> {
     return value;
   }
 
+  /** Removes and returns every entry (the caller closes them). */
+  java.util.List<T> drain() {
+    java.util.List<T> all = new java.util.ArrayList<>();
+    for (Long fh : open.keySet()) {
+      T value = open.remove(fh);
+      if (value != null) {
+        all.add(value);
+      }
+    }
+    return all;
+  }
+
   int size() {
     return open.size();
   }

@@ -481,6 +481,28 @@ public final class UnionFuse extends FuseStubFS {
     }
   }
 
+  /**
+   * Releases every handle still open. After an unmount the kernel drops the RELEASE requests it had not yet
+   * sent (closing a file on FUSE releases it asynchronously), so without this their backing descriptors,
+   * which pin the layers' filesystems, would stay open until the process is gone.
+   */
+  void releaseAll() {
+    for (OpenFile f : files.drain()) {
+      try {
+        union.release(f);
+      } catch (Throwable t) {
+        LOG.debug("release after unmount failed: {}", t.toString());
+      }
+    }
+    for (OpenDir d : dirs.drain()) {
+      try {
+        union.releasedir(d);
+      } catch (Throwable t) {
+        LOG.debug("releasedir after unmount failed: {}", t.toString());
+      }
+    }
+  }
+
   /** Open handles, for tests and leak checks. */
   int openHandles() {
     return files.size() + dirs.size();
