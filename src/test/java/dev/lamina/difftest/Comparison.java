@@ -19,13 +19,16 @@ final class Comparison {
         .filter(d -> IntendedDifferences.openBug(scenario, d.key()).isEmpty()).toList();
   }
 
-  /** The differences covered by an {@link IntendedDifferences#OPEN_BUGS open bug}, with its id. */
+  /** One line per {@link IntendedDifferences#OPEN_BUGS open bug} that covered differences, with an example. */
   static List<String> openBugs(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
-    List<String> out = new ArrayList<>();
+    java.util.Map<String, List<Difference>> byBug = new java.util.LinkedHashMap<>();
     for (Difference d : all(scenario, oracle, target)) {
-      IntendedDifferences.openBug(scenario, d.key()).ifPresent(b -> out.add("open bug " + b.id() + ": "
-          + d.key() + ": oracle=" + d.oracle() + " target=" + d.target()));
+      IntendedDifferences.openBug(scenario, d.key())
+          .ifPresent(b -> byBug.computeIfAbsent(b.id(), x -> new ArrayList<>()).add(d));
     }
+    List<String> out = new ArrayList<>();
+    byBug.forEach((id, diffs) -> out.add("open bug " + id + " (" + diffs.size() + " difference(s)), first: "
+        + diffs.get(0).key() + ": oracle=" + diffs.get(0).oracle() + " target=" + diffs.get(0).target()));
     return out;
   }
 
