@@ -1,6 +1,7 @@
 package dev.lamina.cli;
 
 import dev.lamina.fuse.BackgroundMount;
+import dev.lamina.fuse.FuseArgs;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
@@ -54,6 +55,12 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = {"-d", "--debug"}, description = "libfuse debug output (implies -f).")
   boolean debug;
 
+  @Option(
+      names = {"-s", "--single-thread"},
+      description = "Serve requests on one thread (same as -o single_thread): less CPU on serial workloads,"
+          + " no parallelism between processes.")
+  boolean singleThread;
+
   @Option(names = "--log", paramLabel = "FILE", description = "Append the daemon's log to FILE.")
   Path log;
 
@@ -83,6 +90,10 @@ public final class MountCommand implements Callable<Integer> {
       options = new ArrayList<>(options);
       options.addAll(plan.options());
       positional = new ArrayList<>(List.of(positional.get(1)));
+    }
+    if (singleThread) {
+      options = new ArrayList<>(options);
+      options.add(FuseArgs.SINGLE_THREAD);
     }
     String source = positional.size() == 2 ? positional.get(0) : null;
     Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();

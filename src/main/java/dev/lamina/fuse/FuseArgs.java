@@ -22,6 +22,9 @@ import java.util.List;
  * </ul>
  */
 public final class FuseArgs {
+  /** The -o flag that selects libfuse's single-threaded loop (fuse_main's {@code -s}); not passed on in -o. */
+  public static final String SINGLE_THREAD = "single_thread";
+
   /** Seconds the kernel may cache entries, attributes and negative lookups. */
   public static final String DEFAULT_TIMEOUT = "1";
 
@@ -50,24 +53,27 @@ public final class FuseArgs {
     if (o.readOnly() && !o.libfuse().contains("ro")) {
       opts.add("ro");
     }
-    opts.addAll(o.libfuse());
+    o.libfuse().stream().filter(opt -> !opt.equals(SINGLE_THREAD)).forEach(opts::add);
     return opts;
   }
 
   /**
-   * argv for fuse_main after the program name: foreground, single-threaded ({@code -s}). libfuse 2's
-   * multithreaded loop starts a worker whenever all are busy and ends one whenever more than 10 are idle, so
-   * under a steady stream of requests it keeps creating threads, and each new one attaches to the JVM with a
-   * fresh TLAB: a `find` over the benchmark image started 6,865 threads and caused 101 young GCs (JFR); with
-   * {@code -s}, none and none, and the daemon's CPU for that walk fell from 2.3 s to 1.3 s (0.5 s with C1).
-   * Three parallel readers were no slower single-threaded on 2 cores (4.7-5.1 s against 5.1-10.7 s).
+   * argv for fuse_main after the program name. The loop is multithreaded by default, so several processes
+   * using the mount are served in parallel and a long copy-up does not stall everyone else (issue 2).
+   * {@code -o single_thread} selects {@code -s}: libfuse 2's multithreaded loop starts a worker whenever all are
+   * busy and ends one whenever more than 10 are idle, and each new thread attaches to the JVM; under a steady
+   * stream of requests that cost a `find` over the benchmark image 6,865 thread starts and 101 young GCs (JFR),
+   * and the daemon's CPU for the walk fell from 2.3 s to 1.3 s with {@code -s}. Serial workloads on few cores
+   * gain from it; concurrent ones lose their parallelism.
    */
   public static List<String> argv(MountOptions o, boolean root, boolean debug) {
     List<String> argv = new ArrayList<>();
     if (debug) {
       argv.add("-d");
     }
-    argv.add("-s");
+    if (o.libfuse().contains(SINGLE_THREAD)) {
+      argv.add("-s");
+    }
     argv.add("-o");
     argv.add(String.join(",", options(o, root)));
     return argv;

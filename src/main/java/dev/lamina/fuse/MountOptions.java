@@ -43,6 +43,8 @@ public record MountOptions(
           "no_remote_lock", "no_remote_flock", "no_remote_posix_lock", "big_writes", "splice_write",
           "no_splice_write", "splice_move", "no_splice_move", "splice_read", "no_splice_read",
           "large_read",
+          // lamina's own: fuse_main's -s (single-threaded loop), see FuseArgs.argv
+          "single_thread",
           // kernel mount flags that restrict: honoured rather than silently dropped
           "ro", "nosuid", "nodev", "noexec");
 

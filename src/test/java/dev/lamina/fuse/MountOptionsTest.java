@@ -93,6 +93,13 @@ class MountOptionsTest {
     assertThat(opts).contains("ro", "allow_other", "use_ino", "hard_remove", "default_permissions");
     assertThat(opts.get(opts.size() - 1)).isEqualTo("entry_timeout=0");
     assertThat(FuseArgs.options(o, false)).doesNotContain("allow_other");
-    assertThat(FuseArgs.argv(o, false, false)).contains("-s"); // single-threaded loop: see FuseArgs.argv
+    assertThat(FuseArgs.argv(o, false, false)).doesNotContain("-s"); // multithreaded by default
+  }
+
+  @Test
+  void fuseArgs_singleThreadSelectsDashS_andIsNotPassedToLibfuse() {
+    MountOptions o = parse("lowerdir=/a,single_thread");
+    assertThat(FuseArgs.argv(o, false, false)).contains("-s");
+    assertThat(FuseArgs.options(o, false)).doesNotContain("single_thread");
   }
 }
