@@ -172,8 +172,9 @@ final class RunContainer implements AutoCloseable {
 
   /** Whether a FUSE mount point no longer answers (its daemon died): stat fails with ENOTCONN. */
   private static boolean isStale(Path mountPoint) {
-    try {
-      Files.readAttributes(mountPoint, java.nio.file.attribute.BasicFileAttributes.class);
+    // Open the directory rather than stat it: the kernel answers a stat from its attribute cache for up to
+    // attr_timeout after the daemon died, while OPENDIR always reaches the daemon (ENOTCONN once it is gone).
+    try (var dir = Files.newDirectoryStream(mountPoint)) {
       return false;
     } catch (IOException e) {
       return String.valueOf(e.getMessage()).contains("not connected");
