@@ -170,7 +170,7 @@ final class RunContainer implements AutoCloseable {
     }
   }
 
-  /** Whether a FUSE mount point no longer answers (its daemon died): stat fails with ENOTCONN. */
+  /** Whether a FUSE mount point no longer answers (its daemon died): opening it fails with ENOTCONN. */
   private static boolean isStale(Path mountPoint) {
     // Open the directory rather than stat it: the kernel answers a stat from its attribute cache for up to
     // attr_timeout after the daemon died, while OPENDIR always reaches the daemon (ENOTCONN once it is gone).
