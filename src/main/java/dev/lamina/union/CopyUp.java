@@ -28,6 +28,12 @@ final class CopyUp {
   private final InodeMap inodes;
   private final AttrFactory attrs;
   private final PathLocks locks;
+  /**
+   * Held around "stat the upper parent, rename the copy into it, restore the parent's times", so two copy-ups
+   * into one directory cannot save each other's changed times. Always the innermost lock, and never two at once,
+   * so it cannot deadlock with {@link #locks}.
+   */
+  private final PathLocks parentTimeLocks = new PathLocks();
   private final OverlayConfig config;
   private final boolean root;
   private final java.util.concurrent.atomic.AtomicLong fileCopyUps = new java.util.concurrent.atomic.AtomicLong();
@@ -121,7 +127,9 @@ final class CopyUp {
           finishMetadata(src, e.rel(), st, tmp, false);
         }
       }
-      int parent = fs.openBeneath(stack.upper().fd(), Resolver.parentOf(e.rel()), O_PATH | O_DIRECTORY, 0);
+      String parentRel = Resolver.parentOf(e.rel());
+      int parent = fs.openBeneath(stack.upper().fd(), parentRel, O_PATH | O_DIRECTORY, 0);
+      ReentrantLock parentLock = parentTimeLocks.lock(parentRel);
       try {
         Stat before = fs.fstat(parent);
         fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
@@ -132,6 +140,7 @@ final class CopyUp {
           fileCopyUps.incrementAndGet();
         }
       } finally {
+        parentLock.unlock();
         fs.closeQuietly(parent);
       }
     } catch (ErrnoException ex) {
