@@ -25,6 +25,26 @@ public final class FuseArgs {
   /** The -o flag that selects libfuse's single-threaded loop (fuse_main's {@code -s}); not passed on in -o. */
   public static final String SINGLE_THREAD = "single_thread";
 
+  /** {@code -o fuse_api=libfuse} serves through jnr-fuse and libfuse 2's path API instead of the kernel session. */
+  public static final String LIBFUSE_API = "libfuse";
+
+  /** lamina's own options, not libfuse's: dropped before libfuse parses the rest. */
+  private static final java.util.Set<String> OWN = java.util.Set.of(SINGLE_THREAD, "fuse_api", "max_threads");
+
+  /** The value of the last {@code fuse_api=} option, or "kernel". */
+  public static String api(MountOptions o) {
+    String api = "kernel";
+    for (String opt : o.libfuse()) {
+      if (opt.startsWith("fuse_api=")) {
+        api = opt.substring("fuse_api=".length());
+      }
+    }
+    if (!api.equals("kernel") && !api.equals(LIBFUSE_API)) {
+      throw new IllegalArgumentException("fuse_api=" + api + ": expected kernel or libfuse");
+    }
+    return api;
+  }
+
   /** Seconds the kernel may cache entries, attributes and negative lookups. */
   public static final String DEFAULT_TIMEOUT = "1";
 
@@ -53,7 +73,7 @@ public final class FuseArgs {
     if (o.readOnly() && !o.libfuse().contains("ro")) {
       opts.add("ro");
     }
-    o.libfuse().stream().filter(opt -> !opt.equals(SINGLE_THREAD)).forEach(opts::add);
+    o.libfuse().stream().filter(opt -> !OWN.contains(opt.split("=", 2)[0])).forEach(opts::add);
     return opts;
   }
 

@@ -1,5 +1,7 @@
 package dev.lamina.fuse;
 
+import dev.lamina.fuse.kernel.Session;
+import dev.lamina.fuse.kernel.SessionOptions;
 import dev.lamina.sys.UnmountWatch;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
@@ -22,7 +24,10 @@ public final class FuseMount implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);
 
   private final UnionFs union;
+  /** The jnr-fuse server ({@code -o fuse_api=libfuse}), or null. */
   private final UnionFuse fuse;
+  /** The kernel-protocol session (the default), or null. */
+  private volatile Session session;
   private final Path mountPoint;
   private final String fstype;
   private final Thread loop;
@@ -33,11 +38,11 @@ public final class FuseMount implements AutoCloseable {
   private volatile Object liveDev;
   private volatile List<String> argv = List.of();
 
-  private FuseMount(UnionFs union, Path mountPoint, String fstype, Runnable onInit) {
+  private FuseMount(UnionFs union, Path mountPoint, String fstype, Runnable onInit, boolean libfuse) {
     this.union = union;
     this.mountPoint = mountPoint;
     this.fstype = fstype;
-    this.fuse = new UnionFuse(union, onInit);
+    this.fuse = libfuse ? new UnionFuse(union, onInit) : null;
     this.loop = new Thread(this::runLoop, "lamina-fuse-loop");
   }
 
@@ -53,13 +58,25 @@ public final class FuseMount implements AutoCloseable {
       throws IOException {
     Path mnt = mountPoint.toRealPath();
     CountDownLatch init = new CountDownLatch(1);
-    FuseMount m = new FuseMount(union, mnt, options.fstype(), init::countDown);
     boolean root = isRoot();
-    List<String> argv = FuseArgs.argv(options, root, debug);
-    LOG.debug("fuse_main {} {}", argv, mnt);
+    boolean libfuse = FuseArgs.LIBFUSE_API.equals(FuseArgs.api(options));
+    FuseMount m = new FuseMount(union, mnt, options.fstype(), init::countDown, libfuse);
     m.loop.setDaemon(false);
-    m.start(argv);
     try {
+      if (libfuse) {
+        List<String> argv = FuseArgs.argv(options, root, debug);
+        LOG.debug("fuse_main {} {}", argv, mnt);
+        m.start(argv);
+      } else {
+        List<String> opts = FuseArgs.options(options, root);
+        List<String> mountOpts = SessionOptions.mountOptions(opts);
+        LOG.debug("fuse_mount {} {}", mountOpts, mnt);
+        List<String> all = new java.util.ArrayList<>(opts);
+        all.addAll(options.libfuse()); // with lamina's own (single_thread, max_threads)
+        m.session =
+            Session.mount(union, mnt, mountOpts, SessionOptions.parse(all, debug), init::countDown);
+        m.loop.start();
+      }
       long deadline = System.nanoTime() + timeout.toNanos();
       // INIT arrives right after mount(2) (or fusermount) succeeded; if the loop ends first, it failed.
       while (!init.await(20, TimeUnit.MILLISECONDS)) {
@@ -71,7 +88,7 @@ public final class FuseMount implements AutoCloseable {
           throw new IOException("mounting " + mnt + " did not complete within " + timeout);
         }
       }
-      m.fuse.disownShutdownHook();
+      m.disown();
       LOG.debug("kernel sent INIT for {}", mnt);
       m.probe(deadline);
       LOG.debug("{} is live", mnt);
@@ -134,7 +151,7 @@ public final class FuseMount implements AutoCloseable {
 
   private synchronized void exitNow() {
     try {
-      fuse.releaseAll();
+      releaseAll();
       union.close();
     } catch (Throwable t) {
       LOG.warn("closing the union of {} failed: {}", mountPoint, t.toString());
@@ -166,7 +183,7 @@ public final class FuseMount implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      fuse.releaseAll();
+      releaseAll();
       union.close();
       LOG.debug("closed the union of {}", mountPoint);
     }
@@ -177,11 +194,30 @@ public final class FuseMount implements AutoCloseable {
     loop.start();
   }
 
+  private void releaseAll() {
+    if (fuse != null) {
+      fuse.releaseAll();
+    }
+    if (session != null) {
+      session.releaseAll();
+    }
+  }
+
+  private void disown() {
+    if (fuse != null) {
+      fuse.disownShutdownHook();
+    }
+  }
+
   private void runLoop() {
     try {
-      // jnr-fuse prepends argv[0] and "-f" (foreground); without "-s" libfuse runs multithreaded.
-      fuse.mount(mountPoint, true, false, argv.toArray(String[]::new));
-      LOG.debug("libfuse loop for {} ended", mountPoint);
+      if (session != null) {
+        session.serve();
+      } else {
+        // jnr-fuse prepends argv[0] and "-f" (foreground); without "-s" libfuse runs multithreaded.
+        fuse.mount(mountPoint, true, false, argv.toArray(String[]::new));
+      }
+      LOG.debug("FUSE loop for {} ended", mountPoint);
       if (haltOnUnmount) {
         exitNow();
       }
@@ -191,7 +227,7 @@ public final class FuseMount implements AutoCloseable {
       result.set(t);
       LOG.debug("libfuse loop ended with an error", t);
     } finally {
-      fuse.disownShutdownHook();
+      disown();
     }
   }
 

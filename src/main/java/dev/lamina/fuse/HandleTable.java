@@ -10,22 +10,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * Handles start at 1 and are never reused while the mount lives, so a stale handle fails with EBADF
  * instead of reaching another file.
  */
-final class HandleTable<T> {
+public final class HandleTable<T> {
   private final ConcurrentHashMap<Long, T> open = new ConcurrentHashMap<>();
   private final AtomicLong next = new AtomicLong(1);
   private final String kind;
 
-  HandleTable(String kind) {
+  public HandleTable(String kind) {
     this.kind = kind;
   }
 
-  long add(T value) {
+  public long add(T value) {
     long fh = next.getAndIncrement();
     open.put(fh, value);
     return fh;
   }
 
-  T get(long fh) throws ErrnoException {
+  public T get(long fh) throws ErrnoException {
     T value = open.get(fh);
     if (value == null) {
       throw new ErrnoException(Errno.EBADF, kind, "handle " + fh);
@@ -34,7 +34,7 @@ final class HandleTable<T> {
   }
 
   /** Removes and returns the entry; the caller closes it. */
-  T remove(long fh) throws ErrnoException {
+  public T remove(long fh) throws ErrnoException {
     T value = open.remove(fh);
     if (value == null) {
       throw new ErrnoException(Errno.EBADF, kind, "handle " + fh);
@@ -43,7 +43,7 @@ final class HandleTable<T> {
   }
 
   /** Removes and returns every entry (the caller closes them). */
-  java.util.List<T> drain() {
+  public java.util.List<T> drain() {
     java.util.List<T> all = new java.util.ArrayList<>();
     for (Long fh : open.keySet()) {
       T value = open.remove(fh);
@@ -54,7 +54,12 @@ final class HandleTable<T> {
     return all;
   }
 
-  int size() {
+  /** The entries open now (a snapshot). */
+  public java.util.Collection<T> values() {
+    return java.util.List.copyOf(open.values());
+  }
+
+  public int size() {
     return open.size();
   }
 }

@@ -53,7 +53,9 @@ public record MountOptions(
           "blksize", "max_read", "umask", "uid", "gid", "entry_timeout", "attr_timeout",
           "ac_attr_timeout", "negative_timeout", "remember", "intr_signal", "max_write",
           "max_readahead", "max_background", "congestion_threshold", "context", "fscontext",
-          "defcontext", "rootcontext");
+          "defcontext", "rootcontext",
+          // lamina's own: which FUSE server (kernel session or libfuse's path API), and its worker count
+          "fuse_api", "max_threads");
 
   /** fuse-overlayfs options that configure the overlay rather than FUSE. */
   private static final Set<String> OVERLAY_KEYS =

@@ -53,24 +53,10 @@ final class IntendedDifferences {
    * is still printed as "open bug" on each run. Remove an entry as soon as its bug is fixed.
    */
   static final List<Intended> OPEN_BUGS = List.of(
-      new Intended("rename2-flags",
-          "OPEN BUG (fuse): RENAME_NOREPLACE/RENAME_EXCHANGE give EINVAL: libfuse 2.9 cannot receive"
-              + " FUSE_RENAME2, so the kernel refuses flagged renames itself; needs libfuse3 or a low-level"
-              + " binding. The failed rename makes the rest of these scenarios differ too",
-          (s, k) -> s.equals("rename_noreplace") || s.equals("rename_exchange")
-              || s.equals("rename_exchange_upper_dirs")),
-      new Intended("fstat-unlinked-open",
-          "OPEN BUG (fuse): fstat() of a file unlinked while open gives ENOENT: the kernel sends GETATTR"
-              + " without a file handle, and libfuse 2 (hard_remove) answers ENOENT itself because the"
-              + " removed node has no path; lamina's fgetattr is never called (seen with lamina mount -d)",
-          (s, k) -> s.startsWith("unlink_while_open_") && k.section().equals("step")
-              && k.where().contains(" fstat(h)")),
-      new Intended("hardlink-attr-cache",
-          "OPEN BUG (fuse): with libfuse 2's high-level API each name of a hard link is its own node, so"
-              + " the 1 s attribute cache keeps the other name's old size/nlink (passes with attr_timeout=0)",
-          (s, k) -> s.equals("hardlink_lower_file") && k.where().startsWith("#5 read(lowfile)")
-              || s.equals("hardlink_upper") && k.where().matches("#5 stat\\(u2\\)|/u2")
-              && k.field().equals("nlink")));
+      // None. The three libfuse 2 path-API gaps (RENAME_NOREPLACE/EXCHANGE refused with EINVAL, fstat of
+      // a file unlinked while open giving ENOENT, the other name of a hard link keeping a stale nlink/size
+      // for attr_timeout) went away with lamina's own kernel-protocol session (dev.lamina.fuse.kernel).
+      );
 
   private IntendedDifferences() {}
 

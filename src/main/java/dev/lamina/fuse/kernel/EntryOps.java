@@ -1,0 +1,225 @@
+package dev.lamina.fuse.kernel;
+
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.union.UnionFs;
+import dev.lamina.union.UnionFs.Attr;
+import dev.lamina.union.UnionFs.Caller;
+import dev.lamina.union.UnionFs.OpenFile;
+import dev.lamina.union.UnionFs.Timespec;
+import java.io.IOException;
+
+/** Operations on names and attributes: lookup, getattr/setattr, and creating, removing and renaming names. */
+final class EntryOps {
+  private final Shared s;
+  private final UnionFs union;
+  private final NodeTable nodes;
+
+  EntryOps(Shared s) {
+    this.s = s;
+    this.union = s.union;
+    this.nodes = s.nodes;
+  }
+
+  void lookup(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    String name = rq.name();
+    Attr a;
+    try {
+      a = union.getattr(NodeTable.child(nodes.path(parent), name));
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.ENOENT && s.options.negative().sec() + s.options.negative().nsec() > 0) {
+        // A negative entry: the kernel remembers the absence; creating the name through it replaces it.
+        rp.entry(0, null, s.options.negative(), s.options.attr());
+        return;
+      }
+      throw e;
+    }
+    entry(rp, parent, name, a);
+  }
+
+  /** Replies with the entry of a name that now exists, counting the kernel's new reference. */
+  Node entry(Reply rp, Node parent, String name, Attr a) {
+    Node n = nodes.lookup(parent, name, a);
+    rp.entry(n.id, a, s.options.entry(), s.options.attr());
+    return n;
+  }
+
+  void forget(Request rq) {
+    nodes.forget(rq.nodeid, rq.u64());
+  }
+
+  void batchForget(Request rq) {
+    int count = rq.u32();
+    rq.skip(4);
+    for (int i = 0; i < count; i++) {
+      long id = rq.u64();
+      nodes.forget(id, rq.u64());
+    }
+  }
+
+  void getattr(Request rq, Reply rp) throws IOException {
+    int flags = rq.u32();
+    rq.skip(4);
+    long fh = rq.u64();
+    Attr a;
+    if ((flags & Protocol.GETATTR_FH) != 0) {
+      a = union.fgetattr(s.file(fh));
+    } else {
+      a = attr(nodes.get(rq.nodeid));
+    }
+    attrOut(rp, a);
+  }
+
+  /** The attributes of a node by path, or through an open file once it was unlinked. */
+  private Attr attr(Node n) throws IOException {
+    if (n.detached) {
+      return union.fgetattr(s.anyOpenFile(n));
+    }
+    return union.getattr(nodes.path(n));
+  }
+
+  private void attrOut(Reply rp, Attr a) {
+    rp.u64(s.options.attr().sec()).u32(s.options.attr().nsec()).u32(0).attr(a);
+  }
+
+  void setattr(Request rq, Reply rp) throws IOException {
+    Node n = nodes.get(rq.nodeid);
+    int valid = rq.u32();
+    rq.skip(4);
+    long fh = rq.u64();
+    long size = rq.u64();
+    rq.skip(8); // lock_owner
+    long atime = rq.u64();
+    long mtime = rq.u64();
+    rq.skip(8); // ctime
+    int atimensec = rq.u32();
+    int mtimensec = rq.u32();
+    rq.skip(4);
+    int mode = rq.u32();
+    rq.skip(4);
+    int uid = rq.u32();
+    int gid = rq.u32();
+    OpenFile file = (valid & Protocol.FATTR_FH) != 0 ? s.file(fh) : null;
+    // Path operations; an unlinked-but-open file only supports what can go through its handle.
+    boolean pathOps =
+        (valid
+                & (Protocol.FATTR_MODE | Protocol.FATTR_UID | Protocol.FATTR_GID | Protocol.FATTR_ATIME
+                    | Protocol.FATTR_MTIME | Protocol.FATTR_ATIME_NOW | Protocol.FATTR_MTIME_NOW))
+            != 0;
+    String path = pathOps || file == null ? nodes.path(n) : null;
+    if ((valid & Protocol.FATTR_MODE) != 0) {
+      union.chmod(path, mode);
+    }
+    if ((valid & (Protocol.FATTR_UID | Protocol.FATTR_GID)) != 0) {
+      union.chown(
+          path, (valid & Protocol.FATTR_UID) != 0 ? uid : -1, (valid & Protocol.FATTR_GID) != 0 ? gid : -1);
+    }
+    if ((valid & Protocol.FATTR_SIZE) != 0) {
+      if (file != null) {
+        union.ftruncate(file, size);
+      } else {
+        union.truncate(path, size);
+      }
+    }
+    int times = Protocol.FATTR_ATIME | Protocol.FATTR_MTIME | Protocol.FATTR_ATIME_NOW | Protocol.FATTR_MTIME_NOW;
+    if ((valid & times) != 0) {
+      union.utimens(
+          path,
+          time(valid, Protocol.FATTR_ATIME, Protocol.FATTR_ATIME_NOW, atime, atimensec),
+          time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
+    }
+    s.invalidateSiblings(n);
+    attrOut(rp, file != null ? union.fgetattr(file) : attr(n));
+  }
+
+  private static Timespec time(int valid, int set, int now, long sec, int nsec) {
+    if ((valid & now) != 0) {
+      return Timespec.NOW;
+    }
+    return (valid & set) != 0 ? new Timespec(sec, nsec) : Timespec.OMIT;
+  }
+
+  void readlink(Request rq, Reply rp) throws IOException {
+    rp.bytes(Reply.utf8(union.readlink(nodes.path(nodes.get(rq.nodeid)))));
+  }
+
+  void mknod(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    int mode = rq.u32();
+    int rdev = rq.u32();
+    rq.skip(8);
+    String name = rq.name();
+    String path = NodeTable.child(nodes.path(parent), name);
+    union.mknod(path, mode, Integer.toUnsignedLong(rdev), caller(rq));
+    entry(rp, parent, name, union.getattr(path));
+  }
+
+  void mkdir(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    int mode = rq.u32();
+    rq.skip(4);
+    String name = rq.name();
+    String path = NodeTable.child(nodes.path(parent), name);
+    union.mkdir(path, mode, caller(rq));
+    entry(rp, parent, name, union.getattr(path));
+  }
+
+  void symlink(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    String name = rq.name();
+    String target = rq.name();
+    String path = NodeTable.child(nodes.path(parent), name);
+    union.symlink(target, path, caller(rq));
+    entry(rp, parent, name, union.getattr(path));
+  }
+
+  void link(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    Node source = nodes.get(rq.u64());
+    String name = rq.name();
+    String path = NodeTable.child(nodes.path(parent), name);
+    union.link(nodes.path(source), path);
+    Attr a = union.getattr(path);
+    nodes.track(source, a.ino());
+    s.invalidateSiblings(source);
+    entry(rp, parent, name, a);
+  }
+
+  void unlink(Request rq, boolean dir) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    String name = rq.name();
+    String path = NodeTable.child(nodes.path(parent), name);
+    if (dir) {
+      union.rmdir(path);
+    } else {
+      union.unlink(path);
+    }
+    Node gone = nodes.removed(parent, name);
+    if (gone != null) {
+      s.invalidateSiblings(gone);
+    }
+  }
+
+  void rename(Request rq, boolean withFlags) throws IOException {
+    Node from = nodes.get(rq.nodeid);
+    Node to = nodes.get(rq.u64());
+    int flags = 0;
+    if (withFlags) {
+      flags = rq.u32();
+      rq.skip(4);
+    }
+    String oldName = rq.name();
+    String newName = rq.name();
+    union.rename(
+        NodeTable.child(nodes.path(from), oldName), NodeTable.child(nodes.path(to), newName), flags);
+    Node replaced = nodes.renamed(from, oldName, to, newName, (flags & 2) != 0);
+    if (replaced != null) {
+      s.invalidateSiblings(replaced);
+    }
+  }
+
+  static Caller caller(Request rq) {
+    return new Caller(rq.uid, rq.gid);
+  }
+}

@@ -1,0 +1,112 @@
+package dev.lamina.fuse.kernel;
+
+import dev.lamina.fuse.kernel.Shared.NodeFile;
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.union.UnionFs;
+import dev.lamina.union.UnionFs.Attr;
+import dev.lamina.union.UnionFs.OpenFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** Operations on file contents: create, open, read, write, flush, fsync, fallocate, release. */
+final class FileOps {
+  private final Shared s;
+  private final UnionFs union;
+  private final NodeTable nodes;
+  private final EntryOps entries;
+
+  FileOps(Shared s, EntryOps entries) {
+    this.s = s;
+    this.union = s.union;
+    this.nodes = s.nodes;
+    this.entries = entries;
+  }
+
+  void create(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    int flags = rq.u32();
+    int mode = rq.u32();
+    rq.skip(8);
+    String name = rq.name();
+    OpenFile file =
+        union.create(NodeTable.child(nodes.path(parent), name), mode, flags, EntryOps.caller(rq));
+    Attr a;
+    try {
+      a = union.fgetattr(file);
+    } catch (IOException | RuntimeException e) {
+      union.release(file);
+      throw e;
+    }
+    Node n = entries.entry(rp, parent, name, a);
+    openOut(rp, s.files.add(new NodeFile(n, file)));
+  }
+
+  void open(Request rq, Reply rp) throws IOException {
+    Node n = nodes.get(rq.nodeid);
+    int flags = rq.u32();
+    OpenFile file = union.open(nodes.path(n), flags);
+    openOut(rp, s.files.add(new NodeFile(n, file)));
+  }
+
+  /**
+   * fuse_open_out. The page cache is kept across opens: every change to a file goes through this mount,
+   * so the kernel's cached pages are never older than the file (AUTO_INVAL_DATA drops them when another
+   * name of a hard link changed the file's mtime).
+   */
+  private void openOut(Reply rp, long fh) {
+    rp.u64(fh).u32(s.options.directIo() ? Protocol.FOPEN_DIRECT_IO : Protocol.FOPEN_KEEP_CACHE).u32(0);
+  }
+
+  void read(Request rq, Reply rp) throws IOException {
+    OpenFile file = s.file(rq.u64());
+    long offset = rq.u64();
+    int size = Math.min(rq.u32(), rp.remaining());
+    ByteBuffer dst = rp.window(size);
+    // A short read is end of file to the kernel (without direct_io), so fill the window unless at EOF.
+    while (dst.hasRemaining()) {
+      if (union.read(file, dst, offset + dst.position()) <= 0) {
+        break;
+      }
+    }
+    rp.advance(dst.position());
+  }
+
+  void write(Request rq, Reply rp) throws IOException {
+    long fh = rq.u64();
+    NodeFile nf = s.files.get(fh);
+    long offset = rq.u64();
+    int size = rq.u32();
+    rq.skip(4 + 8 + 4 + 4); // write_flags, lock_owner, flags, padding
+    ByteBuffer src = rq.slice(size);
+    while (src.hasRemaining()) {
+      if (union.write(nf.file(), src, offset + src.position()) <= 0) {
+        throw new ErrnoException(Errno.EIO, "write", "handle " + fh);
+      }
+    }
+    if (nf.node().linkedIno != 0) {
+      s.invalidateSiblings(nf.node());
+    }
+    rp.u32(size).u32(0);
+  }
+
+  void flush(Request rq) throws IOException {
+    union.flush(s.file(rq.u64()));
+  }
+
+  void fsync(Request rq) throws IOException {
+    OpenFile file = s.file(rq.u64());
+    union.fsync(file, (rq.u32() & 1) != 0);
+  }
+
+  void fallocate(Request rq) throws IOException {
+    OpenFile file = s.file(rq.u64());
+    long offset = rq.u64();
+    long length = rq.u64();
+    union.fallocate(file, rq.u32(), offset, length);
+  }
+
+  void release(Request rq) throws IOException {
+    union.release(s.files.remove(rq.u64()).file());
+  }
+}

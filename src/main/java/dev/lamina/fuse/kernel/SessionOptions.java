@@ -1,0 +1,89 @@
+package dev.lamina.fuse.kernel;
+
+import dev.lamina.fuse.kernel.Reply.Timeout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How a kernel-protocol session serves a mount, from the libfuse-style {@code -o} options: which of them
+ * go to libfuse's mount (kernel mount options, fusermount's), and which tune the session itself. Options of
+ * libfuse 2's path API that have no meaning here ({@code use_ino}, {@code hard_remove}, ...) are accepted and
+ * ignored, since this session always behaves as they ask.
+ *
+ * @param entry how long the kernel may cache a name's lookup
+ * @param attr how long it may cache attributes
+ * @param negative how long it may cache a name's absence (0: not at all)
+ * @param threads worker threads reading requests (1 for {@code single_thread})
+ * @param directIo bypass the page cache for file data ({@code direct_io})
+ * @param debug log every request
+ */
+public record SessionOptions(
+    Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug) {
+
+  /** Options libfuse's fuse_mount (and fusermount) understand. */
+  private static final Set<String> MOUNT_FLAGS =
+      Set.of(
+          "allow_other", "allow_root", "auto_unmount", "nonempty", "default_permissions", "blkdev",
+          "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "dirsync",
+          "atime", "noatime");
+
+  private static final Set<String> MOUNT_KEYS =
+      Set.of(
+          "fsname", "subtype", "blksize", "max_read", "context", "fscontext", "defcontext",
+          "rootcontext");
+
+  public static final int DEFAULT_THREADS = 8;
+
+  /** The options (libfuse syntax, defaults first, later ones win) that libfuse's mount should see. */
+  public static List<String> mountOptions(List<String> options) {
+    List<String> out = new ArrayList<>();
+    for (String o : options) {
+      int eq = o.indexOf('=');
+      String key = eq < 0 ? o : o.substring(0, eq);
+      if (eq < 0 ? MOUNT_FLAGS.contains(o) : MOUNT_KEYS.contains(key)) {
+        out.add(o);
+      }
+    }
+    return out;
+  }
+
+  /** The session's settings from the same option list. */
+  public static SessionOptions parse(List<String> options, boolean debug) {
+    double entry = 1;
+    double attr = 1;
+    double negative = 1;
+    int threads = DEFAULT_THREADS;
+    boolean directIo = false;
+    for (String o : options) {
+      int eq = o.indexOf('=');
+      String key = eq < 0 ? o : o.substring(0, eq);
+      String value = eq < 0 ? "" : o.substring(eq + 1);
+      switch (key) {
+        case "entry_timeout" -> entry = seconds(key, value);
+        case "attr_timeout" -> attr = seconds(key, value);
+        case "negative_timeout" -> negative = seconds(key, value);
+        case "single_thread" -> threads = 1;
+        case "max_threads" -> threads = Math.max(1, Integer.parseInt(value));
+        case "direct_io" -> directIo = true;
+        case "debug" -> debug = true;
+        default -> {}
+      }
+    }
+    return new SessionOptions(
+        Timeout.ofSeconds(entry), Timeout.ofSeconds(attr), Timeout.ofSeconds(negative), threads,
+        directIo, debug);
+  }
+
+  private static double seconds(String key, String value) {
+    try {
+      double s = Double.parseDouble(value);
+      if (s < 0 || Double.isNaN(s)) {
+        throw new NumberFormatException();
+      }
+      return s;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + "=" + value + ": expected a number of seconds >= 0");
+    }
+  }
+}

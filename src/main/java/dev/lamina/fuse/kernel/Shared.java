@@ -1,0 +1,71 @@
+package dev.lamina.fuse.kernel;
+
+import dev.lamina.fuse.HandleTable;
+import dev.lamina.sys.Errno;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.FuseDevice;
+import dev.lamina.union.UnionFs;
+import dev.lamina.union.UnionFs.OpenDir;
+import dev.lamina.union.UnionFs.OpenFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** What every operation of a session reaches: the union, the node table, open handles, and the device. */
+final class Shared {
+  private static final Logger LOG = LoggerFactory.getLogger(Shared.class);
+
+  /** An open file and the node it was opened through. */
+  record NodeFile(Node node, OpenFile file) {}
+
+  /** An open directory and its node (readdirplus looks entries up below it). */
+  record NodeDir(Node node, OpenDir dir) {}
+
+  final UnionFs union;
+  final SessionOptions options;
+  final NodeTable nodes = new NodeTable();
+  final HandleTable<NodeFile> files = new HandleTable<>("file");
+  final HandleTable<NodeDir> dirs = new HandleTable<>("directory");
+  final int fd;
+  private final ThreadLocal<Reply> notifyBuffer = ThreadLocal.withInitial(() -> new Reply(64));
+
+  Shared(UnionFs union, SessionOptions options, int fd) {
+    this.union = union;
+    this.options = options;
+    this.fd = fd;
+  }
+
+  /** The open file behind handle fh. */
+  OpenFile file(long fh) throws ErrnoException {
+    return files.get(fh).file();
+  }
+
+  /** Some open file of a detached node (unlinked while open), for fstat; ENOENT when none is open. */
+  OpenFile anyOpenFile(Node n) throws ErrnoException {
+    for (NodeFile f : files.values()) {
+      if (f.node() == n) {
+        return f.file();
+      }
+    }
+    throw new ErrnoException(Errno.ENOENT, "getattr", n.name + " was removed");
+  }
+
+  /**
+   * Makes the kernel forget the cached attributes of the other names of n's inode, after a change through
+   * n (link count, size, mode, times). Only attributes: that takes no lock the current request may hold.
+   */
+  void invalidateSiblings(Node n) {
+    for (Node other : nodes.siblings(n)) {
+      invalidateAttrs(other);
+    }
+  }
+
+  void invalidateAttrs(Node n) {
+    Reply r = notifyBuffer.get().start(0);
+    r.u64(n.id).u64(-1L).u64(0);
+    int rc = FuseDevice.write(fd, r.buf, r.finishNotify(Protocol.NOTIFY_INVAL_INODE));
+    // ENOENT: the kernel holds no inode for it any more, so nothing is cached.
+    if (rc < 0 && rc != -Errno.ENOENT) {
+      LOG.debug("invalidating {} failed: {}", n, Errno.describe(-rc));
+    }
+  }
+}
