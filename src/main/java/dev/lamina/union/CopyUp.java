@@ -35,11 +35,14 @@ final class CopyUp {
    */
   private final PathLocks parentTimeLocks = new PathLocks();
   private final OverlayConfig config;
+  private final UpperNames upperNames;
   private final boolean root;
   private final java.util.concurrent.atomic.AtomicLong fileCopyUps = new java.util.concurrent.atomic.AtomicLong();
   private final ThreadLocal<ByteBuffer> buffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
-  CopyUp(HostFs fs, LayerStack stack, Resolver resolver, InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config) {
+  CopyUp(HostFs fs, LayerStack stack, Resolver resolver, InodeMap inodes, AttrFactory attrs, PathLocks locks,
+      OverlayConfig config, UpperNames upperNames) {
+    this.upperNames = upperNames;
     this.fs = fs;
     this.stack = stack;
     this.resolver = resolver;
@@ -135,7 +138,12 @@ final class CopyUp {
       ReentrantLock parentLock = parentTimeLocks.lock(parentRel);
       try {
         Stat before = fs.fstat(parent);
+        UpperNames.Stamp stamp = upperNames.stamp(e.rel());
         fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
+        upperNames.added(parentRel, Resolver.nameOf(e.rel()));
+        if (st.isDir()) {
+          upperNames.created(e.rel(), stamp); // a copied-up directory starts empty
+        }
         // a copy-up is not a change of the directory: keep its times, as ovl_copy_up_one does
         fs.utimensat(parent, "", before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec(), 0);
         if (!st.isDir()) {

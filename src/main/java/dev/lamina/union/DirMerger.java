@@ -29,8 +29,11 @@ final class DirMerger {
   private final AttrFactory attrs;
 
   private final LowerMerges merges;
+  private final UpperNames upperNames;
 
-  DirMerger(HostFs fs, LayerStack stack, LowerMerges merges, Resolver resolver, InodeMap inodes, AttrFactory attrs) {
+  DirMerger(HostFs fs, LayerStack stack, LowerMerges merges, Resolver resolver, InodeMap inodes, AttrFactory attrs,
+      UpperNames upperNames) {
+    this.upperNames = upperNames;
     this.fs = fs;
     this.stack = stack;
     this.merges = merges;
@@ -49,7 +52,9 @@ final class DirMerger {
       return lm == null ? List.of() : lm.entries();
     }
     Layer up = stack.get(layers[0]);
+    UpperNames.Stamp stamp = upperNames.stamp(d.rel());
     List<DirEnt> raw = fs.listdir(up.fd(), d.rel());
+    upperNames.offer(d.rel(), stamp, raw); // lookups in this directory then need no statx for absent names
     List<DirEntry> out = new ArrayList<>(raw.size() + (lm == null ? 0 : lm.entries().size()));
     Set<String> taken = new HashSet<>(raw.size() * 2);
     for (DirEnt de : raw) {

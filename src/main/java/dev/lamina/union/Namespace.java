@@ -32,10 +32,13 @@ final class Namespace {
   private final PathLocks locks;
   private final OverlayConfig config;
   private final Set<Long> unlinkedLower;
+  private final UpperNames upperNames;
   private final boolean root;
 
   Namespace(HostFs fs, LayerStack stack, Resolver resolver, DirMerger merger, CopyUp copyUp, Whiteouts whiteouts,
-      InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config, Set<Long> unlinkedLower) {
+      InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config, Set<Long> unlinkedLower,
+      UpperNames upperNames) {
+    this.upperNames = upperNames;
     this.fs = fs;
     this.stack = stack;
     this.resolver = resolver;
@@ -83,19 +86,21 @@ final class Namespace {
       copyUp.ensureUpperDir(parentRel);
     }
     ReentrantLock lock = locks.lock(rel);
+    Entry newDir = null;
     try {
       parent = resolver.dir(parentRel);
       int pfd = upperDir(parentRel);
       try {
         // what the upper layer holds at name decides, with the cached lower merge: no full lookup needed
-        Stat cur = fs.lstatOrNull(pfd, name);
+        Stat cur = upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
         boolean deviceWhiteout = cur != null && cur.isWhiteoutDevice();
         if (cur != null && !deviceWhiteout) {
           throw new ErrnoException(Errno.EEXIST, "create", "/" + rel);
         }
         // whiteouts are only ever written where a lower layer holds the name, so only then look for one
         boolean lowerHolds = resolver.lowerHolds(parent, name);
-        boolean fileWhiteout = lowerHolds && fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null;
+        boolean fileWhiteout = lowerHolds && upperNames.mayHold(parentRel, Markers.WH_PREFIX + name)
+            && fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null;
         if (lowerHolds && !deviceWhiteout && !fileWhiteout) {
           throw new ErrnoException(Errno.EEXIST, "create", "/" + rel); // the lower entry shows through
         }
@@ -110,23 +115,34 @@ final class Namespace {
         }
         boolean chown = root && (deviceWhiteout || !ownedAsCreated(parent, uid, gid));
         Placed made;
+        boolean direct = !deviceWhiteout;
         if (!deviceWhiteout) {
-          made = make(maker, pfd, name, type, mode, rdev, uid, gid, chown);
-          if (type == S_IFDIR && fileWhiteout) {
-            whiteouts.makeOpaque(pfd, name);
+          UpperNames.Stamp stamp = null;
+          if (type == S_IFDIR) {
+            upperNames.forget(rel); // nothing known of an earlier directory of this name may survive
+            stamp = upperNames.stamp(rel);
+          }
+          made = make(maker, pfd, parentRel, name, type, mode, rdev, uid, gid, chown);
+          if (type == S_IFDIR) {
+            upperNames.created(rel, stamp);
+            if (fileWhiteout) {
+              whiteouts.makeOpaque(pfd, parentRel, name);
+            }
           }
         } else {
           int work = stack.workFd();
           String tmp = stack.tempName("new");
           made = null;
           try {
-            made = make(maker, work, tmp, type, mode, rdev, uid, gid, chown);
+            made = make(maker, work, null, tmp, type, mode, rdev, uid, gid, chown);
             if (type == S_IFDIR) {
-              whiteouts.makeOpaque(work, tmp);
+              whiteouts.makeOpaque(work, null, tmp);
+              upperNames.forget(rel); // its names are listed on first use
               fs.renameat2(work, tmp, pfd, name, RENAME_EXCHANGE);
             } else {
               fs.renameat2(work, tmp, pfd, name, 0);
             }
+            upperNames.added(parentRel, name); // it held the whiteout: known already, unless listed before that
           } catch (ErrnoException | RuntimeException e) {
             if (made != null && made.fd() >= 0) {
               fs.closeQuietly(made.fd());
@@ -139,11 +155,16 @@ final class Namespace {
         if (fileWhiteout) {
           fs.unlinkat(pfd, Markers.WH_PREFIX + name, 0);
         }
+        if (type == S_IFDIR && direct && made.stat() != null) {
+          // what a lookup would find: the upper directory alone (opaque where a lower layer holds the name),
+          // so the getattr that follows a mkdir and the creates inside need no lookup of it
+          newDir = new Entry(rel, stack.upper(), made.stat(), new int[] {stack.upper().index()}, lowerHolds);
+        }
         return made;
       } finally {
         fs.closeQuietly(pfd);
         if (type == S_IFDIR) {
-          resolver.invalidate(rel);
+          resolver.invalidate(rel, newDir);
         }
       }
     } finally {
@@ -165,12 +186,18 @@ final class Namespace {
     return uid == fs.geteuid() && gid == expectedGid;
   }
 
-  /** Runs maker and {@link #finishNew}; closes the fd it returned when finishing fails. */
-  private Placed make(Maker maker, int dirFd, String name, int type, int mode, long rdev, int uid, int gid,
-      boolean chown) throws ErrnoException {
+  /**
+   * Runs maker and {@link #finishNew}; closes the fd it returned when finishing fails. dirRel is the upper
+   * directory dirFd stands for (its new name is recorded at once, even if finishing fails), null for the work dir.
+   */
+  private Placed make(Maker maker, int dirFd, String dirRel, String name, int type, int mode, long rdev, int uid,
+      int gid, boolean chown) throws ErrnoException {
     int perm = mode & 07777;
     int realMode = root || type == S_IFLNK ? perm : perm | (type == S_IFDIR ? 0700 : 0600);
     int fd = maker.make(dirFd, name, realMode);
+    if (dirRel != null) {
+      upperNames.added(dirRel, name);
+    }
     try {
       return new Placed(fd, finishNew(dirFd, name, fd, type, perm, realMode, rdev, uid, gid, chown));
     } catch (ErrnoException | RuntimeException e) {
@@ -184,7 +211,8 @@ final class Namespace {
   /**
    * Sets owner (when chown) and mode of a new entry, and the rootless override_stat. With an fd (a file made
    * with realMode) the mode is checked with the fstat the caller needs anyway and fixed only when the umask
-   * or a set-id rule changed it. Returns that fstat (its mode may be stale), or null without an fd.
+   * or a set-id rule changed it; a directory (made with realMode too) likewise with an lstat. Returns that
+   * fstat (its mode may be stale), the directory's current lstat, or null.
    */
   private Stat finishNew(int dirFd, String name, int fd, int type, int perm, int realMode, long rdev, int uid,
       int gid, boolean chown) throws ErrnoException {
@@ -202,11 +230,18 @@ final class Namespace {
       if ((st.mode() & 07777) != realMode) {
         fs.fchmod(fd, realMode); // chown cleared set-id bits, or the umask took some
       }
+    } else if (type == S_IFDIR) {
+      // made with realMode: one lstat tells whether the umask took bits, and gives the new directory's stat
+      st = fs.lstat(dirFd, name);
+      if ((st.mode() & 07777) != realMode) {
+        fs.fchmodat(dirFd, name, realMode, 0);
+        st = null; // its mode is stale now
+      }
     } else if (!link) {
       fs.fchmodat(dirFd, name, realMode, 0);
     }
     if (!root && config.overrideStat() && !link) {
-      Stat now = fd >= 0 ? st : fs.lstat(dirFd, name);
+      Stat now = st != null ? st : fs.lstat(dirFd, name); // (owner and type only: a stale mode is fine)
       boolean deviceAsFile = (type == S_IFCHR || type == S_IFBLK) && now.isRegular();
       if (uid != now.uid() || gid != now.gid() || realMode != perm || deviceAsFile) {
         fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, new OverrideStat(uid, gid, perm, type, rdev).format(), 0);
@@ -254,8 +289,8 @@ final class Namespace {
   }
 
   void mkdir(String rel, int mode, Caller caller) throws ErrnoException {
-    place(rel, S_IFDIR, mode & 07777, 0, caller, (d, n, m) -> {
-      fs.mkdirat(d, n, 0700);
+    place(rel, S_IFDIR, mode & 07777, 0, caller, (d, n, realMode) -> {
+      fs.mkdirat(d, n, realMode & 0777); // S_ISGID comes from a setgid parent, or finishNew's chmod
       return -1;
     });
   }
@@ -289,7 +324,7 @@ final class Namespace {
       int pfd = upperDir(parentRel);
       try {
         String srcName = Resolver.nameOf(existing);
-        Stat cur = fs.lstatOrNull(pfd, name);
+        Stat cur = upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
         if (cur != null && cur.isWhiteoutDevice()) {
           String tmp = stack.tempName("link");
           fs.linkat(sfd, srcName, stack.workFd(), tmp, 0);
@@ -302,7 +337,9 @@ final class Namespace {
         } else {
           fs.linkat(sfd, srcName, pfd, name, 0);
         }
-        if (fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null) {
+        upperNames.added(parentRel, name);
+        if (upperNames.mayHold(parentRel, Markers.WH_PREFIX + name)
+            && fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null) {
           fs.unlinkat(pfd, Markers.WH_PREFIX + name, 0);
         }
       } finally {
@@ -335,7 +372,7 @@ final class Namespace {
           fs.unlinkat(pfd, Resolver.nameOf(rel), 0);
         } else {
           // the lookup under this lock saw what the upper dir holds at the name: e, or nothing
-          whiteouts.whiteout(pfd, Resolver.nameOf(rel), e.inUpper() ? e.stat() : null);
+          whiteouts.whiteout(pfd, parentRel, Resolver.nameOf(rel), e.inUpper() ? e.stat() : null);
         }
       } finally {
         fs.closeQuietly(pfd);
@@ -377,12 +414,13 @@ final class Namespace {
         if (e.inUpper() && !e.needsWhiteout()) {
           removeUpperDir(pfd, name);
         } else {
-          whiteouts.whiteout(pfd, name, e.inUpper() ? e.stat() : null);
+          whiteouts.whiteout(pfd, parentRel, name, e.inUpper() ? e.stat() : null);
         }
       } finally {
         fs.closeQuietly(pfd);
       }
       resolver.invalidate(rel);
+      upperNames.forget(rel);
     } finally {
       lock.unlock();
     }
@@ -422,6 +460,7 @@ final class Namespace {
   DirMerger merger() { return merger; }
   CopyUp copyUp() { return copyUp; }
   Whiteouts whiteouts() { return whiteouts; }
+  UpperNames upperNames() { return upperNames; }
   PathLocks locks() { return locks; }
   boolean root() { return root; }
 

@@ -47,15 +47,17 @@ public final class OverlayFs implements UnionFs {
     this.config = config;
     this.stack = new LayerStack(fs, config);
     LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
-    Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat());
+    UpperNames upperNames = new UpperNames(fs, stack);
+    Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
     InodeMap inodes = new InodeMap();
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
-    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges);
+    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
-    this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs);
+    this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs, upperNames);
     PathLocks locks = new PathLocks();
-    this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config);
-    this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower);
+    this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config, upperNames);
+    this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower,
+        upperNames);
     this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config);
   }
 

@@ -18,9 +18,11 @@ final class Renamer {
   private final Namespace ns;
   private final HostFs fs;
   private final Resolver resolver;
+  private final UpperNames names;
 
   Renamer(Namespace ns) {
     this.ns = ns;
+    this.names = ns.upperNames();
     this.fs = ns.fs();
     this.resolver = ns.resolver();
   }
@@ -78,7 +80,8 @@ final class Renamer {
       int pb = ns.upperDirFd(Resolver.parentOf(b));
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
-        move(src, dst, srcNeedsWhiteout, merged, pa, Resolver.nameOf(a), pb, Resolver.nameOf(b));
+        move(src, dst, srcNeedsWhiteout, merged, pa, Resolver.parentOf(a), Resolver.nameOf(a), pb,
+            Resolver.parentOf(b), Resolver.nameOf(b));
       } finally {
         fs.closeQuietly(pa);
         fs.closeQuietly(pb);
@@ -88,22 +91,32 @@ final class Renamer {
       }
     } finally {
       PathLocks.unlock(held);
-      resolver.invalidate(a);
-      resolver.invalidate(b);
+      invalidate(a, b, src, dst);
     }
   }
 
-  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, boolean targetParentMerged, int pa, String na,
-      int pb, String nb) throws ErrnoException {
-    Stat cur = fs.lstatOrNull(pb, nb);
+  /** Forgets what was cached of both names; the names below them too when a directory moved or was replaced. */
+  private void invalidate(String a, String b, Entry src, Entry dst) {
+    resolver.invalidate(a);
+    resolver.invalidate(b);
+    if (src.isDir() || (dst != null && dst.isDir())) {
+      names.forget(a);
+      names.forget(b);
+    }
+  }
+
+  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, boolean targetParentMerged, int pa, String ra,
+      String na, int pb, String rb, String nb) throws ErrnoException {
+    Stat cur = names.mayHold(rb, nb) ? fs.lstatOrNull(pb, nb) : null;
     boolean whiteoutAtTarget = cur != null && cur.isWhiteoutDevice();
-    boolean fileWhiteoutAtTarget = fs.lstatOrNull(pb, Markers.WH_PREFIX + nb) != null;
+    boolean fileWhiteoutAtTarget = names.mayHold(rb, Markers.WH_PREFIX + nb)
+        && fs.lstatOrNull(pb, Markers.WH_PREFIX + nb) != null;
     if (src.isDir()) {
       boolean lowerAtTarget = dst != null ? dst.needsWhiteout() : (whiteoutAtTarget || fileWhiteoutAtTarget);
       // as ovl_rename: a directory moved into a merged parent (or onto a name a lower layer holds) is made
       // opaque, so it never merges with a same-named lower directory
       if (lowerAtTarget || targetParentMerged) {
-        ns.whiteouts().makeOpaque(pa, na);
+        ns.whiteouts().makeOpaque(pa, ra, na);
       }
       if (cur != null && cur.isDir()) {
         int d = fs.openBeneath(pb, nb, O_PATH | O_DIRECTORY, 0);
@@ -120,17 +133,21 @@ final class Renamer {
         }
       } else {
         fs.renameat2(pa, na, pb, nb, 0);
+        names.added(rb, nb);
         if (srcNeedsWhiteout) {
-          ns.whiteouts().whiteout(pa, na); // an opaque dir moved away uncovers the lower one otherwise
+          // an opaque dir moved away uncovers the lower one otherwise; the name is free after the rename
+          ns.whiteouts().whiteout(pa, ra, na, null);
         }
       }
     } else if (srcNeedsWhiteout && ns.whiteouts().format() == WhiteoutFormat.DEVICE && ns.root()
         && renameWhiteout(pa, na, pb, nb)) {
       // done atomically: the source name now holds a 0/0 device
+      names.added(rb, nb);
     } else {
       fs.renameat2(pa, na, pb, nb, 0);
+      names.added(rb, nb);
       if (srcNeedsWhiteout) {
-        ns.whiteouts().whiteout(pa, na);
+        ns.whiteouts().whiteout(pa, ra, na, null); // the name is free after the rename
       }
     }
     if (fileWhiteoutAtTarget) {
@@ -174,10 +191,10 @@ final class Renamer {
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
         // a directory that landed on a name a lower layer holds must not merge with it
         if (src.isDir() && (dst.needsWhiteout() || resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1)) {
-          ns.whiteouts().makeOpaque(pb, Resolver.nameOf(b));
+          ns.whiteouts().makeOpaque(pb, Resolver.parentOf(b), Resolver.nameOf(b));
         }
         if (dst.isDir() && (src.needsWhiteout() || resolver.dir(Resolver.parentOf(a)).dirLayers().length > 1)) {
-          ns.whiteouts().makeOpaque(pa, Resolver.nameOf(a));
+          ns.whiteouts().makeOpaque(pa, Resolver.parentOf(a), Resolver.nameOf(a));
         }
       } finally {
         fs.closeQuietly(pa);
@@ -185,8 +202,7 @@ final class Renamer {
       }
     } finally {
       PathLocks.unlock(held);
-      resolver.invalidate(a);
-      resolver.invalidate(b);
+      invalidate(a, b, src, dst);
     }
   }
 }

@@ -30,12 +30,15 @@ final class Resolver {
   private final LowerDirCache lower;
   private final Whiteouts whiteouts;
   private final LowerMerges merges;
+  private final UpperNames upperNames;
   private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
   private final AtomicLong epoch = new AtomicLong();
   private final int[] allLayers;
 
-  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges) {
+  Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges,
+      UpperNames upperNames) {
     this.merges = merges;
+    this.upperNames = upperNames;
     this.fs = fs;
     this.stack = stack;
     this.lower = lower;
@@ -158,6 +161,14 @@ final class Resolver {
     sub.clear();
   }
 
+  /** {@link #invalidate}, then caches known (the directory just made at rel), unless another invalidation raced. */
+  void invalidate(String rel, Entry known) {
+    invalidate(rel);
+    if (known != null) {
+      remember(rel, known, epoch.get());
+    }
+  }
+
   /** Looks name up in the merged directory parent; null when absent or whited out. */
   Entry lookupChild(Entry parent, String name) throws ErrnoException {
     if (Markers.isWhiteoutName(name)) {
@@ -188,14 +199,16 @@ final class Resolver {
       Stat st;
       boolean whiteout;
       if (l.upper()) {
-        st = fs.lstatOrNull(l.fd(), rel);
+        // the upper instance of parent is a directory here: its known names spare the statx of absent ones
+        st = upperNames.mayHold(parent.rel(), name) ? fs.lstatOrNull(l.fd(), rel) : null;
         if (st != null && st.isWhiteoutDevice()) {
           whiteout = true;
           st = null;
         } else {
           // a .wh. file only matters when a lower layer holds the name
-          whiteout = st == null && lowerTop != null
-              && fs.lstatOrNull(l.fd(), child(parent.rel(), Markers.WH_PREFIX + name)) != null;
+          String wh = Markers.WH_PREFIX + name;
+          whiteout = st == null && lowerTop != null && upperNames.mayHold(parent.rel(), wh)
+              && fs.lstatOrNull(l.fd(), child(parent.rel(), wh)) != null;
         }
       } else {
         LowerDirCache.LowerDir ld = lower.get(l, parent.rel());
@@ -249,7 +262,8 @@ final class Resolver {
 
   private boolean isOpaque(Layer l, String rel) throws ErrnoException {
     if (l.upper()) {
-      return stack.all().size() > 1 && whiteouts.isOpaque(l.fd(), rel);
+      return stack.all().size() > 1
+          && whiteouts.isOpaque(l.fd(), rel, upperNames.mayHoldIfKnown(rel, Markers.OPAQUE_FILE));
     }
     return lower.get(l, rel).opaque();
   }

@@ -16,15 +16,17 @@ final class Whiteouts {
   private final HostFs fs;
   private final LayerStack stack;
   private final WhiteoutFormat format;
+  private final UpperNames names;
   /** Set once the host refused a device whiteout / a trusted.* xattr; the rootless forms are used from then on. */
   private volatile boolean deviceRefused;
   private volatile boolean trustedRefused;
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Whiteouts.class);
 
-  Whiteouts(HostFs fs, LayerStack stack, WhiteoutFormat format) {
+  Whiteouts(HostFs fs, LayerStack stack, WhiteoutFormat format, UpperNames names) {
     this.fs = fs;
     this.stack = stack;
     this.format = format;
+    this.names = names;
   }
 
   /** The format in use: the configured one, or FILE once the host refused device whiteouts. */
@@ -38,13 +40,17 @@ final class Whiteouts {
         || Markers.isOpaqueValue(getQuietly(fs, dirFd, -1, null, Markers.USER_OPAQUE));
   }
 
-  /** Whether the directory {@code name} below parentFd is opaque in any of the three forms. */
-  boolean isOpaque(int parentFd, String name) throws ErrnoException {
+  /**
+   * Whether the directory {@code name} below parentFd is opaque in any of the three forms; mayHoldMarker false
+   * when the directory is known not to hold the {@code .wh..wh..opq} file (no statx for it then).
+   */
+  boolean isOpaque(int parentFd, String name, boolean mayHoldMarker) throws ErrnoException {
     if (Markers.isOpaqueValue(getQuietly(fs, -1, parentFd, name, Markers.TRUSTED_OPAQUE))
         || Markers.isOpaqueValue(getQuietly(fs, -1, parentFd, name, Markers.USER_OPAQUE))) {
       return true;
     }
-    return fs.lstatOrNull(parentFd, name.isEmpty() ? Markers.OPAQUE_FILE : name + "/" + Markers.OPAQUE_FILE) != null;
+    return mayHoldMarker
+        && fs.lstatOrNull(parentFd, name.isEmpty() ? Markers.OPAQUE_FILE : name + "/" + Markers.OPAQUE_FILE) != null;
   }
 
   private static byte[] getQuietly(HostFs fs, int fd, int dirFd, String name, String attr) throws ErrnoException {
@@ -87,15 +93,15 @@ final class Whiteouts {
    * is removed with its contents). The device form is built in the work dir and renamed over the old
    * entry, so the name is never empty in between.
    */
-  void whiteout(int parentFd, String name) throws ErrnoException {
-    whiteout(parentFd, name, fs.lstatOrNull(parentFd, name));
+  void whiteout(int parentFd, String parentRel, String name) throws ErrnoException {
+    whiteout(parentFd, parentRel, name, fs.lstatOrNull(parentFd, name));
   }
 
   /**
-   * {@link #whiteout(int, String)} when the caller knows what the upper dir holds at name (it looked under
-   * the path's lock): {@code existing} is that entry's stat, or null for nothing.
+   * {@link #whiteout(int, String, String)} when the caller knows what the upper dir parentRel holds at name
+   * (it looked under the path's lock): {@code existing} is that entry's stat, or null for nothing.
    */
-  void whiteout(int parentFd, String name, Stat existing) throws ErrnoException {
+  void whiteout(int parentFd, String parentRel, String name, Stat existing) throws ErrnoException {
     if (format == WhiteoutFormat.DEVICE && !deviceRefused) {
       String tmp = stack.tempName("wh");
       try {
@@ -108,7 +114,7 @@ final class Whiteouts {
         // as fuse-overlayfs does (readers accept both forms)
         deviceRefused = true;
         log.warn("cannot create device whiteouts in the work dir ({}); writing .wh. files instead", e.getMessage());
-        whiteout(parentFd, name, existing);
+        whiteout(parentFd, parentRel, name, existing);
         return;
       }
       try {
@@ -117,6 +123,7 @@ final class Whiteouts {
         } else {
           fs.renameat2(stack.workFd(), tmp, parentFd, name, 0);
         }
+        names.added(parentRel, name);
       } catch (ErrnoException e) {
         fs.unlinkat(stack.workFd(), tmp, 0);
         throw e;
@@ -128,7 +135,9 @@ final class Whiteouts {
     }
     String wh = Markers.WH_PREFIX + name;
     try {
-      fs.close(fs.openat(parentFd, wh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+      int fd = fs.openat(parentFd, wh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+      names.added(parentRel, wh);
+      fs.close(fd);
     } catch (ErrnoException e) {
       if (e.errno() != Errno.EEXIST) {
         throw e; // EEXIST: the whiteout is there already (one attempt instead of a stat first)
@@ -145,8 +154,11 @@ final class Whiteouts {
     }
   }
 
-  /** Marks the directory {@code name} below parentFd opaque in the configured form. */
-  void makeOpaque(int parentFd, String name) throws ErrnoException {
+  /**
+   * Marks the directory {@code name} below parentFd opaque in the configured form. parentRel is the upper
+   * directory parentFd stands for, or null for the work dir.
+   */
+  void makeOpaque(int parentFd, String parentRel, String name) throws ErrnoException {
     if (format == WhiteoutFormat.DEVICE && !trustedRefused) {
       try {
         fs.lsetxattr(parentFd, name, Markers.TRUSTED_OPAQUE, new byte[] {'y'}, 0);
@@ -162,7 +174,11 @@ final class Whiteouts {
     fs.lsetxattr(parentFd, name, Markers.USER_OPAQUE, new byte[] {'y'}, 0);
     String marker = name + "/" + Markers.OPAQUE_FILE;
     if (fs.lstatOrNull(parentFd, marker) == null) {
-      fs.close(fs.openat(parentFd, marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+      int fd = fs.openat(parentFd, marker, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+      if (parentRel != null) {
+        names.added(Resolver.child(parentRel, name), Markers.OPAQUE_FILE);
+      }
+      fs.close(fd);
     }
   }
 }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Host system calls per overlay operation over a 4-layer stack (upper + 3 lowers), counted with
  * {@link CountingHostFs} once caches are warm (the steady state of a tar extraction or a tree walk). Each
- * figure is the average over {@link #N} operations on distinct names of one deep directory; the bounds keep
- * the savings from silently coming undone. The table is logged (and printed with -Dsyscalls.print=true).
+ * figure is the average over {@link #N} operations on distinct names of one deep directory (one HostFs call is
+ * one system call, except listdir: open, getdents64, close); the bounds keep the savings from silently coming
+ * undone. The table is logged (and printed with -Dsyscalls.print=true).
  *
  * <pre>
  * lower2 (bottom)  a/b/c/d/f0..f9, a/b/c/d/e/ (empty dirs e0..e9)
@@ -125,8 +126,26 @@ class SyscallCountTest {
     double renameLower = measure(t, "rename lower file", i -> u.rename(D + "/r" + i, D + "/rr" + i, 0));
     double renameUpper = measure(t, "rename upper file", i -> u.rename(D + "/rr" + i, D + "/rrr" + i, 0));
     assertThat(t).hasSize(16);
-    assertThat(getattrLower + getattrDir + negative + create + getattrUpper + getattrLowerMerged
-        + getattrDirMerged + mkdir + chmod + chmodUpper + unlinkLower + unlinkUpper + rmdirLower + rmdirUpper + renameLower + renameUpper)
-        .isPositive();
+    if (!Fixture.isRoot()) {
+      return; // the bounds below are for root (CI); rootless adds override_stat reads and writes
+    }
+    // before this work (same test): 1, 0, 0, 18, 2, 2, 4, 15, 26, 5, 11, 5, 16, 13, 38, 10. The +1 on create,
+    // mkdir and copy-up allows a umask that takes bits of the requested mode (then one chmod more).
+    assertThat(getattrLower).isLessThanOrEqualTo(1);
+    assertThat(getattrDir).isZero();
+    assertThat(negative).isZero();
+    assertThat(create).isLessThanOrEqualTo(6 + 1);
+    assertThat(getattrUpper).isLessThanOrEqualTo(2);
+    assertThat(getattrLowerMerged).isZero();
+    assertThat(getattrDirMerged).isLessThanOrEqualTo(1);
+    assertThat(mkdir).isLessThanOrEqualTo(5 + 1);
+    assertThat(chmod).isLessThanOrEqualTo(18 + 1);
+    assertThat(chmodUpper).isLessThanOrEqualTo(5);
+    assertThat(unlinkLower).isLessThanOrEqualTo(5);
+    assertThat(unlinkUpper).isLessThanOrEqualTo(4);
+    assertThat(rmdirLower).isLessThanOrEqualTo(10);
+    assertThat(rmdirUpper).isLessThanOrEqualTo(5);
+    assertThat(renameLower).isLessThanOrEqualTo(23 + 1);
+    assertThat(renameUpper).isLessThanOrEqualTo(7);
   }
 }

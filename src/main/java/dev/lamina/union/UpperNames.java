@@ -1,0 +1,132 @@
+package dev.lamina.union;
+
+import dev.lamina.sys.DirEnt;
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * The names each upper-layer directory holds, so that a lookup of a name the upper dir lacks (or of its
+ * {@code .wh.} whiteout, or of an opaque marker file) costs no statx. A directory's names come from a listing
+ * lamina reads anyway (readdir), from its creation (a new or copied-up directory starts empty), or from one
+ * listing on the first lookup there; from then on the union records every name it adds: it is the only
+ * writer of the upper layer while mounted (as for kernel overlayfs, changing the layers under a mount is
+ * undefined). Only "certainly absent" is answered: a name held is still stat'ed, and removals need not be
+ * tracked (a stale name costs one statx).
+ *
+ * <p>Races: a listing is kept only if no name was added to that directory, and no subtree forgotten, while
+ * it was read (version counters, checked again after the listing is stored, as {@link Resolver} does).
+ */
+final class UpperNames {
+  /** Counters of adds, striped by directory (an add bumps its stripe before recording the name). */
+  private final AtomicLongArray versions = new AtomicLongArray(256);
+  private final AtomicLong forgets = new AtomicLong();
+  private final ConcurrentSkipListMap<String, Set<String>> byDir = new ConcurrentSkipListMap<>();
+  private final HostFs fs;
+  private final LayerStack stack;
+
+  /** The counters a listing must see unchanged to be kept. */
+  record Stamp(long version, long forgets) {}
+
+  UpperNames(HostFs fs, LayerStack stack) {
+    this.fs = fs;
+    this.stack = stack;
+  }
+
+  private static int stripe(String dirRel) {
+    int h = dirRel.hashCode();
+    return (h ^ (h >>> 16)) & 255;
+  }
+
+  /** Taken before reading (or creating) the upper directory dirRel. */
+  Stamp stamp(String dirRel) {
+    return new Stamp(versions.get(stripe(dirRel)), forgets.get());
+  }
+
+  private boolean holds(String dirRel, Stamp s) {
+    return versions.get(stripe(dirRel)) == s.version() && forgets.get() == s.forgets();
+  }
+
+  /**
+   * Whether the upper directory dirRel may hold name: false only when its names are known and lack it. The
+   * first call for a directory lists it (the caller knows it exists in the upper layer).
+   */
+  boolean mayHold(String dirRel, String name) {
+    Set<String> names = byDir.get(dirRel);
+    if (names == null) {
+      names = load(dirRel);
+      if (names == null) {
+        return true;
+      }
+    }
+    return names.contains(name);
+  }
+
+  /** Like {@link #mayHold} but never lists: true when the directory's names are not known yet. */
+  boolean mayHoldIfKnown(String dirRel, String name) {
+    Set<String> names = byDir.get(dirRel);
+    return names == null || names.contains(name);
+  }
+
+  private Set<String> load(String dirRel) {
+    Stamp s = stamp(dirRel);
+    List<DirEnt> ents;
+    try {
+      ents = fs.listdir(stack.upper().fd(), dirRel);
+    } catch (ErrnoException e) {
+      return null; // gone or replaced meanwhile: the caller stats, as without this index
+    }
+    return offer(dirRel, s, ents);
+  }
+
+  /** A listing of the upper directory dirRel read since stamp s; kept when nothing changed meanwhile. */
+  Set<String> offer(String dirRel, Stamp s, List<DirEnt> ents) {
+    Set<String> names = ConcurrentHashMap.newKeySet(Math.max(16, ents.size() * 2));
+    for (DirEnt e : ents) {
+      names.add(e.name());
+    }
+    return install(dirRel, s, names);
+  }
+
+  /** The upper directory dirRel was just created empty (mkdir, copy-up), with stamp s taken before. */
+  void created(String dirRel, Stamp s) {
+    install(dirRel, s, ConcurrentHashMap.newKeySet());
+  }
+
+  private Set<String> install(String dirRel, Stamp s, Set<String> names) {
+    if (!holds(dirRel, s)) {
+      return null;
+    }
+    byDir.put(dirRel, names);
+    if (!holds(dirRel, s)) {
+      byDir.remove(dirRel, names); // an add may have missed it: let the next lookup list again
+      return null;
+    }
+    return names;
+  }
+
+  /** Records that the union just made name (any type, whiteouts and markers included) in upper dir dirRel. */
+  void added(String dirRel, String name) {
+    versions.incrementAndGet(stripe(dirRel));
+    Set<String> names = byDir.get(dirRel);
+    if (names != null) {
+      names.add(name);
+    }
+  }
+
+  /** Forgets dirRel and every directory below it (removed, replaced or moved in the upper layer). */
+  void forget(String rel) {
+    forgets.incrementAndGet();
+    if (rel.isEmpty()) {
+      byDir.clear();
+      return;
+    }
+    byDir.remove(rel);
+    byDir.subMap(rel + "/", true, rel + "0", false).clear();
+  }
+}
