@@ -94,8 +94,9 @@ final class CopyUp {
       if (e.inUpper()) {
         return e;
       }
-      copyUpLocked(e, withData);
-      return resolver.require(rel);
+      Stat up = copyUpLocked(e, withData);
+      // the copy is what a lookup would now find: the upper instance, with the lower one below it
+      return new Entry(rel, stack.upper(), up, new int[0], true);
     } finally {
       lock.unlock();
     }
@@ -105,15 +106,17 @@ final class CopyUp {
     copyUpLocked(d, true);
   }
 
-  private void copyUpLocked(Entry e, boolean withData) throws ErrnoException {
+  /** Copies e up; returns the copy's stat for a non-directory (its mode may be stale), null for a directory. */
+  private Stat copyUpLocked(Entry e, boolean withData) throws ErrnoException {
     Layer src = e.layer();
     Stat st = e.stat();
     long mergedIno = attrs.ino(e);
     int work = stack.workFd();
     String tmp = stack.tempName("copyup");
+    Stat copy = null;
     try {
       switch (st.type()) {
-        case S_IFREG -> copyFile(src, e.rel(), st, tmp, withData);
+        case S_IFREG -> copy = copyFile(src, e.rel(), st, tmp, withData);
         case S_IFDIR -> {
           fs.mkdirat(work, tmp, 0700);
           finishMetadata(src, e.rel(), st, tmp, false);
@@ -136,7 +139,10 @@ final class CopyUp {
         // a copy-up is not a change of the directory: keep its times, as ovl_copy_up_one does
         fs.utimensat(parent, "", before.atimeSec(), before.atimeNsec(), before.mtimeSec(), before.mtimeNsec(), 0);
         if (!st.isDir()) {
-          inodes.recordOrigin(fs.lstat(parent, Resolver.nameOf(e.rel())), mergedIno);
+          if (copy == null) {
+            copy = fs.lstat(parent, Resolver.nameOf(e.rel()));
+          }
+          inodes.recordOrigin(copy, mergedIno);
           fileCopyUps.incrementAndGet();
         }
       } finally {
@@ -155,17 +161,21 @@ final class CopyUp {
       resolver.invalidate(e.rel());
     }
     log.debug("copied up /{} from {}", e.rel(), src);
+    return st.isDir() ? null : copy;
   }
 
-  private void copyFile(Layer src, String rel, Stat st, String tmp, boolean withData) throws ErrnoException {
+  /** Builds the copy of a regular file as tmp in the work dir; returns its fstat (taken before the times are set). */
+  private Stat copyFile(Layer src, String rel, Stat st, String tmp, boolean withData) throws ErrnoException {
     int in = withData ? fs.openBeneath(src.fd(), rel, O_RDONLY, 0) : -1;
-    int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    // created with its final mode: setOwnerModeXattrs then only fixes it when the umask or a chown changed it
+    int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, realMode(st));
     try {
       if (withData) {
         copyData(in, out, st.size());
       }
-      setOwnerModeXattrs(src, rel, st, out, null, Boolean.FALSE);
+      Stat copy = setOwnerModeXattrs(src, rel, st, out, null, Boolean.FALSE);
       fs.futimens(out, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
+      return copy;
     } finally {
       fs.closeQuietly(out);
       if (in >= 0) {
@@ -177,6 +187,7 @@ final class CopyUp {
   /** Copies the data regions of a file (SEEK_DATA/SEEK_HOLE), leaving holes as holes, then sets the size. */
   void copyData(int in, int out, long size) throws ErrnoException {
     long off = 0;
+    long end = 0; // where the copy's data ends: when that is the size, no ftruncate is needed
     while (off < size) {
       long data;
       long hole;
@@ -196,13 +207,21 @@ final class CopyUp {
         data = off; // no SEEK_DATA on this filesystem: copy everything
         hole = size;
       }
-      copyRange(in, out, data, Math.min(hole, size) - data);
+      long len = Math.min(hole, size) - data;
+      long n = copyRange(in, out, data, len);
+      end = data + n;
+      if (n < len) {
+        break; // the file shrank underneath us; ftruncate below gives the size it had
+      }
       off = hole;
     }
-    fs.ftruncate(out, size);
+    if (end != size) {
+      fs.ftruncate(out, size);
+    }
   }
 
-  private void copyRange(int in, int out, long off, long len) throws ErrnoException {
+  /** Copies len bytes at off; returns how many were copied (fewer only when the source shrank). */
+  private long copyRange(int in, int out, long off, long len) throws ErrnoException {
     long done = 0;
     boolean kernelCopy = true;
     while (done < len) {
@@ -210,7 +229,7 @@ final class CopyUp {
         try {
           long n = fs.copyFileRange(in, off + done, out, off + done, len - done);
           if (n == 0) {
-            return; // the file shrank underneath us; the size is fixed by ftruncate
+            return done; // the file shrank underneath us; the size is fixed by ftruncate
           }
           done += n;
           continue;
@@ -226,7 +245,7 @@ final class CopyUp {
       b.clear().limit((int) Math.min(CHUNK, len - done));
       int n = fs.pread(in, b, off + done);
       if (n == 0) {
-        return;
+        return done;
       }
       b.flip();
       while (b.hasRemaining()) {
@@ -234,6 +253,7 @@ final class CopyUp {
       }
       done += n;
     }
+    return done;
   }
 
   private void finishMetadata(Layer src, String rel, Stat st, String tmp, boolean symlink) throws ErrnoException {
@@ -246,24 +266,28 @@ final class CopyUp {
    * clears setuid. The lower's opaque markers are not copied (the copy would hide its own lower instance);
    * its override_stat is. Without root the owner cannot be set: it is recorded in override_stat instead.
    */
-  private void setOwnerModeXattrs(Layer src, String rel, Stat st, int fd, String tmp, Boolean symlink) throws ErrnoException {
+  private Stat setOwnerModeXattrs(Layer src, String rel, Stat st, int fd, String tmp, Boolean symlink) throws ErrnoException {
     int work = stack.workFd();
     boolean isLink = Boolean.TRUE.equals(symlink);
-    if (root) {
-      if (fd >= 0) {
+    int mode = st.mode() & 07777;
+    int realMode = realMode(st);
+    Stat copy = null;
+    if (fd >= 0) {
+      // a file created with realMode: one fstat tells whether owner and mode still need setting (and gives
+      // the inode the copy-up records)
+      copy = fs.fstat(fd);
+      boolean chowned = root && (copy.uid() != st.uid() || copy.gid() != st.gid());
+      if (chowned) {
         fs.fchown(fd, st.uid(), st.gid());
-      } else {
+      }
+      if ((copy.mode() & 07777) != realMode || (chowned && (realMode & (S_ISUID | S_ISGID)) != 0)) {
+        fs.fchmod(fd, realMode); // the umask took bits, or chown cleared set-id bits
+      }
+    } else {
+      if (root) {
         fs.fchownat(work, tmp, st.uid(), st.gid(), AT_SYMLINK_NOFOLLOW);
       }
-    }
-    int mode = st.mode() & 07777;
-    // without root the copy must stay usable by us: owner rw (and x for dirs) are kept on the real file and
-    // the image's mode goes to override_stat
-    int realMode = root ? mode : mode | (st.isDir() ? 0700 : 0600);
-    if (!isLink) {
-      if (fd >= 0) {
-        fs.fchmod(fd, realMode);
-      } else {
+      if (!isLink) {
         fs.fchmodat(work, tmp, realMode, 0);
       }
     }
@@ -303,5 +327,15 @@ final class CopyUp {
         fs.lsetxattr(work, tmp, Markers.OVERRIDE_STAT, v, 0);
       }
     }
+    return copy;
+  }
+
+  /**
+   * The mode the copy gets on disk: the lower's, except that without root the copy must stay usable by us,
+   * so owner rw (and x for dirs) are kept on the real file and the image's mode goes to override_stat.
+   */
+  private int realMode(Stat st) {
+    int mode = st.mode() & 07777;
+    return root ? mode : mode | (st.isDir() ? 0700 : 0600);
   }
 }

@@ -78,9 +78,14 @@ final class DirMerger {
         DirEntry below = lm.byName().get(name);
         if (below != null && below.type() == S_IFDIR) {
           // the number comes from the lower instance unless the upper one is opaque: ask the resolver
-          Entry child = resolver.lookupChild(d, name);
-          if (child != null) {
-            ino = attrs.ino(child);
+          // (resolved through the directory cache: a listing does not re-probe each subdirectory's opacity)
+          try {
+            ino = attrs.ino(resolver.dir(Resolver.child(d.rel(), name)));
+          } catch (ErrnoException gone) {
+            if (gone.errno() != dev.lamina.sys.Errno.ENOENT && gone.errno() != dev.lamina.sys.Errno.ENOTDIR) {
+              throw gone;
+            }
+            // removed or replaced since the listing was read: keep the upper number
           }
         }
       }

@@ -22,6 +22,8 @@ final class Handles {
     /** The copy-up count when this handle last checked whether its lower file was copied up. */
     volatile long copyUpsSeen;
     int retiredFd = -1;
+    /** Set for a file this mount created as root: its inode never gets an override_stat xattr. */
+    boolean noOverride;
 
     FileHandle(int fd, Layer layer, long ino, String rel, int flags, long copyUpsSeen) {
       this.fd = fd;

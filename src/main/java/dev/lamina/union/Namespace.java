@@ -50,11 +50,17 @@ final class Namespace {
     this.root = fs.geteuid() == 0;
   }
 
-  /** Makes one new entry (in dirFd under name) with a temporary mode; {@link #place} sets owner and mode. */
+  /**
+   * Makes one new entry (in dirFd under name). realMode is the mode it should end with; makers may create
+   * with it or with a private one ({@link #finishNew} sets it). Returns an open fd of the entry, or -1.
+   */
   @FunctionalInterface
   private interface Maker {
-    void make(int dirFd, String name) throws ErrnoException;
+    int make(int dirFd, String name, int realMode) throws ErrnoException;
   }
+
+  /** What {@link #place} made: the open fd of a created file (-1 for other makers) and then its fstat. */
+  private record Placed(int fd, Stat stat) {}
 
   private int upperDir(String rel) throws ErrnoException {
     return fs.openBeneath(stack.upper().fd(), rel, O_PATH | O_DIRECTORY, 0);
@@ -64,55 +70,68 @@ final class Namespace {
    * Creates rel in the upper layer with maker, then sets owner and mode. type is the S_IFMT the merged entry
    * shows (a rootless device node is made as a plain file and recorded in override_stat).
    */
-  private void place(String rel, int type, int mode, long rdev, Caller caller, Maker maker) throws ErrnoException {
+  private Placed place(String rel, int type, int mode, long rdev, Caller caller, Maker maker) throws ErrnoException {
     RelPaths.checkCreatable(rel);
     String parentRel = Resolver.parentOf(rel);
     String name = Resolver.nameOf(rel);
     Entry parent = resolver.dir(parentRel);
-    if (resolver.lookupChild(parent, name) != null) {
-      throw new ErrnoException(Errno.EEXIST, "create", "/" + rel);
-    }
-    Attr pa = attrs.attr(parent);
-    int uid = config.uidMap().toBacking(caller.uid(), "/" + rel);
-    int gid = config.gidMap().toBacking(caller.gid(), "/" + rel);
-    if ((pa.mode() & S_ISGID) != 0) {
-      gid = config.gidMap().toBacking(pa.gid(), "/" + rel); // BSD group semantics of setgid directories
-      if (type == S_IFDIR) {
-        mode |= S_ISGID;
-      }
-    }
-    copyUp.ensureUpperDir(parentRel);
-    ReentrantLock lock = locks.lock(rel);
-    try {
-      if (resolver.lookupChild(resolver.dir(parentRel), name) != null) {
+    if (!parent.inUpper()) {
+      // a failing call must not copy the parent up: check before that (and again under the lock)
+      if (resolver.lookupChild(parent, name) != null) {
         throw new ErrnoException(Errno.EEXIST, "create", "/" + rel);
       }
+      copyUp.ensureUpperDir(parentRel);
+    }
+    ReentrantLock lock = locks.lock(rel);
+    try {
+      parent = resolver.dir(parentRel);
       int pfd = upperDir(parentRel);
       try {
+        // what the upper layer holds at name decides, with the cached lower merge: no full lookup needed
         Stat cur = fs.lstatOrNull(pfd, name);
         boolean deviceWhiteout = cur != null && cur.isWhiteoutDevice();
         if (cur != null && !deviceWhiteout) {
           throw new ErrnoException(Errno.EEXIST, "create", "/" + rel);
         }
-        boolean fileWhiteout = fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null;
+        // whiteouts are only ever written where a lower layer holds the name, so only then look for one
+        boolean lowerHolds = resolver.lowerHolds(parent, name);
+        boolean fileWhiteout = lowerHolds && fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null;
+        if (lowerHolds && !deviceWhiteout && !fileWhiteout) {
+          throw new ErrnoException(Errno.EEXIST, "create", "/" + rel); // the lower entry shows through
+        }
+        Attr pa = attrs.attr(parent);
+        int uid = config.uidMap().toBacking(caller.uid(), "/" + rel);
+        int gid = config.gidMap().toBacking(caller.gid(), "/" + rel);
+        if ((pa.mode() & S_ISGID) != 0) {
+          gid = config.gidMap().toBacking(pa.gid(), "/" + rel); // BSD group semantics of setgid directories
+          if (type == S_IFDIR) {
+            mode |= S_ISGID;
+          }
+        }
+        boolean chown = root && (deviceWhiteout || !ownedAsCreated(parent, uid, gid));
+        Placed made;
         if (!deviceWhiteout) {
-          maker.make(pfd, name);
-          finishNew(pfd, name, type, mode, rdev, uid, gid);
+          made = make(maker, pfd, name, type, mode, rdev, uid, gid, chown);
           if (type == S_IFDIR && fileWhiteout) {
             whiteouts.makeOpaque(pfd, name);
           }
         } else {
           int work = stack.workFd();
           String tmp = stack.tempName("new");
-          maker.make(work, tmp);
+          made = null;
           try {
-            finishNew(work, tmp, type, mode, rdev, uid, gid);
+            made = make(maker, work, tmp, type, mode, rdev, uid, gid, chown);
             if (type == S_IFDIR) {
               whiteouts.makeOpaque(work, tmp);
               fs.renameat2(work, tmp, pfd, name, RENAME_EXCHANGE);
             } else {
               fs.renameat2(work, tmp, pfd, name, 0);
             }
+          } catch (ErrnoException | RuntimeException e) {
+            if (made != null && made.fd() >= 0) {
+              fs.closeQuietly(made.fd());
+            }
+            throw e;
           } finally {
             stack.removeTree(work, tmp); // the exchanged whiteout, or the new entry after a failure
           }
@@ -120,47 +139,95 @@ final class Namespace {
         if (fileWhiteout) {
           fs.unlinkat(pfd, Markers.WH_PREFIX + name, 0);
         }
+        return made;
       } finally {
         fs.closeQuietly(pfd);
-      }
-      if (type == S_IFDIR) {
-        resolver.invalidate(rel);
+        if (type == S_IFDIR) {
+          resolver.invalidate(rel);
+        }
       }
     } finally {
       lock.unlock();
     }
   }
 
-  private void finishNew(int dirFd, String name, int type, int mode, long rdev, int uid, int gid) throws ErrnoException {
-    boolean link = type == S_IFLNK;
-    if (root) {
-      fs.fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+  /**
+   * Whether an entry created in the upper instance of parent already has the owner uid:gid, so no chown is
+   * needed: the kernel gives it our euid, and our egid or, below a setgid directory, that directory's group.
+   * The cached parent stat is current: chmod and chown of a directory invalidate it.
+   */
+  private boolean ownedAsCreated(Entry parent, int uid, int gid) {
+    if (!parent.inUpper()) {
+      return false;
     }
+    Stat ps = parent.stat();
+    int expectedGid = (ps.mode() & S_ISGID) != 0 ? ps.gid() : fs.getegid();
+    return uid == fs.geteuid() && gid == expectedGid;
+  }
+
+  /** Runs maker and {@link #finishNew}; closes the fd it returned when finishing fails. */
+  private Placed make(Maker maker, int dirFd, String name, int type, int mode, long rdev, int uid, int gid,
+      boolean chown) throws ErrnoException {
     int perm = mode & 07777;
-    int realMode = root || link ? perm : perm | (type == S_IFDIR ? 0700 : 0600);
-    if (!link) {
-      fs.fchmodat(dirFd, name, realMode, 0);
-    }
-    Stat st = fs.lstat(dirFd, name);
-    boolean deviceAsFile = (type == S_IFCHR || type == S_IFBLK) && st.isRegular();
-    if (!root && config.overrideStat() && !link
-        && (uid != st.uid() || gid != st.gid() || realMode != perm || deviceAsFile)) {
-      fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, new OverrideStat(uid, gid, perm, type, rdev).format(), 0);
+    int realMode = root || type == S_IFLNK ? perm : perm | (type == S_IFDIR ? 0700 : 0600);
+    int fd = maker.make(dirFd, name, realMode);
+    try {
+      return new Placed(fd, finishNew(dirFd, name, fd, type, perm, realMode, rdev, uid, gid, chown));
+    } catch (ErrnoException | RuntimeException e) {
+      if (fd >= 0) {
+        fs.closeQuietly(fd);
+      }
+      throw e;
     }
   }
 
-  OpenFile create(String rel, int mode, int flags, Caller caller, OverlayFs overlay) throws IOException {
-    Entry parent = resolver.dir(Resolver.parentOf(rel));
-    Entry existing = resolver.lookupChild(parent, Resolver.nameOf(rel));
-    if (existing != null) {
-      if ((flags & O_EXCL) != 0) {
-        throw new ErrnoException(Errno.EEXIST, "create", "/" + rel);
+  /**
+   * Sets owner (when chown) and mode of a new entry, and the rootless override_stat. With an fd (a file made
+   * with realMode) the mode is checked with the fstat the caller needs anyway and fixed only when the umask
+   * or a set-id rule changed it. Returns that fstat (its mode may be stale), or null without an fd.
+   */
+  private Stat finishNew(int dirFd, String name, int fd, int type, int perm, int realMode, long rdev, int uid,
+      int gid, boolean chown) throws ErrnoException {
+    boolean link = type == S_IFLNK;
+    if (chown) {
+      if (fd >= 0) {
+        fs.fchown(fd, uid, gid);
+      } else {
+        fs.fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
       }
-      return overlay.open("/" + rel, flags);
     }
-    place(rel, S_IFREG, mode, 0, caller,
-        (d, n) -> fs.close(fs.openat(d, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600)));
-    return overlay.openUpper(rel, flags);
+    Stat st = null;
+    if (fd >= 0) {
+      st = fs.fstat(fd);
+      if ((st.mode() & 07777) != realMode) {
+        fs.fchmod(fd, realMode); // chown cleared set-id bits, or the umask took some
+      }
+    } else if (!link) {
+      fs.fchmodat(dirFd, name, realMode, 0);
+    }
+    if (!root && config.overrideStat() && !link) {
+      Stat now = fd >= 0 ? st : fs.lstat(dirFd, name);
+      boolean deviceAsFile = (type == S_IFCHR || type == S_IFBLK) && now.isRegular();
+      if (uid != now.uid() || gid != now.gid() || realMode != perm || deviceAsFile) {
+        fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, new OverrideStat(uid, gid, perm, type, rdev).format(), 0);
+      }
+    }
+    return st;
+  }
+
+  OpenFile create(String rel, int mode, int flags, Caller caller, OverlayFs overlay) throws IOException {
+    int openFlags = flags & ~(O_TRUNC | O_EXCL | O_CREAT);
+    Placed made;
+    try {
+      made = place(rel, S_IFREG, mode, 0, caller,
+          (d, n, realMode) -> fs.openat(d, n, openFlags | O_CREAT | O_EXCL | O_NOFOLLOW, realMode));
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.EEXIST && (flags & O_EXCL) == 0 && !rel.isEmpty()) {
+        return overlay.open("/" + rel, flags); // it exists: open(2) without O_EXCL opens it
+      }
+      throw e;
+    }
+    return overlay.createdHandle(made.fd(), made.stat(), rel, flags, root);
   }
 
   void mknod(String rel, int mode, long rdev, Caller caller) throws ErrnoException {
@@ -176,21 +243,28 @@ final class Namespace {
     }
     boolean fake = !root && config.overrideStat() && (type == S_IFCHR || type == S_IFBLK);
     int t = type;
-    place(rel, type, mode, rdev, caller, (d, n) -> {
+    place(rel, type, mode, rdev, caller, (d, n, m) -> {
       if (fake) {
         fs.close(fs.openat(d, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
       } else {
         fs.mknodat(d, n, t | 0600, rdev);
       }
+      return -1;
     });
   }
 
   void mkdir(String rel, int mode, Caller caller) throws ErrnoException {
-    place(rel, S_IFDIR, mode & 07777, 0, caller, (d, n) -> fs.mkdirat(d, n, 0700));
+    place(rel, S_IFDIR, mode & 07777, 0, caller, (d, n, m) -> {
+      fs.mkdirat(d, n, 0700);
+      return -1;
+    });
   }
 
   void symlink(String target, String rel, Caller caller) throws ErrnoException {
-    place(rel, S_IFLNK, 0777, 0, caller, (d, n) -> fs.symlinkat(target, d, n));
+    place(rel, S_IFLNK, 0777, 0, caller, (d, n, m) -> {
+      fs.symlinkat(target, d, n);
+      return -1;
+    });
   }
 
   void link(String existing, String rel) throws ErrnoException {
@@ -241,21 +315,27 @@ final class Namespace {
   }
 
   void unlink(String rel) throws ErrnoException {
-    Entry e = resolver.require(rel);
-    if (e.isDir()) {
-      throw new ErrnoException(Errno.EISDIR, "unlink", "/" + rel);
-    }
     String parentRel = Resolver.parentOf(rel);
-    copyUp.ensureUpperDir(parentRel);
+    if (!resolver.dir(parentRel).inUpper()) {
+      // a failing call must not copy the parent up: check before that (and again under the lock)
+      if (resolver.require(rel).isDir()) {
+        throw new ErrnoException(Errno.EISDIR, "unlink", "/" + rel);
+      }
+      copyUp.ensureUpperDir(parentRel);
+    }
     ReentrantLock lock = locks.lock(rel);
     try {
-      e = resolver.require(rel);
+      Entry e = resolver.require(rel);
+      if (e.isDir()) {
+        throw new ErrnoException(Errno.EISDIR, "unlink", "/" + rel);
+      }
       int pfd = upperDir(parentRel);
       try {
         if (e.inUpper() && !e.needsWhiteout()) {
           fs.unlinkat(pfd, Resolver.nameOf(rel), 0);
         } else {
-          whiteouts.whiteout(pfd, Resolver.nameOf(rel));
+          // the lookup under this lock saw what the upper dir holds at the name: e, or nothing
+          whiteouts.whiteout(pfd, Resolver.nameOf(rel), e.inUpper() ? e.stat() : null);
         }
       } finally {
         fs.closeQuietly(pfd);
@@ -281,31 +361,23 @@ final class Namespace {
     if (rel.isEmpty()) {
       throw new ErrnoException(Errno.EBUSY, "rmdir", "/");
     }
-    Entry e = resolver.require(rel);
-    if (!e.isDir()) {
-      throw new ErrnoException(Errno.ENOTDIR, "rmdir", "/" + rel);
-    }
-    if (!merger.isEmpty(e)) {
-      throw new ErrnoException(Errno.ENOTEMPTY, "rmdir", "/" + rel); // before any copy-up of the parent
-    }
     String parentRel = Resolver.parentOf(rel);
-    copyUp.ensureUpperDir(parentRel);
+    if (!resolver.dir(parentRel).inUpper()) {
+      // errors come before any copy-up of the parent (and are checked again under the lock)
+      checkRemovableDir(rel, resolver.require(rel));
+      copyUp.ensureUpperDir(parentRel);
+    }
     ReentrantLock lock = locks.lock(rel);
     try {
-      e = resolver.require(rel);
-      if (!e.isDir()) {
-        throw new ErrnoException(Errno.ENOTDIR, "rmdir", "/" + rel);
-      }
-      if (!merger.isEmpty(e)) {
-        throw new ErrnoException(Errno.ENOTEMPTY, "rmdir", "/" + rel);
-      }
+      Entry e = resolver.require(rel);
+      checkRemovableDir(rel, e);
       int pfd = upperDir(parentRel);
       try {
         String name = Resolver.nameOf(rel);
         if (e.inUpper() && !e.needsWhiteout()) {
           removeUpperDir(pfd, name);
         } else {
-          whiteouts.whiteout(pfd, name);
+          whiteouts.whiteout(pfd, name, e.inUpper() ? e.stat() : null);
         }
       } finally {
         fs.closeQuietly(pfd);
@@ -313,6 +385,15 @@ final class Namespace {
       resolver.invalidate(rel);
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void checkRemovableDir(String rel, Entry e) throws ErrnoException {
+    if (!e.isDir()) {
+      throw new ErrnoException(Errno.ENOTDIR, "rmdir", "/" + rel);
+    }
+    if (!merger.isEmpty(e)) {
+      throw new ErrnoException(Errno.ENOTEMPTY, "rmdir", "/" + rel);
     }
   }
 

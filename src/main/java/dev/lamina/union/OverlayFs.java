@@ -80,7 +80,7 @@ public final class OverlayFs implements UnionFs {
     followCopyUp(h);
     Stat st = fs.fstat(h.fd);
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
-    OverrideStat ov = attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
+    OverrideStat ov = !h.noOverride && attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
     return attrs.build(st, h.ino, nlink, ov);
   }
 
@@ -199,11 +199,16 @@ public final class OverlayFs implements UnionFs {
     return namespace.create(rel, mode, flags & OPEN_FLAGS_KEPT | (flags & O_EXCL), caller, this);
   }
 
-  /** Opens a file the namespace just created in the upper layer. */
-  FileHandle openUpper(String rel, int flags) throws IOException {
-    Entry e = resolver.require(rel);
-    int fd = fs.openBeneath(stack.upper().fd(), rel, flags & OPEN_FLAGS_KEPT & ~O_TRUNC, 0);
-    return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags, 0);
+  /**
+   * The handle of a file the namespace just created in the upper layer, on the fd it was created with (st is
+   * its fstat). noOverride: no override_stat can ever appear on this inode (as root, only copy-up writes one
+   * where there was none), so fgetattr need not look for it.
+   */
+  FileHandle createdHandle(int fd, Stat st, String rel, int flags, boolean noOverride) throws ErrnoException {
+    long ino = attrs.ino(new Entry(rel, stack.upper(), st, new int[0], false));
+    FileHandle h = new FileHandle(fd, stack.upper(), ino, rel, flags, 0);
+    h.noOverride = noOverride;
+    return h;
   }
 
   /** Moves a reader of a lower file to its upper copy when the file was copied up since it last looked. */

@@ -77,8 +77,22 @@ final class Resolver {
       Entry r = root();
       return new Entry("", r.layer(), fs.fstat(r.layer().fd()), r.dirLayers(), r.lowerBelow()); // fresh times
     }
+    Entry d = dirs.get(rel);
+    if (d != null) {
+      // a resolved directory keeps its layers until invalidated: only its times and mode need a fresh stat
+      // (a lower instance's stat is the one LowerDirCache keeps, as a full lookup would return)
+      Stat st = d.layer().upper() ? fs.lstatOrNull(d.layer().fd(), rel) : d.stat();
+      if (st != null && st.isDir()) {
+        return new Entry(rel, d.layer(), st, d.dirLayers(), d.lowerBelow());
+      }
+    }
+    long seen = epoch.get();
     Entry parent = dir(parentOf(rel));
-    return lookupChild(parent, nameOf(rel));
+    Entry e = lookupChild(parent, nameOf(rel));
+    if (e != null && e.isDir()) {
+      remember(rel, e, seen);
+    }
+    return e;
   }
 
   /** The merged entry at rel; ENOENT when missing. */
@@ -108,13 +122,28 @@ final class Resolver {
     if (!e.isDir()) {
       throw new ErrnoException(Errno.ENOTDIR, "lookup", "/" + rel);
     }
+    remember(rel, e, seen);
+    return e;
+  }
+
+  /** Caches a resolved directory unless an invalidation happened since the lookup began (epoch seen). */
+  private void remember(String rel, Entry e, long seen) {
     if (epoch.get() == seen) {
       dirs.putIfAbsent(rel, e);
       if (epoch.get() != seen) {
         dirs.remove(rel, e);
       }
     }
-    return e;
+  }
+
+  /**
+   * Whether a lower layer of the merged directory parent holds name visibly (below parent's upper instance,
+   * above any opaque bound), from the cached lower merge: no system call.
+   */
+  boolean lowerHolds(Entry parent, String name) throws ErrnoException {
+    int[] layers = parent.dirLayers();
+    int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
+    return firstLower < layers.length && merges.get(parent.rel(), layers, firstLower).topPos().containsKey(name);
   }
 
   /** Forgets cached resolutions of rel and everything below it; call after changing them in the upper layer. */

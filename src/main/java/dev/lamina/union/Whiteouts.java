@@ -88,7 +88,14 @@ final class Whiteouts {
    * entry, so the name is never empty in between.
    */
   void whiteout(int parentFd, String name) throws ErrnoException {
-    Stat existing = fs.lstatOrNull(parentFd, name);
+    whiteout(parentFd, name, fs.lstatOrNull(parentFd, name));
+  }
+
+  /**
+   * {@link #whiteout(int, String)} when the caller knows what the upper dir holds at name (it looked under
+   * the path's lock): {@code existing} is that entry's stat, or null for nothing.
+   */
+  void whiteout(int parentFd, String name, Stat existing) throws ErrnoException {
     if (format == WhiteoutFormat.DEVICE && !deviceRefused) {
       String tmp = stack.tempName("wh");
       try {
@@ -101,7 +108,7 @@ final class Whiteouts {
         // as fuse-overlayfs does (readers accept both forms)
         deviceRefused = true;
         log.warn("cannot create device whiteouts in the work dir ({}); writing .wh. files instead", e.getMessage());
-        whiteout(parentFd, name);
+        whiteout(parentFd, name, existing);
         return;
       }
       try {
@@ -120,8 +127,12 @@ final class Whiteouts {
       return;
     }
     String wh = Markers.WH_PREFIX + name;
-    if (fs.lstatOrNull(parentFd, wh) == null) {
+    try {
       fs.close(fs.openat(parentFd, wh, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+    } catch (ErrnoException e) {
+      if (e.errno() != Errno.EEXIST) {
+        throw e; // EEXIST: the whiteout is there already (one attempt instead of a stat first)
+      }
     }
     if (existing != null) {
       if (existing.isDir()) {

@@ -1,0 +1,132 @@
+package dev.lamina.union;
+
+import static dev.lamina.sys.Fcntl.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.HostFs;
+import dev.lamina.union.UnionFs.Caller;
+import dev.lamina.union.UnionFs.OpenFile;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Host system calls per overlay operation over a 4-layer stack (upper + 3 lowers), counted with
+ * {@link CountingHostFs} once caches are warm (the steady state of a tar extraction or a tree walk). Each
+ * figure is the average over {@link #N} operations on distinct names of one deep directory; the bounds keep
+ * the savings from silently coming undone. The table is logged (and printed with -Dsyscalls.print=true).
+ *
+ * <pre>
+ * lower2 (bottom)  a/b/c/d/f0..f9, a/b/c/d/e/ (empty dirs e0..e9)
+ * lower1           a/b/c/d/g1, a/b/x, a/b/c/d/h0..h9
+ * lower0 (top)     a/b/c/d/g0, a/b/c/d/.wh.f9, a/b/c/d/r0..r9
+ * upper            (empty)
+ * </pre>
+ */
+@Timeout(120)
+class SyscallCountTest {
+  private static final Logger log = LoggerFactory.getLogger(SyscallCountTest.class);
+  static final int N = 8;
+  static final String D = "/a/b/c/d";
+
+  @TempDir Path tmp;
+  Fixture fx;
+  CountingHostFs counting;
+  OverlayFs u;
+  Caller me;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    fx = new Fixture(tmp, 3);
+    for (int i = 0; i < 10; i++) {
+      Fixture.file(fx.lowers[2], "a/b/c/d/f" + i, "data" + i);
+      Fixture.dir(fx.lowers[2], "a/b/c/d/e" + i);
+    }
+    Fixture.file(fx.lowers[1], "a/b/c/d/g1", "g1");
+    Fixture.file(fx.lowers[1], "a/b/x", "x");
+    Fixture.file(fx.lowers[0], "a/b/c/d/g0", "g0");
+    for (int i = 0; i < 10; i++) {
+      Fixture.file(fx.lowers[1], "a/b/c/d/h" + i, "h" + i);
+      Fixture.file(fx.lowers[0], "a/b/c/d/r" + i, "r" + i);
+    }
+    Fixture.fileWhiteout(fx.lowers[0], "a/b/c/d/f9");
+    counting = new CountingHostFs(HostFs.get());
+    u = new OverlayFs(counting.fs(), fx.config().whiteoutFormat(WhiteoutFormat.FILE).build());
+    me = new Caller(fx.fs.geteuid(), fx.fs.getegid());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    u.close();
+  }
+
+  @FunctionalInterface
+  interface Op {
+    void run(int i) throws Exception;
+  }
+
+  /** Average calls per operation over N runs of op (after one unmeasured warm-up run at index N). */
+  private double measure(Map<String, Double> table, String name, Op op) throws Exception {
+    op.run(N);
+    counting.reset();
+    for (int i = 0; i < N; i++) {
+      op.run(i);
+    }
+    double per = (double) counting.total() / N;
+    table.put(name, per);
+    log.info("{}: {} calls per op {}", name, per, counting.snapshot());
+    if (Boolean.getBoolean("syscalls.print")) {
+      System.out.printf("%-40s %6.1f  %s%n", name, per, counting.snapshot());
+    }
+    return per;
+  }
+
+  /** What the FUSE layer asks for a new file: LOOKUP (ENOENT), CREATE, the fgetattr that answers it, RELEASE. */
+  private void fuseCreate(String path) throws Exception {
+    assertThatThrownBy(() -> u.getattr(path)).isInstanceOf(ErrnoException.class);
+    OpenFile f = u.create(path, 0644, O_WRONLY | O_CREAT, me);
+    u.fgetattr(f);
+    u.release(f);
+  }
+
+  @Test
+  void callsPerOperation() throws Exception {
+    Map<String, Double> t = new LinkedHashMap<>();
+    // reads before anything is copied up
+    double getattrLower = measure(t, "getattr deep lower file", i -> u.getattr(D + "/f" + (i % 8)));
+    double getattrDir = measure(t, "getattr deep merged dir", i -> u.getattr(D));
+    double negative = measure(t, "getattr missing name (ENOENT)", i ->
+        assertThatThrownBy(() -> u.getattr(D + "/none" + i)).isInstanceOf(ErrnoException.class));
+    // writes; the first one copies the parent chain up
+    double create = measure(t, "create (lookup, create, fgetattr, release)", i -> fuseCreate(D + "/new" + i));
+    double getattrUpper = measure(t, "getattr deep upper file", i -> u.getattr(D + "/new" + (i % 8)));
+    double getattrLowerMerged = measure(t, "getattr lower file, merged parent", i -> u.getattr(D + "/f" + (i % 8)));
+    double getattrDirMerged = measure(t, "getattr merged dir with upper", i -> u.getattr(D));
+    double mkdir = measure(t, "mkdir (lookup, mkdir, getattr)", i -> {
+      assertThatThrownBy(() -> u.getattr(D + "/nd" + i)).isInstanceOf(ErrnoException.class);
+      u.mkdir(D + "/nd" + i, 0755, me);
+      u.getattr(D + "/nd" + i);
+    });
+    double chmod = measure(t, "chmod lower file (copy-up)", i -> u.chmod(D + "/f" + i, 0600));
+    double chmodUpper = measure(t, "chmod upper file", i -> u.chmod(D + "/new" + i, 0640));
+    double unlinkLower = measure(t, "unlink lower file (whiteout)", i -> u.unlink(D + "/h" + i));
+    double unlinkUpper = measure(t, "unlink upper file", i -> u.unlink(D + "/new" + i));
+    double rmdirLower = measure(t, "rmdir lower dir (whiteout)", i -> u.rmdir(D + "/e" + i));
+    double rmdirUpper = measure(t, "rmdir upper dir", i -> u.rmdir(D + "/nd" + i));
+    double renameLower = measure(t, "rename lower file", i -> u.rename(D + "/r" + i, D + "/rr" + i, 0));
+    double renameUpper = measure(t, "rename upper file", i -> u.rename(D + "/rr" + i, D + "/rrr" + i, 0));
+    assertThat(t).hasSize(16);
+    assertThat(getattrLower + getattrDir + negative + create + getattrUpper + getattrLowerMerged
+        + getattrDirMerged + mkdir + chmod + chmodUpper + unlinkLower + unlinkUpper + rmdirLower + rmdirUpper + renameLower + renameUpper)
+        .isPositive();
+  }
+}
