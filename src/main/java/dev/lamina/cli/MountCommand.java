@@ -5,7 +5,6 @@ import dev.lamina.fuse.FuseArgs;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
-import dev.lamina.fuse.UnionFuse;
 import dev.lamina.fuse.Unions;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
@@ -82,7 +81,7 @@ public final class MountCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (foreground || debug) {
-      UnionFuse.warmUpInBackground();
+      FuseMount.warmUpInBackground(options);
     }
     StoreMount.Plan plan = null;
     if (positional.size() == 2 && options.stream().noneMatch(o -> o.contains("lowerdir="))) {

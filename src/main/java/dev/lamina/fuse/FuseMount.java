@@ -47,6 +47,29 @@ public final class FuseMount implements AutoCloseable {
   }
 
   /**
+   * Builds the native bindings the mount will need on a background thread, so that this CPU-heavy part of
+   * start-up overlaps with option parsing, checks and opening the union.
+   */
+  public static void warmUpInBackground(List<String> rawOptions) {
+    if (rawOptions.stream().anyMatch(o -> o.contains("fuse_api=" + FuseArgs.LIBFUSE_API))) {
+      UnionFuse.warmUpInBackground();
+      return;
+    }
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                dev.lamina.sys.FuseDevice.bind();
+              } catch (Throwable e) {
+                LOG.debug("FUSE binding warm-up failed (the mount will report it): {}", e.toString());
+              }
+            },
+            "lamina-fuse-warmup");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /**
    * Mounts {@code union} on {@code mountPoint} and waits until it is live: the kernel sent INIT, a stat of
    * the mount point was answered by us, and mountinfo lists it with our fstype.
    *

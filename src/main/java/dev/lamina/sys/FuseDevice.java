@@ -38,6 +38,13 @@ public final class FuseDevice {
   private static final class Holder {
     static final Io IO = LibraryLoader.create(Io.class).load("c");
     static final Runtime RUNTIME = Runtime.getRuntime(IO);
+    static final LibFuse2 FUSE =
+        LibraryLoader.create(LibFuse2.class).failImmediately().load("libfuse.so.2");
+  }
+
+  /** Generates the bindings now (jnr-ffi builds a class per interface), so a mount later does not wait. */
+  public static void bind() {
+    Holder.IO.getClass();
   }
 
   private FuseDevice() {}
@@ -50,7 +57,13 @@ public final class FuseDevice {
    * @throws IOException when libfuse cannot mount; libfuse printed its reason on stderr
    */
   public static int mount(Path mountPoint, List<String> options) throws IOException {
-    LibFuse2 fuse = LibraryLoader.create(LibFuse2.class).failImmediately().load("libfuse.so.2");
+    LibFuse2 fuse;
+    try {
+      fuse = Holder.FUSE;
+    } catch (LinkageError e) {
+      throw new IOException(
+          "cannot load libfuse.so.2, which lamina mounts with: install libfuse2 (apt-get install libfuse2)", e);
+    }
     Runtime rt = Runtime.getRuntime(fuse);
     String[] argv =
         options.isEmpty()
