@@ -134,6 +134,7 @@ final class CopyUp {
         }
       }
       String parentRel = Resolver.parentOf(e.rel());
+      upperNames.mark();
       int parent = fs.openBeneath(stack.upper().fd(), parentRel, O_PATH | O_DIRECTORY, 0);
       ReentrantLock parentLock = parentTimeLocks.lock(parentRel);
       try {
@@ -179,7 +180,7 @@ final class CopyUp {
     int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, realMode(st));
     try {
       if (withData) {
-        copyData(in, out, st.size());
+        copyData(in, out, st.size(), isDense(st));
       }
       Stat copy = setOwnerModeXattrs(src, rel, st, out, null, Boolean.FALSE);
       fs.futimens(out, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
@@ -194,6 +195,30 @@ final class CopyUp {
 
   /** Copies the data regions of a file (SEEK_DATA/SEEK_HOLE), leaving holes as holes, then sets the size. */
   void copyData(int in, int out, long size) throws ErrnoException {
+    copyData(in, out, size, false);
+  }
+
+  /**
+   * Whether a file certainly has no hole: small (12 KiB, below which no filesystem counts indirect blocks
+   * in st_blocks) and with allocated blocks covering its size. Most files of an image are that small.
+   */
+  static boolean isDense(Stat st) {
+    return st.size() <= DENSE_MAX && st.blocks() * 512 >= st.size();
+  }
+
+  private static final long DENSE_MAX = 12 * 1024;
+
+  /**
+   * {@link #copyData(int, int, long)}; dense: the source's allocated blocks cover its size, so it has no
+   * holes to keep and the SEEK_DATA/SEEK_HOLE probes are skipped.
+   */
+  void copyData(int in, int out, long size, boolean dense) throws ErrnoException {
+    if (dense) {
+      if (copyRange(in, out, 0, size) != size) {
+        fs.ftruncate(out, size); // the file shrank underneath us: the size it had
+      }
+      return;
+    }
     long off = 0;
     long end = 0; // where the copy's data ends: when that is the size, no ftruncate is needed
     while (off < size) {

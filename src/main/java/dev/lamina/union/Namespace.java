@@ -89,6 +89,7 @@ final class Namespace {
     Entry newDir = null;
     try {
       parent = resolver.dir(parentRel);
+      upperNames.mark();
       int pfd = upperDir(parentRel);
       try {
         // what the upper layer holds at name decides, with the cached lower merge: no full lookup needed
@@ -119,7 +120,7 @@ final class Namespace {
         if (!deviceWhiteout) {
           UpperNames.Stamp stamp = null;
           if (type == S_IFDIR) {
-            upperNames.forget(rel); // nothing known of an earlier directory of this name may survive
+            // (what was known of an earlier directory of this name was forgotten when it went away)
             stamp = upperNames.stamp(rel);
           }
           made = make(maker, pfd, parentRel, name, type, mode, rdev, uid, gid, chown);
@@ -137,7 +138,6 @@ final class Namespace {
             made = make(maker, work, null, tmp, type, mode, rdev, uid, gid, chown);
             if (type == S_IFDIR) {
               whiteouts.makeOpaque(work, null, tmp);
-              upperNames.forget(rel); // its names are listed on first use
               fs.renameat2(work, tmp, pfd, name, RENAME_EXCHANGE);
             } else {
               fs.renameat2(work, tmp, pfd, name, 0);
@@ -321,6 +321,7 @@ final class Namespace {
         throw new ErrnoException(Errno.EEXIST, "link", "/" + rel);
       }
       int sfd = upperDir(Resolver.parentOf(existing));
+      upperNames.mark();
       int pfd = upperDir(parentRel);
       try {
         String srcName = Resolver.nameOf(existing);
@@ -366,6 +367,7 @@ final class Namespace {
       if (e.isDir()) {
         throw new ErrnoException(Errno.EISDIR, "unlink", "/" + rel);
       }
+      upperNames.mark();
       int pfd = upperDir(parentRel);
       try {
         if (e.inUpper() && !e.needsWhiteout()) {
@@ -408,6 +410,7 @@ final class Namespace {
     try {
       Entry e = resolver.require(rel);
       checkRemovableDir(rel, e);
+      upperNames.mark();
       int pfd = upperDir(parentRel);
       try {
         String name = Resolver.nameOf(rel);

@@ -70,21 +70,25 @@ final class Renamer {
       throw new ErrnoException(Errno.EISDIR, "rename", "/" + b);
     }
     boolean srcNeedsWhiteout = src.needsWhiteout();
-    if (!src.isDir()) {
+    if (!src.isDir() && !src.inUpper()) { // (an upper source was just looked up: copyUp would look again)
       ns.copyUp().copyUp(a, true);
     }
     ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
     ReentrantLock[] held = ns.locks().lockTwo(a, b);
     try {
+      boolean sameParent = Resolver.parentOf(a).equals(Resolver.parentOf(b));
+      names.mark();
       int pa = ns.upperDirFd(Resolver.parentOf(a));
-      int pb = ns.upperDirFd(Resolver.parentOf(b));
+      int pb = sameParent ? pa : ns.upperDirFd(Resolver.parentOf(b));
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
         move(src, dst, srcNeedsWhiteout, merged, pa, Resolver.parentOf(a), Resolver.nameOf(a), pb,
             Resolver.parentOf(b), Resolver.nameOf(b));
       } finally {
         fs.closeQuietly(pa);
-        fs.closeQuietly(pb);
+        if (!sameParent) {
+          fs.closeQuietly(pb);
+        }
       }
       if (dst != null) {
         ns.forgetReplaced(dst);
@@ -185,6 +189,7 @@ final class Renamer {
     ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
     ReentrantLock[] held = ns.locks().lockTwo(a, b);
     try {
+      names.mark();
       int pa = ns.upperDirFd(Resolver.parentOf(a));
       int pb = ns.upperDirFd(Resolver.parentOf(b));
       try {

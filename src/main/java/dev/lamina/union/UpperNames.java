@@ -20,12 +20,18 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * tracked (a stale name costs one statx).
  *
  * <p>Races: a listing is kept only if no name was added to that directory, and no subtree forgotten, while
- * it was read (version counters, checked again after the listing is stored, as {@link Resolver} does).
+ * it was read (version counters, checked again after the listing is stored, as {@link Resolver} does). A
+ * change opens its upper parent by path and then works in that fd, so a directory renamed in between would
+ * take the new name to the directory's new path, whose names may have been listed meanwhile: every change
+ * calls {@link #mark} before opening its parent, and an add that sees a forget since then drops everything
+ * known (rare: it takes a directory rename or removal racing with a change inside it).
  */
 final class UpperNames {
   /** Counters of adds, striped by directory (an add bumps its stripe before recording the name). */
   private final AtomicLongArray versions = new AtomicLongArray(256);
   private final AtomicLong forgets = new AtomicLong();
+  /** The forget count when this thread's current change began (see {@link #mark}). */
+  private final ThreadLocal<long[]> marks = ThreadLocal.withInitial(() -> new long[] {-1});
   private final ConcurrentSkipListMap<String, Set<String>> byDir = new ConcurrentSkipListMap<>();
   private final HostFs fs;
   private final LayerStack stack;
@@ -110,12 +116,24 @@ final class UpperNames {
     return names;
   }
 
+  /** Called by a change before it opens the upper directories it will add names to. */
+  void mark() {
+    marks.get()[0] = forgets.get();
+  }
+
   /** Records that the union just made name (any type, whiteouts and markers included) in upper dir dirRel. */
   void added(String dirRel, String name) {
     versions.incrementAndGet(stripe(dirRel));
     Set<String> names = byDir.get(dirRel);
     if (names != null) {
       names.add(name);
+    }
+    if (marks.get()[0] != forgets.get()) {
+      // a directory was moved or removed while this change worked in an fd opened by path: the name may
+      // have gone to another path than dirRel, so nothing known can be trusted
+      forgets.incrementAndGet();
+      byDir.clear();
+      mark();
     }
   }
 

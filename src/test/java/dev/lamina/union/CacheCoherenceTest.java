@@ -76,6 +76,50 @@ class CacheCoherenceTest {
     }
   }
 
+  /**
+   * A create works in its parent's fd; when the parent is moved between opening that fd and creating the
+   * file (and the new path's names are read meanwhile), the file must still be found at the new path.
+   */
+  @Test
+  void createRacingWithAMoveOfItsDirectory_isFoundAtTheNewPath() throws Exception {
+    Fixture fx = new Fixture(tmp, 1);
+    Caller me = new Caller(fx.fs.geteuid(), fx.fs.getegid());
+    java.util.concurrent.atomic.AtomicReference<OverlayFs> ref = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    dev.lamina.sys.HostFs real = dev.lamina.sys.HostFs.get();
+    dev.lamina.sys.HostFs hooked = (dev.lamina.sys.HostFs) java.lang.reflect.Proxy.newProxyInstance(
+        dev.lamina.sys.HostFs.class.getClassLoader(), new Class<?>[] {dev.lamina.sys.HostFs.class}, (p, m, args) -> {
+          if (m.getName().equals("openat") && "x".equals(args[1]) && armed.compareAndSet(true, false)) {
+            // the create holds its parent's fd: move the directory and read the new path's names now
+            Thread t = new Thread(() -> {
+              try {
+                ref.get().rename("/a", "/b", 0);
+                assertThat(errno(() -> ref.get().getattr("/b/x"))).isNotZero();
+              } catch (Throwable e) {
+                failed.set(e);
+              }
+            });
+            t.start();
+            t.join(20_000);
+          }
+          try {
+            return m.invoke(real, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    try (OverlayFs u = new OverlayFs(hooked, fx.config().whiteoutFormat(WhiteoutFormat.FILE).build())) {
+      ref.set(u);
+      u.mkdir("/a", 0755, me);
+      armed.set(true);
+      u.release(u.create("/a/x", 0644, O_WRONLY | O_CREAT, me));
+      assertThat(failed.get()).isNull();
+      assertThat(u.getattr("/b/x").size()).isZero();
+      compare(u, fx, List.of("create racing with a move"));
+    }
+  }
+
   private static int errno(Fixture.ThrowingOp op) {
     try {
       op.run();

@@ -139,13 +139,13 @@ class SyscallCountTest {
     assertThat(getattrLowerMerged).isZero();
     assertThat(getattrDirMerged).isLessThanOrEqualTo(1);
     assertThat(mkdir).isLessThanOrEqualTo(5 + 1);
-    assertThat(chmod).isLessThanOrEqualTo(18 + 1);
+    assertThat(chmod).isLessThanOrEqualTo(16 + 1);
     assertThat(chmodUpper).isLessThanOrEqualTo(5);
     assertThat(unlinkLower).isLessThanOrEqualTo(5);
     assertThat(unlinkUpper).isLessThanOrEqualTo(4);
     assertThat(rmdirLower).isLessThanOrEqualTo(10);
     assertThat(rmdirUpper).isLessThanOrEqualTo(5);
-    assertThat(renameLower).isLessThanOrEqualTo(23 + 1);
-    assertThat(renameUpper).isLessThanOrEqualTo(7);
+    assertThat(renameLower).isLessThanOrEqualTo(19 + 1);
+    assertThat(renameUpper).isLessThanOrEqualTo(4);
   }
 }
