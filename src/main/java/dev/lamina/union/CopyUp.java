@@ -36,13 +36,15 @@ final class CopyUp {
   private final PathLocks parentTimeLocks = new PathLocks();
   private final OverlayConfig config;
   private final UpperNames upperNames;
+  private final UpperDirFds upperDirs;
   private final boolean root;
   private final java.util.concurrent.atomic.AtomicLong fileCopyUps = new java.util.concurrent.atomic.AtomicLong();
   private final ThreadLocal<ByteBuffer> buffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
   CopyUp(HostFs fs, LayerStack stack, Resolver resolver, InodeMap inodes, AttrFactory attrs, PathLocks locks,
-      OverlayConfig config, UpperNames upperNames) {
+      OverlayConfig config, UpperNames upperNames, UpperDirFds upperDirs) {
     this.upperNames = upperNames;
+    this.upperDirs = upperDirs;
     this.fs = fs;
     this.stack = stack;
     this.resolver = resolver;
@@ -135,7 +137,8 @@ final class CopyUp {
       }
       String parentRel = Resolver.parentOf(e.rel());
       upperNames.mark();
-      int parent = fs.openBeneath(stack.upper().fd(), parentRel, O_PATH | O_DIRECTORY, 0);
+      UpperDirFds.Ref pref = upperDirs.acquire(parentRel);
+      int parent = pref.fd;
       ReentrantLock parentLock = parentTimeLocks.lock(parentRel);
       try {
         Stat before = fs.fstat(parent);
@@ -156,7 +159,7 @@ final class CopyUp {
         }
       } finally {
         parentLock.unlock();
-        fs.closeQuietly(parent);
+        upperDirs.release(pref);
       }
     } catch (ErrnoException ex) {
       try {

@@ -20,9 +20,12 @@ final class MetadataOps {
   private final Resolver resolver;
   private final AttrFactory attrs;
   private final OverlayConfig config;
+  private final UpperDirFds upperDirs;
   private final boolean root;
 
-  MetadataOps(HostFs fs, LayerStack stack, Resolver resolver, CopyUp copyUp, AttrFactory attrs, PathLocks locks, OverlayConfig config) {
+  MetadataOps(HostFs fs, LayerStack stack, Resolver resolver, CopyUp copyUp, AttrFactory attrs, PathLocks locks, OverlayConfig config,
+      UpperDirFds upperDirs) {
+    this.upperDirs = upperDirs;
     this.fs = fs;
     this.stack = stack;
     this.copyUp = copyUp;
@@ -32,8 +35,8 @@ final class MetadataOps {
     this.root = fs.geteuid() == 0;
   }
 
-  private int upperParent(String rel) throws ErrnoException {
-    return fs.openBeneath(stack.upper().fd(), Resolver.parentOf(rel), O_PATH | O_DIRECTORY, 0);
+  private UpperDirFds.Ref upperParent(String rel) throws ErrnoException {
+    return upperDirs.acquire(Resolver.parentOf(rel));
   }
 
   /** Whether override_stat is in play for st (as getattr decides), never for symlinks (no user.* xattrs). */
@@ -46,7 +49,8 @@ final class MetadataOps {
     if (e.stat().isSymlink()) {
       throw new ErrnoException(Errno.ENOTSUP, "chmod (symlink)", "/" + rel);
     }
-    int pfd = upperParent(rel);
+    UpperDirFds.Ref pref = upperParent(rel);
+    int pfd = pref.fd;
     String name = Resolver.nameOf(rel);
     try {
       // a file that has an override keeps it current (getattr shows it), root or not
@@ -59,7 +63,7 @@ final class MetadataOps {
         fs.fchmodat(pfd, name, mode & 07777, 0);
       }
     } finally {
-      fs.closeQuietly(pfd);
+      upperDirs.release(pref);
       if (e.isDir()) {
         resolver.invalidate(rel); // cached directory entries carry the mode (setgid inheritance reads it)
       }
@@ -70,7 +74,8 @@ final class MetadataOps {
     int bu = config.uidMap().toBacking(uid, "/" + rel);
     int bg = config.gidMap().toBacking(gid, "/" + rel);
     Entry e = copyUp.copyUp(rel, true);
-    int pfd = upperParent(rel);
+    UpperDirFds.Ref pref = upperParent(rel);
+    int pfd = pref.fd;
     String name = Resolver.nameOf(rel);
     try {
       Stat st = e.stat();
@@ -95,7 +100,7 @@ final class MetadataOps {
       long rdev = cur != null ? cur.rdev() : st.rdev();
       fs.lsetxattr(pfd, name, Markers.OVERRIDE_STAT, new OverrideStat(nu, ng, mode, type, rdev).format(), 0);
     } finally {
-      fs.closeQuietly(pfd);
+      upperDirs.release(pref);
       if (e.isDir()) {
         resolver.invalidate(rel);
       }
@@ -104,11 +109,12 @@ final class MetadataOps {
 
   void utimens(String rel, Timespec atime, Timespec mtime) throws ErrnoException {
     copyUp.copyUp(rel, true);
-    int pfd = upperParent(rel);
+    UpperDirFds.Ref pref = upperParent(rel);
+    int pfd = pref.fd;
     try {
       fs.utimensat(pfd, Resolver.nameOf(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
     } finally {
-      fs.closeQuietly(pfd);
+      upperDirs.release(pref);
     }
   }
 
@@ -133,11 +139,12 @@ final class MetadataOps {
       throw new ErrnoException(Errno.ENOTSUP, "setxattr " + name + " (reserved by the overlay)", "/" + rel);
     }
     copyUp.copyUp(rel, true);
-    int pfd = upperParent(rel);
+    UpperDirFds.Ref pref = upperParent(rel);
+    int pfd = pref.fd;
     try {
       fs.lsetxattr(pfd, Resolver.nameOf(rel), name, value, flags);
     } finally {
-      fs.closeQuietly(pfd);
+      upperDirs.release(pref);
     }
   }
 
@@ -146,11 +153,12 @@ final class MetadataOps {
       throw new ErrnoException(Errno.ENOTSUP, "removexattr " + name + " (reserved by the overlay)", "/" + rel);
     }
     copyUp.copyUp(rel, true);
-    int pfd = upperParent(rel);
+    UpperDirFds.Ref pref = upperParent(rel);
+    int pfd = pref.fd;
     try {
       fs.lremovexattr(pfd, Resolver.nameOf(rel), name);
     } finally {
-      fs.closeQuietly(pfd);
+      upperDirs.release(pref);
     }
   }
 }

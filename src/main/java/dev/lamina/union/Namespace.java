@@ -33,12 +33,14 @@ final class Namespace {
   private final OverlayConfig config;
   private final Set<Long> unlinkedLower;
   private final UpperNames upperNames;
+  private final UpperDirFds upperDirs;
   private final boolean root;
 
   Namespace(HostFs fs, LayerStack stack, Resolver resolver, DirMerger merger, CopyUp copyUp, Whiteouts whiteouts,
       InodeMap inodes, AttrFactory attrs, PathLocks locks, OverlayConfig config, Set<Long> unlinkedLower,
-      UpperNames upperNames) {
+      UpperNames upperNames, UpperDirFds upperDirs) {
     this.upperNames = upperNames;
+    this.upperDirs = upperDirs;
     this.fs = fs;
     this.stack = stack;
     this.resolver = resolver;
@@ -65,8 +67,9 @@ final class Namespace {
   /** What {@link #place} made: the open fd of a created file (-1 for other makers) and then its fstat. */
   private record Placed(int fd, Stat stat) {}
 
-  private int upperDir(String rel) throws ErrnoException {
-    return fs.openBeneath(stack.upper().fd(), rel, O_PATH | O_DIRECTORY, 0);
+  /** The upper directory rel, opened beneath the upper root (or kept open); give it back to {@link #upperDirs}. */
+  private UpperDirFds.Ref upperDir(String rel) throws ErrnoException {
+    return upperDirs.acquire(rel);
   }
 
   /**
@@ -90,7 +93,8 @@ final class Namespace {
     try {
       parent = resolver.dir(parentRel);
       upperNames.mark();
-      int pfd = upperDir(parentRel);
+      UpperDirFds.Ref pref = upperDir(parentRel);
+      int pfd = pref.fd;
       try {
         // what the upper layer holds at name decides, with the cached lower merge: no full lookup needed
         Stat cur = upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
@@ -162,7 +166,7 @@ final class Namespace {
         }
         return made;
       } finally {
-        fs.closeQuietly(pfd);
+        upperDirs.release(pref);
         if (type == S_IFDIR) {
           resolver.invalidate(rel, newDir);
         }
@@ -320,9 +324,17 @@ final class Namespace {
       if (resolver.lookupChild(resolver.dir(parentRel), name) != null) {
         throw new ErrnoException(Errno.EEXIST, "link", "/" + rel);
       }
-      int sfd = upperDir(Resolver.parentOf(existing));
-      upperNames.mark();
-      int pfd = upperDir(parentRel);
+      UpperDirFds.Ref sref = upperDir(Resolver.parentOf(existing));
+      int sfd = sref.fd;
+      UpperDirFds.Ref pref;
+      try {
+        upperNames.mark();
+        pref = upperDir(parentRel);
+      } catch (ErrnoException | RuntimeException e) {
+        upperDirs.release(sref);
+        throw e;
+      }
+      int pfd = pref.fd;
       try {
         String srcName = Resolver.nameOf(existing);
         Stat cur = upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
@@ -344,8 +356,8 @@ final class Namespace {
           fs.unlinkat(pfd, Markers.WH_PREFIX + name, 0);
         }
       } finally {
-        fs.closeQuietly(sfd);
-        fs.closeQuietly(pfd);
+        upperDirs.release(sref);
+        upperDirs.release(pref);
       }
     } finally {
       PathLocks.unlock(held);
@@ -368,7 +380,8 @@ final class Namespace {
         throw new ErrnoException(Errno.EISDIR, "unlink", "/" + rel);
       }
       upperNames.mark();
-      int pfd = upperDir(parentRel);
+      UpperDirFds.Ref pref = upperDir(parentRel);
+      int pfd = pref.fd;
       try {
         if (e.inUpper() && !e.needsWhiteout()) {
           fs.unlinkat(pfd, Resolver.nameOf(rel), 0);
@@ -377,7 +390,7 @@ final class Namespace {
           whiteouts.whiteout(pfd, parentRel, Resolver.nameOf(rel), e.inUpper() ? e.stat() : null);
         }
       } finally {
-        fs.closeQuietly(pfd);
+        upperDirs.release(pref);
       }
       forgetIfLastLink(e);
     } finally {
@@ -411,7 +424,8 @@ final class Namespace {
       Entry e = resolver.require(rel);
       checkRemovableDir(rel, e);
       upperNames.mark();
-      int pfd = upperDir(parentRel);
+      UpperDirFds.Ref pref = upperDir(parentRel);
+      int pfd = pref.fd;
       try {
         String name = Resolver.nameOf(rel);
         if (e.inUpper() && !e.needsWhiteout()) {
@@ -420,7 +434,7 @@ final class Namespace {
           whiteouts.whiteout(pfd, parentRel, name, e.inUpper() ? e.stat() : null);
         }
       } finally {
-        fs.closeQuietly(pfd);
+        upperDirs.release(pref);
       }
       resolver.invalidate(rel);
       upperNames.forget(rel);
@@ -467,8 +481,12 @@ final class Namespace {
   PathLocks locks() { return locks; }
   boolean root() { return root; }
 
-  int upperDirFd(String rel) throws ErrnoException {
+  UpperDirFds.Ref acquireDir(String rel) throws ErrnoException {
     return upperDir(rel);
+  }
+
+  void releaseDir(UpperDirFds.Ref r) {
+    upperDirs.release(r);
   }
 
   void forgetReplaced(Entry dst) throws ErrnoException {

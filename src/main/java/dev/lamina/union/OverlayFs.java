@@ -35,6 +35,7 @@ public final class OverlayFs implements UnionFs {
   private final CopyUp copyUp;
   private final Namespace namespace;
   private final MetadataOps metadata;
+  private final UpperDirFds upperDirs;
   /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
   private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
 
@@ -47,7 +48,8 @@ public final class OverlayFs implements UnionFs {
     this.config = config;
     this.stack = new LayerStack(fs, config);
     LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
-    UpperNames upperNames = new UpperNames(fs, stack);
+    this.upperDirs = new UpperDirFds(fs, stack);
+    UpperNames upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
     InodeMap inodes = new InodeMap();
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
@@ -55,10 +57,10 @@ public final class OverlayFs implements UnionFs {
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
     this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs, upperNames);
     PathLocks locks = new PathLocks();
-    this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config, upperNames);
+    this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config, upperNames, upperDirs);
     this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower,
-        upperNames);
-    this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config);
+        upperNames, upperDirs);
+    this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config, upperDirs);
   }
 
   public OverlayConfig config() {
@@ -402,6 +404,7 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public void close() {
+    upperDirs.close();
     stack.close();
   }
 }

@@ -78,16 +78,24 @@ final class Renamer {
     try {
       boolean sameParent = Resolver.parentOf(a).equals(Resolver.parentOf(b));
       names.mark();
-      int pa = ns.upperDirFd(Resolver.parentOf(a));
-      int pb = sameParent ? pa : ns.upperDirFd(Resolver.parentOf(b));
+      UpperDirFds.Ref ra = ns.acquireDir(Resolver.parentOf(a));
+      UpperDirFds.Ref rb = ra;
+      try {
+        rb = sameParent ? ra : ns.acquireDir(Resolver.parentOf(b));
+      } catch (ErrnoException | RuntimeException e) {
+        ns.releaseDir(ra);
+        throw e;
+      }
+      int pa = ra.fd;
+      int pb = rb.fd;
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
         move(src, dst, srcNeedsWhiteout, merged, pa, Resolver.parentOf(a), Resolver.nameOf(a), pb,
             Resolver.parentOf(b), Resolver.nameOf(b));
       } finally {
-        fs.closeQuietly(pa);
-        if (!sameParent) {
-          fs.closeQuietly(pb);
+        ns.releaseDir(ra);
+        if (rb != ra) {
+          ns.releaseDir(rb);
         }
       }
       if (dst != null) {
@@ -190,8 +198,16 @@ final class Renamer {
     ReentrantLock[] held = ns.locks().lockTwo(a, b);
     try {
       names.mark();
-      int pa = ns.upperDirFd(Resolver.parentOf(a));
-      int pb = ns.upperDirFd(Resolver.parentOf(b));
+      UpperDirFds.Ref ra = ns.acquireDir(Resolver.parentOf(a));
+      UpperDirFds.Ref rb;
+      try {
+        rb = ns.acquireDir(Resolver.parentOf(b));
+      } catch (ErrnoException | RuntimeException e) {
+        ns.releaseDir(ra);
+        throw e;
+      }
+      int pa = ra.fd;
+      int pb = rb.fd;
       try {
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
         // a directory that landed on a name a lower layer holds must not merge with it
@@ -202,8 +218,8 @@ final class Renamer {
           ns.whiteouts().makeOpaque(pa, Resolver.parentOf(a), Resolver.nameOf(a));
         }
       } finally {
-        fs.closeQuietly(pa);
-        fs.closeQuietly(pb);
+        ns.releaseDir(ra);
+        ns.releaseDir(rb);
       }
     } finally {
       PathLocks.unlock(held);

@@ -35,11 +35,13 @@ final class UpperNames {
   private final ConcurrentSkipListMap<String, Set<String>> byDir = new ConcurrentSkipListMap<>();
   private final HostFs fs;
   private final LayerStack stack;
+  private final UpperDirFds dirFds;
 
   /** The counters a listing must see unchanged to be kept. */
   record Stamp(long version, long forgets) {}
 
-  UpperNames(HostFs fs, LayerStack stack) {
+  UpperNames(HostFs fs, LayerStack stack, UpperDirFds dirFds) {
+    this.dirFds = dirFds;
     this.fs = fs;
     this.stack = stack;
   }
@@ -137,8 +139,12 @@ final class UpperNames {
     }
   }
 
-  /** Forgets dirRel and every directory below it (removed, replaced or moved in the upper layer). */
+  /**
+   * Forgets dirRel and every directory below it (removed, replaced or moved in the upper layer), with the
+   * directory fds kept for them ({@link UpperDirFds}).
+   */
   void forget(String rel) {
+    dirFds.forget(rel);
     forgets.incrementAndGet();
     if (rel.isEmpty()) {
       byDir.clear();

@@ -134,18 +134,18 @@ class SyscallCountTest {
     assertThat(getattrLower).isLessThanOrEqualTo(1);
     assertThat(getattrDir).isZero();
     assertThat(negative).isZero();
-    assertThat(create).isLessThanOrEqualTo(6 + 1);
+    assertThat(create).isLessThanOrEqualTo(4 + 1);
     assertThat(getattrUpper).isLessThanOrEqualTo(2);
     assertThat(getattrLowerMerged).isZero();
     assertThat(getattrDirMerged).isLessThanOrEqualTo(1);
-    assertThat(mkdir).isLessThanOrEqualTo(5 + 1);
-    assertThat(chmod).isLessThanOrEqualTo(16 + 1);
-    assertThat(chmodUpper).isLessThanOrEqualTo(5);
-    assertThat(unlinkLower).isLessThanOrEqualTo(5);
-    assertThat(unlinkUpper).isLessThanOrEqualTo(4);
-    assertThat(rmdirLower).isLessThanOrEqualTo(10);
-    assertThat(rmdirUpper).isLessThanOrEqualTo(5);
-    assertThat(renameLower).isLessThanOrEqualTo(19 + 1);
-    assertThat(renameUpper).isLessThanOrEqualTo(4);
+    assertThat(mkdir).isLessThanOrEqualTo(3 + 1);
+    assertThat(chmod).isLessThanOrEqualTo(12 + 1);
+    assertThat(chmodUpper).isLessThanOrEqualTo(3);
+    assertThat(unlinkLower).isLessThanOrEqualTo(3);
+    assertThat(unlinkUpper).isLessThanOrEqualTo(2);
+    assertThat(rmdirLower).isLessThanOrEqualTo(8);
+    assertThat(rmdirUpper).isLessThanOrEqualTo(3);
+    assertThat(renameLower).isLessThanOrEqualTo(15 + 1);
+    assertThat(renameUpper).isLessThanOrEqualTo(2);
   }
 }
