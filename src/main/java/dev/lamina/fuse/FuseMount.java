@@ -174,6 +174,9 @@ public final class FuseMount implements AutoCloseable {
 
   private synchronized void exitNow() {
     try {
+      if (session != null) {
+        session.logSummary();
+      }
       releaseAll();
       union.close();
     } catch (Throwable t) {

@@ -30,6 +30,16 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
   private final List<FuseMount> inProcess = new ArrayList<>();
   private final List<Path> cliMounts = new ArrayList<>();
   private Path base;
+  /** Appended to the options of {@link #mountOverlay} (",fuse_api=libfuse" selects the other server). */
+  private final String extraOptions;
+
+  public FuseFixture() {
+    this("");
+  }
+
+  public FuseFixture(String extraOptions) {
+    this.extraOptions = extraOptions;
+  }
 
   @Override
   public void beforeEach(ExtensionContext ctx) throws IOException {
@@ -95,7 +105,7 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
   public FuseMount mountOverlay(boolean ro) throws IOException {
     String opts = ro ? "lowerdir=lower" : "lowerdir=lower,upperdir=upper,workdir=work";
     return mount(
-        opts,
+        opts + extraOptions,
         o -> {
           try {
             return Unions.open(o);

@@ -27,11 +27,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The adapter on a real FUSE mount, in this JVM, over the overlay core: every supported operation
- * reaches the core and comes back with the right data or errno.
+ * The FUSE server on a real mount, in this JVM, over the overlay core: every supported operation reaches
+ * the core and comes back with the right data or errno. This runs the default server (lamina's kernel-protocol
+ * session); {@link LibfusePathApiIT} runs the same tests through jnr-fuse and libfuse 2's path API.
  */
 class UnionFuseIT {
-  @RegisterExtension final FuseFixture fx = new FuseFixture();
+  @RegisterExtension final FuseFixture fx = new FuseFixture(extraOptions());
+
+  /** Options added to every mount of this class. */
+  String extraOptions() {
+    return "";
+  }
 
   @Test
   void readsAndWritesThroughTheMount() throws IOException {

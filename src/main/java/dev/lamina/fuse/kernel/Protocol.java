@@ -50,6 +50,26 @@ final class Protocol {
   static final int READDIRPLUS = 44;
   static final int RENAME2 = 45;
 
+  private static final String[] NAMES = new String[64];
+
+  static {
+    String[] names = {
+      "", "LOOKUP", "FORGET", "GETATTR", "SETATTR", "READLINK", "SYMLINK", "", "MKNOD", "MKDIR", "UNLINK",
+      "RMDIR", "RENAME", "LINK", "OPEN", "READ", "WRITE", "STATFS", "RELEASE", "", "FSYNC", "SETXATTR",
+      "GETXATTR", "LISTXATTR", "REMOVEXATTR", "FLUSH", "INIT", "OPENDIR", "READDIR", "RELEASEDIR",
+      "FSYNCDIR", "GETLK", "SETLK", "SETLKW", "ACCESS", "CREATE", "INTERRUPT", "BMAP", "DESTROY", "IOCTL",
+      "POLL", "NOTIFY_REPLY", "BATCH_FORGET", "FALLOCATE", "READDIRPLUS", "RENAME2", "LSEEK",
+      "COPY_FILE_RANGE"
+    };
+    System.arraycopy(names, 0, NAMES, 0, names.length);
+  }
+
+  /** The opcode's name for logs ("OP52" for one without a name here). */
+  static String name(int opcode) {
+    String n = opcode >= 0 && opcode < NAMES.length ? NAMES[opcode] : null;
+    return n == null || n.isEmpty() ? "OP" + opcode : n;
+  }
+
   // Notifications (written with unique 0; the code goes in the error field).
   static final int NOTIFY_INVAL_INODE = 2;
   static final int NOTIFY_INVAL_ENTRY = 3;

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,8 @@ public final class Session {
   private final XattrOps xattrs;
   private final Runnable onInit;
   private final Path mountPoint;
+  /** Requests served per opcode, logged when the session ends (what a workload costs in round trips). */
+  private final AtomicLongArray served = new AtomicLongArray(64);
 
   private Session(UnionFs union, SessionOptions options, int fd, Path mountPoint, Runnable onInit) {
     this.shared = new Shared(union, options, fd);
@@ -67,7 +70,16 @@ public final class Session {
       t.join();
     }
     FuseDevice.close(shared.fd);
-    LOG.debug("session on {} ended", mountPoint);
+    logSummary();
+  }
+
+  /** Logs how many requests of each kind were served (at WARN with {@code -o debug}, else DEBUG). */
+  public void logSummary() {
+    if (shared.options.debug()) {
+      LOG.warn("session on {}: requests served: {}", mountPoint, requestCounts());
+    } else if (LOG.isDebugEnabled()) {
+      LOG.debug("session on {}: requests served: {}", mountPoint, requestCounts());
+    }
   }
 
   private void work() {
@@ -87,6 +99,7 @@ public final class Session {
         return;
       }
       rq.parseHeader(n);
+      served.incrementAndGet(rq.opcode & 63);
       rp.start(rq.unique);
       int errno;
       try {
@@ -213,6 +226,18 @@ public final class Session {
         LOG.debug("releasedir after unmount failed: {}", t.toString());
       }
     }
+  }
+
+  /** "LOOKUP=12 GETATTR=3 ..." for every opcode served at least once. */
+  String requestCounts() {
+    StringBuilder sb = new StringBuilder();
+    for (int op = 0; op < served.length(); op++) {
+      long c = served.get(op);
+      if (c > 0) {
+        sb.append(sb.length() == 0 ? "" : " ").append(Protocol.name(op)).append('=').append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /** Nodes the kernel holds, for tests and leak checks. */
