@@ -118,7 +118,7 @@ final class Namespace {
             mode |= S_ISGID;
           }
         }
-        boolean chown = root && (deviceWhiteout || !ownedAsCreated(parent, uid, gid));
+        boolean chown = root; // (files and directories check their stat first: see finishNew)
         Placed made;
         boolean direct = !deviceWhiteout;
         if (!deviceWhiteout) {
@@ -177,20 +177,6 @@ final class Namespace {
   }
 
   /**
-   * Whether an entry created in the upper instance of parent already has the owner uid:gid, so no chown is
-   * needed: the kernel gives it our euid, and our egid or, below a setgid directory, that directory's group.
-   * The cached parent stat is current: chmod and chown of a directory invalidate it.
-   */
-  private boolean ownedAsCreated(Entry parent, int uid, int gid) {
-    if (!parent.inUpper()) {
-      return false;
-    }
-    Stat ps = parent.stat();
-    int expectedGid = (ps.mode() & S_ISGID) != 0 ? ps.gid() : fs.getegid();
-    return uid == fs.geteuid() && gid == expectedGid;
-  }
-
-  /**
    * Runs maker and {@link #finishNew}; closes the fd it returned when finishing fails. dirRel is the upper
    * directory dirFd stands for (its new name is recorded at once, even if finishing fails), null for the work dir.
    */
@@ -213,36 +199,46 @@ final class Namespace {
   }
 
   /**
-   * Sets owner (when chown) and mode of a new entry, and the rootless override_stat. With an fd (a file made
-   * with realMode) the mode is checked with the fstat the caller needs anyway and fixed only when the umask
-   * or a set-id rule changed it; a directory (made with realMode too) likewise with an lstat. Returns that
-   * fstat (its mode may be stale), the directory's current lstat, or null.
+   * Sets owner and mode of a new entry, and the rootless override_stat. A file with an fd, or a directory,
+   * was made with realMode: its fstat (lstat) decides whether a chown or chmod is still needed; other entries
+   * get a chown when {@code chown} (as root) and a chmod. Returns the file's fstat (owner or
+   * mode may be stale; dev and ino are right), the directory's current lstat, or null.
    */
   private Stat finishNew(int dirFd, String name, int fd, int type, int perm, int realMode, long rdev, int uid,
       int gid, boolean chown) throws ErrnoException {
     boolean link = type == S_IFLNK;
-    if (chown) {
-      if (fd >= 0) {
-        fs.fchown(fd, uid, gid);
-      } else {
+    Stat st = null;
+    if (fd >= 0 || type == S_IFDIR) {
+      // made with realMode: one stat tells whether owner and mode still need setting (the kernel gave what was
+      // asked unless the umask took bits or the owner differs), and is the stat the caller needs
+      st = fd >= 0 ? fs.fstat(fd) : fs.lstat(dirFd, name);
+      boolean chowned = root && (st.uid() != uid || st.gid() != gid);
+      if (chowned) {
+        if (fd >= 0) {
+          fs.fchown(fd, uid, gid);
+        } else {
+          fs.fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        }
+      }
+      // chown clears the set-id bits of a non-directory
+      boolean setIdCleared = chowned && type != S_IFDIR && (realMode & (S_ISUID | S_ISGID)) != 0;
+      if ((st.mode() & 07777) != realMode || setIdCleared) {
+        if (fd >= 0) {
+          fs.fchmod(fd, realMode);
+        } else {
+          fs.fchmodat(dirFd, name, realMode, 0);
+        }
+      }
+      if (fd < 0 && (chowned || (st.mode() & 07777) != realMode)) {
+        st = null; // a directory's stat is returned only when it is current
+      }
+    } else {
+      if (chown) {
         fs.fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
       }
-    }
-    Stat st = null;
-    if (fd >= 0) {
-      st = fs.fstat(fd);
-      if ((st.mode() & 07777) != realMode) {
-        fs.fchmod(fd, realMode); // chown cleared set-id bits, or the umask took some
-      }
-    } else if (type == S_IFDIR) {
-      // made with realMode: one lstat tells whether the umask took bits, and gives the new directory's stat
-      st = fs.lstat(dirFd, name);
-      if ((st.mode() & 07777) != realMode) {
+      if (!link) {
         fs.fchmodat(dirFd, name, realMode, 0);
-        st = null; // its mode is stale now
       }
-    } else if (!link) {
-      fs.fchmodat(dirFd, name, realMode, 0);
     }
     if (!root && config.overrideStat() && !link) {
       Stat now = st != null ? st : fs.lstat(dirFd, name); // (owner and type only: a stale mode is fine)
