@@ -66,12 +66,17 @@ final class DirMerger {
         continue;
       }
       int dtype = de.dtype();
+      if (dtype == DT_CHR && upperNames.isWhiteout(d.rel(), name)) {
+        taken.add(name); // a whiteout lamina made (or saw): no statx to tell it from a device node
+        continue;
+      }
       if (dtype == DT_CHR || dtype == DT_UNKNOWN) {
         Stat st = fs.lstatOrNull(up.fd(), Resolver.child(d.rel(), name));
         if (st == null) {
           continue;
         }
         if (st.isWhiteoutDevice()) {
+          upperNames.sawWhiteout(d.rel(), name, stamp);
           taken.add(name);
           continue;
         }

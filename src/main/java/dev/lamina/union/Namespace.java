@@ -97,8 +97,9 @@ final class Namespace {
       int pfd = pref.fd;
       try {
         // what the upper layer holds at name decides, with the cached lower merge: no full lookup needed
-        Stat cur = upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
-        boolean deviceWhiteout = cur != null && cur.isWhiteoutDevice();
+        boolean knownWhiteout = upperNames.isWhiteout(parentRel, name);
+        Stat cur = !knownWhiteout && upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
+        boolean deviceWhiteout = knownWhiteout || (cur != null && cur.isWhiteoutDevice());
         if (cur != null && !deviceWhiteout) {
           throw new ErrnoException(Errno.EEXIST, "create", "/" + rel);
         }
@@ -333,8 +334,9 @@ final class Namespace {
       int pfd = pref.fd;
       try {
         String srcName = Resolver.nameOf(existing);
-        Stat cur = upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
-        if (cur != null && cur.isWhiteoutDevice()) {
+        boolean knownWhiteout = upperNames.isWhiteout(parentRel, name);
+        Stat cur = !knownWhiteout && upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
+        if (knownWhiteout || (cur != null && cur.isWhiteoutDevice())) {
           String tmp = stack.tempName("link");
           fs.linkat(sfd, srcName, stack.workFd(), tmp, 0);
           try {

@@ -119,8 +119,9 @@ final class Renamer {
 
   private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, boolean targetParentMerged, int pa, String ra,
       String na, int pb, String rb, String nb) throws ErrnoException {
-    Stat cur = names.mayHold(rb, nb) ? fs.lstatOrNull(pb, nb) : null;
-    boolean whiteoutAtTarget = cur != null && cur.isWhiteoutDevice();
+    boolean knownWhiteout = names.isWhiteout(rb, nb);
+    Stat cur = !knownWhiteout && names.mayHold(rb, nb) ? fs.lstatOrNull(pb, nb) : null;
+    boolean whiteoutAtTarget = knownWhiteout || (cur != null && cur.isWhiteoutDevice());
     boolean fileWhiteoutAtTarget = names.mayHold(rb, Markers.WH_PREFIX + nb)
         && fs.lstatOrNull(pb, Markers.WH_PREFIX + nb) != null;
     if (src.isDir()) {
@@ -140,8 +141,11 @@ final class Renamer {
       }
       if (whiteoutAtTarget) {
         fs.renameat2(pa, na, pb, nb, RENAME_EXCHANGE); // the target's whiteout is now at the source
+        names.added(rb, nb);
         if (!srcNeedsWhiteout) {
           fs.unlinkat(pa, na, 0);
+        } else {
+          names.addedWhiteout(ra, na);
         }
       } else {
         fs.renameat2(pa, na, pb, nb, 0);
@@ -155,6 +159,7 @@ final class Renamer {
         && renameWhiteout(pa, na, pb, nb)) {
       // done atomically: the source name now holds a 0/0 device
       names.added(rb, nb);
+      names.addedWhiteout(ra, na);
     } else {
       fs.renameat2(pa, na, pb, nb, 0);
       names.added(rb, nb);

@@ -199,9 +199,16 @@ final class Resolver {
       Stat st;
       boolean whiteout;
       if (l.upper()) {
-        // the upper instance of parent is a directory here: its known names spare the statx of absent ones
-        st = upperNames.mayHold(parent.rel(), name) ? fs.lstatOrNull(l.fd(), rel) : null;
-        if (st != null && st.isWhiteoutDevice()) {
+        // the upper instance of parent is a directory here: its known names spare the statx of absent ones,
+        // and of names known to be whiteout devices
+        String pr = parent.rel();
+        UpperNames.Stamp stamp = upperNames.stamp(pr);
+        boolean knownWhiteout = upperNames.isWhiteout(pr, name);
+        st = !knownWhiteout && upperNames.mayHold(pr, name) ? fs.lstatOrNull(l.fd(), rel) : null;
+        if (knownWhiteout || (st != null && st.isWhiteoutDevice())) {
+          if (!knownWhiteout) {
+            upperNames.sawWhiteout(pr, name, stamp);
+          }
           whiteout = true;
           st = null;
         } else {

@@ -12,27 +12,41 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The names each upper-layer directory holds, so that a lookup of a name the upper dir lacks (or of its
- * {@code .wh.} whiteout, or of an opaque marker file) costs no statx. A directory's names come from a listing
- * lamina reads anyway (readdir), from its creation (a new or copied-up directory starts empty), or from one
- * listing on the first lookup there; from then on the union records every name it adds: it is the only
- * writer of the upper layer while mounted (as for kernel overlayfs, changing the layers under a mount is
- * undefined). Only "certainly absent" is answered: a name held is still stat'ed, and removals need not be
- * tracked (a stale name costs one statx).
+ * {@code .wh.} whiteout, or of an opaque marker file) costs no statx; and which of them are 0/0 whiteout
+ * devices, so that neither a lookup of a deleted name nor the listing of a directory full of whiteouts (rmdir
+ * after {@code rm -rf} checks it is empty) stats each one. A directory's names come from a listing lamina
+ * reads anyway (readdir), from its creation (a new or copied-up directory starts empty), or from one listing
+ * on the first lookup there; from then on the union records every name it adds, saying whether it is a
+ * whiteout device: it is the only writer of the upper layer while mounted (as for kernel overlayfs, changing
+ * the layers under a mount is undefined). Names: only "certainly absent" is answered, a name held is still
+ * stat'ed, and removals need not be tracked (a stale name costs one statx). Whiteouts: a name is known as a
+ * whiteout device only from the add that made it one, or from a stat that saw one, and stops being one at
+ * any other add of that name.
  *
- * <p>Races: a listing is kept only if no name was added to that directory, and no subtree forgotten, while
- * it was read (version counters, checked again after the listing is stored, as {@link Resolver} does). A
+ * <p>Races: a listing (or a stat seen) is kept only if no name was added to that directory, and no subtree
+ * forgotten, while it was read (version counters, checked again after storing, as {@link Resolver} does). A
  * change opens its upper parent by path and then works in that fd, so a directory renamed in between would
  * take the new name to the directory's new path, whose names may have been listed meanwhile: every change
  * calls {@link #mark} before opening its parent, and an add that sees a forget since then drops everything
  * known (rare: it takes a directory rename or removal racing with a change inside it).
  */
 final class UpperNames {
+  /** What is known of one upper directory. */
+  private static final class Known {
+    final Set<String> names;
+    final Set<String> whiteouts = ConcurrentHashMap.newKeySet();
+
+    Known(Set<String> names) {
+      this.names = names;
+    }
+  }
+
   /** Counters of adds, striped by directory (an add bumps its stripe before recording the name). */
   private final AtomicLongArray versions = new AtomicLongArray(256);
   private final AtomicLong forgets = new AtomicLong();
   /** The forget count when this thread's current change began (see {@link #mark}). */
   private final ThreadLocal<long[]> marks = ThreadLocal.withInitial(() -> new long[] {-1});
-  private final ConcurrentSkipListMap<String, Set<String>> byDir = new ConcurrentSkipListMap<>();
+  private final ConcurrentSkipListMap<String, Known> byDir = new ConcurrentSkipListMap<>();
   private final HostFs fs;
   private final LayerStack stack;
   private final UpperDirFds dirFds;
@@ -51,7 +65,7 @@ final class UpperNames {
     return (h ^ (h >>> 16)) & 255;
   }
 
-  /** Taken before reading (or creating) the upper directory dirRel. */
+  /** Taken before reading (or creating, or stat'ing an entry of) the upper directory dirRel. */
   Stamp stamp(String dirRel) {
     return new Stamp(versions.get(stripe(dirRel)), forgets.get());
   }
@@ -65,23 +79,29 @@ final class UpperNames {
    * first call for a directory lists it (the caller knows it exists in the upper layer).
    */
   boolean mayHold(String dirRel, String name) {
-    Set<String> names = byDir.get(dirRel);
-    if (names == null) {
-      names = load(dirRel);
-      if (names == null) {
+    Known k = byDir.get(dirRel);
+    if (k == null) {
+      k = load(dirRel);
+      if (k == null) {
         return true;
       }
     }
-    return names.contains(name);
+    return k.names.contains(name);
   }
 
   /** Like {@link #mayHold} but never lists: true when the directory's names are not known yet. */
   boolean mayHoldIfKnown(String dirRel, String name) {
-    Set<String> names = byDir.get(dirRel);
-    return names == null || names.contains(name);
+    Known k = byDir.get(dirRel);
+    return k == null || k.names.contains(name);
   }
 
-  private Set<String> load(String dirRel) {
+  /** Whether name in the upper directory dirRel is known to be a 0/0 whiteout device (never lists). */
+  boolean isWhiteout(String dirRel, String name) {
+    Known k = byDir.get(dirRel);
+    return k != null && k.whiteouts.contains(name);
+  }
+
+  private Known load(String dirRel) {
     Stamp s = stamp(dirRel);
     List<DirEnt> ents;
     try {
@@ -89,33 +109,64 @@ final class UpperNames {
     } catch (ErrnoException e) {
       return null; // gone or replaced meanwhile: the caller stats, as without this index
     }
-    return offer(dirRel, s, ents);
+    return keep(dirRel, s, ents);
   }
 
-  /** A listing of the upper directory dirRel read since stamp s; kept when nothing changed meanwhile. */
-  Set<String> offer(String dirRel, Stamp s, List<DirEnt> ents) {
+  /**
+   * A listing of the upper directory dirRel read since stamp s; kept when nothing changed meanwhile. What was
+   * known of its whiteouts is kept too (a listing does not tell a whiteout from another character device).
+   */
+  void offer(String dirRel, Stamp s, List<DirEnt> ents) {
+    keep(dirRel, s, ents);
+  }
+
+  private Known keep(String dirRel, Stamp s, List<DirEnt> ents) {
     Set<String> names = ConcurrentHashMap.newKeySet(Math.max(16, ents.size() * 2));
     for (DirEnt e : ents) {
       names.add(e.name());
     }
-    return install(dirRel, s, names);
+    Known k = new Known(names);
+    Known old = byDir.get(dirRel);
+    if (old != null) {
+      for (String w : old.whiteouts) {
+        if (names.contains(w)) {
+          k.whiteouts.add(w);
+        }
+      }
+    }
+    return install(dirRel, s, k);
   }
 
   /** The upper directory dirRel was just created empty (mkdir, copy-up), with stamp s taken before. */
   void created(String dirRel, Stamp s) {
-    install(dirRel, s, ConcurrentHashMap.newKeySet());
+    install(dirRel, s, new Known(ConcurrentHashMap.newKeySet()));
   }
 
-  private Set<String> install(String dirRel, Stamp s, Set<String> names) {
+  private Known install(String dirRel, Stamp s, Known k) {
     if (!holds(dirRel, s)) {
       return null;
     }
-    byDir.put(dirRel, names);
+    byDir.put(dirRel, k);
     if (!holds(dirRel, s)) {
-      byDir.remove(dirRel, names); // an add may have missed it: let the next lookup list again
+      byDir.remove(dirRel, k); // an add may have missed it: let the next lookup list again
       return null;
     }
-    return names;
+    return k;
+  }
+
+  /**
+   * A stat taken since stamp s saw a whiteout device at name in the upper directory dirRel: remembered unless
+   * a name was added there meanwhile (which might have replaced it).
+   */
+  void sawWhiteout(String dirRel, String name, Stamp s) {
+    Known k = byDir.get(dirRel);
+    if (k == null || !holds(dirRel, s)) {
+      return;
+    }
+    k.whiteouts.add(name);
+    if (!holds(dirRel, s)) {
+      k.whiteouts.remove(name);
+    }
   }
 
   /** Called by a change before it opens the upper directories it will add names to. */
@@ -123,12 +174,26 @@ final class UpperNames {
     marks.get()[0] = forgets.get();
   }
 
-  /** Records that the union just made name (any type, whiteouts and markers included) in upper dir dirRel. */
+  /** Records that the union just made name (any type but a whiteout device) in upper dir dirRel. */
   void added(String dirRel, String name) {
+    record(dirRel, name, false);
+  }
+
+  /** Records that name in upper dir dirRel just became a 0/0 whiteout device. */
+  void addedWhiteout(String dirRel, String name) {
+    record(dirRel, name, true);
+  }
+
+  private void record(String dirRel, String name, boolean whiteout) {
     versions.incrementAndGet(stripe(dirRel));
-    Set<String> names = byDir.get(dirRel);
-    if (names != null) {
-      names.add(name);
+    Known k = byDir.get(dirRel);
+    if (k != null) {
+      k.names.add(name);
+      if (whiteout) {
+        k.whiteouts.add(name);
+      } else {
+        k.whiteouts.remove(name);
+      }
     }
     if (marks.get()[0] != forgets.get()) {
       // a directory was moved or removed while this change worked in an fd opened by path: the name may

@@ -123,7 +123,7 @@ final class Whiteouts {
         } else {
           fs.renameat2(stack.workFd(), tmp, parentFd, name, 0);
         }
-        names.added(parentRel, name);
+        names.addedWhiteout(parentRel, name);
       } catch (ErrnoException e) {
         fs.unlinkat(stack.workFd(), tmp, 0);
         throw e;

@@ -40,6 +40,8 @@ class SyscallCountTest {
   static final String D = "/a/b/c/d";
   /** Host calls for {@link #tarFile}: 39 before the work of issue 6, 19 after (+1 for a umask taking mode bits). */
   static final double TAR_BOUND = 19 + 1;
+  /** Host calls per entry of {@link #deleteLowerTree_deviceWhiteouts}: 16.7 before the work of issue 6, 4.7 after. */
+  static final double DELETE_BOUND = 5;
 
   @TempDir Path tmp;
   Fixture fx;
@@ -121,6 +123,44 @@ class SyscallCountTest {
     u.chmod(path, 0644);
     u.getattr(path);
     u.release(f);
+  }
+
+  /**
+   * {@code rm -rf} of a lower directory of 32 files with device whiteouts (root): list it, unlink each file,
+   * rmdir it (which checks the directory is empty, then removes its upper copy full of whiteouts).
+   */
+  @Test
+  void deleteLowerTree_deviceWhiteouts() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Fixture.isRoot(), "device whiteouts need root");
+    Fixture f = new Fixture(tmp.resolve("rm"), 2);
+    for (int d = 0; d < 4; d++) {
+      for (int i = 0; i < 32; i++) {
+        Fixture.file(f.lowers[1], "t/d" + d + "/f" + i, "x");
+      }
+    }
+    CountingHostFs c = new CountingHostFs(HostFs.get());
+    try (OverlayFs v = new OverlayFs(c.fs(), f.config().whiteoutFormat(WhiteoutFormat.DEVICE).build())) {
+      Op rmTree = d -> {
+        String dir = "/t/d" + d;
+        for (String n : Fixture.names(v, dir)) {
+          v.getattr(dir + "/" + n);
+          v.unlink(dir + "/" + n);
+        }
+        v.rmdir(dir);
+      };
+      rmTree.run(0); // warm: copies /t up
+      c.reset();
+      for (int d = 1; d < 4; d++) {
+        rmTree.run(d);
+      }
+      double perEntry = (double) c.total() / (3 * 33);
+      log.info("rm -rf of a lower tree, device whiteouts: {} calls per entry {}", perEntry, c.snapshot());
+      if (Boolean.getBoolean("syscalls.print")) {
+        System.out.printf("%-40s %6.1f  %s%n", "rm -rf lower tree, per entry (device)", perEntry, c.snapshot());
+      }
+      assertThat(perEntry).isLessThanOrEqualTo(DELETE_BOUND);
+      assertThat(Fixture.names(v, "/t")).isEmpty();
+    }
   }
 
   @Test
