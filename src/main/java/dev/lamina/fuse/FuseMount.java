@@ -186,6 +186,11 @@ public final class FuseMount implements AutoCloseable {
     Runtime.getRuntime().halt(0);
   }
 
+  /** Worker threads of the kernel session so far (0 with {@code fuse_api=libfuse}). */
+  public int workerThreads() {
+    return session == null ? 0 : session.workers();
+  }
+
   /** Whether libfuse's loop still runs. */
   public boolean isAlive() {
     return loop.isAlive();

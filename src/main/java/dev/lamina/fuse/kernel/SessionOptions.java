@@ -14,7 +14,7 @@ import java.util.Set;
  * @param entry how long the kernel may cache a name's lookup
  * @param attr how long it may cache attributes
  * @param negative how long it may cache a name's absence (0: not at all)
- * @param threads worker threads reading requests (1 for {@code single_thread})
+ * @param threads the most worker threads reading requests (1 for {@code single_thread})
  * @param directIo bypass the page cache for file data ({@code direct_io})
  * @param debug log every request
  */
@@ -33,7 +33,8 @@ public record SessionOptions(
           "fsname", "subtype", "blksize", "max_read", "context", "fscontext", "defcontext",
           "rootcontext");
 
-  public static final int DEFAULT_THREADS = 8;
+  /** Most workers a session starts (libfuse 3's default max_threads is 10). */
+  public static final int DEFAULT_THREADS = 16;
 
   /** The options (libfuse syntax, defaults first, later ones win) that libfuse's mount should see. */
   public static List<String> mountOptions(List<String> options) {
