@@ -86,33 +86,11 @@ final class LayerStack implements AutoCloseable {
   void removeContents(int dirFd) throws ErrnoException {
     int rd = fs.openat(dirFd, ".", O_RDONLY | O_DIRECTORY, 0);
     try {
-      removeListed(dirFd, rd);
+      for (DirEnt e : fs.readdir(rd)) {
+        removeTree(dirFd, e.name());
+      }
     } finally {
       fs.closeQuietly(rd);
-    }
-  }
-
-  /**
-   * Removes the entries listed by the directory fd rd (below dirFd): a non-directory by its d_type with one
-   * unlinkat (no stat first), a directory (or an entry of unknown type) through {@link #removeTree}.
-   */
-  private void removeListed(int dirFd, int rd) throws ErrnoException {
-    for (DirEnt e : fs.readdir(rd)) {
-      if (e.dtype() != DT_DIR && e.dtype() != DT_UNKNOWN) {
-        try {
-          fs.unlinkat(dirFd, e.name(), 0);
-          continue;
-        } catch (ErrnoException ex) {
-          if (ex.errno() == dev.lamina.sys.Errno.ENOENT) {
-            continue;
-          }
-          if (ex.errno() != dev.lamina.sys.Errno.EISDIR && ex.errno() != dev.lamina.sys.Errno.EPERM) {
-            throw ex;
-          }
-          // replaced by a directory since the listing: removed as one below
-        }
-      }
-      removeTree(dirFd, e.name());
     }
   }
 
@@ -123,10 +101,9 @@ final class LayerStack implements AutoCloseable {
       return;
     }
     if (st.isDir()) {
-      // one fd both lists the directory and is the dirfd its entries are removed from
-      int sub = fs.openBeneath(dirFd, name, O_RDONLY | O_DIRECTORY, 0);
+      int sub = fs.openBeneath(dirFd, name, O_PATH | O_DIRECTORY, 0);
       try {
-        removeListed(sub, sub);
+        removeContents(sub);
       } finally {
         fs.closeQuietly(sub);
       }

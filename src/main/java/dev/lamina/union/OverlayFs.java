@@ -36,6 +36,7 @@ public final class OverlayFs implements UnionFs {
   private final Namespace namespace;
   private final MetadataOps metadata;
   private final UpperDirFds upperDirs;
+  private final UpperNames upperNames;
   /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
   private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
 
@@ -49,7 +50,7 @@ public final class OverlayFs implements UnionFs {
     this.stack = new LayerStack(fs, config);
     LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
     this.upperDirs = new UpperDirFds(fs, stack);
-    UpperNames upperNames = new UpperNames(fs, stack, upperDirs);
+    this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
     InodeMap inodes = new InodeMap();
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
@@ -347,7 +348,26 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public byte[] getxattr(String path, String name) throws IOException {
-    Entry e = resolver.require(RelPaths.of(path));
+    String rel = RelPaths.of(path);
+    Layer up = stack.upper();
+    if (up != null && !rel.isEmpty() && !Markers.isPrivateXattr(name)
+        && upperNames.isReal(Resolver.parentOf(rel), Resolver.nameOf(rel))) {
+      // an entry lamina made in the upper layer is the visible one (the upper layer is on top): no lookup.
+      // The kernel asks for security.capability before every write, so this is the common case.
+      try {
+        byte[] v = fs.lgetxattr(up.fd(), rel, name);
+        if (v == null) {
+          throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
+        }
+        return v;
+      } catch (ErrnoException ex) {
+        if (ex.errno() != Errno.ENOENT && ex.errno() != Errno.ENOTDIR) {
+          throw ex;
+        }
+        // removed since: resolve it as below
+      }
+    }
+    Entry e = resolver.require(rel);
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
     }

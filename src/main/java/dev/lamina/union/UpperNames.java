@@ -35,6 +35,8 @@ final class UpperNames {
   private static final class Known {
     final Set<String> names;
     final Set<String> whiteouts = ConcurrentHashMap.newKeySet();
+    /** Names lamina itself made real entries (not whiteout devices), until it makes them whiteouts. */
+    final Set<String> real = ConcurrentHashMap.newKeySet();
 
     Known(Set<String> names) {
       this.names = names;
@@ -95,6 +97,15 @@ final class UpperNames {
     return k == null || k.names.contains(name);
   }
 
+  /**
+   * Whether lamina made name in the upper directory dirRel a real entry (not a whiteout device) and has not
+   * made it a whiteout since; it may have been removed since (never lists).
+   */
+  boolean isReal(String dirRel, String name) {
+    Known k = byDir.get(dirRel);
+    return k != null && k.real.contains(name);
+  }
+
   /** Whether name in the upper directory dirRel is known to be a 0/0 whiteout device (never lists). */
   boolean isWhiteout(String dirRel, String name) {
     Known k = byDir.get(dirRel);
@@ -131,6 +142,11 @@ final class UpperNames {
       for (String w : old.whiteouts) {
         if (names.contains(w)) {
           k.whiteouts.add(w);
+        }
+      }
+      for (String r : old.real) {
+        if (names.contains(r)) {
+          k.real.add(r);
         }
       }
     }
@@ -190,9 +206,11 @@ final class UpperNames {
     if (k != null) {
       k.names.add(name);
       if (whiteout) {
+        k.real.remove(name);
         k.whiteouts.add(name);
       } else {
         k.whiteouts.remove(name);
+        k.real.add(name);
       }
     }
     if (marks.get()[0] != forgets.get()) {

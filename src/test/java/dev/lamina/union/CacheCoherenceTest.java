@@ -150,7 +150,7 @@ class CacheCoherenceTest {
       for (int step = 0; step < 400; step++) {
         String p = path(rnd);
         String q = path(rnd);
-        int op = rnd.nextInt(12);
+        int op = rnd.nextInt(13);
         String what = switch (op) {
           case 0, 1 -> "create " + p;
           case 2 -> "mkdir " + p;
@@ -160,6 +160,7 @@ class CacheCoherenceTest {
           case 8 -> "chmod " + p;
           case 9 -> "link " + p + " " + q;
           case 10 -> "symlink " + p;
+          case 11 -> "setxattr " + p;
           default -> "read " + p;
         };
         log.add(what);
@@ -173,6 +174,7 @@ class CacheCoherenceTest {
             case 8 -> u.chmod(p, 0600 | rnd.nextInt(0100));
             case 9 -> u.link(p, q);
             case 10 -> u.symlink("t", p, me);
+            case 11 -> u.setxattr(p, "user.t", new byte[] {(byte) ('a' + step % 26)}, 0);
             default -> { }
           }
         } catch (ErrnoException expected) {
@@ -232,13 +234,19 @@ class CacheCoherenceTest {
   }
 
   private static String describe(OverlayFs fs, String p, boolean list) throws Exception {
+    String x;
+    try {
+      x = " xattr " + new String(fs.getxattr(p, "user.t"));
+    } catch (ErrnoException e) {
+      x = " xattr errno " + e.errno();
+    }
     Attr a;
     try {
       a = fs.getattr(p);
     } catch (ErrnoException e) {
-      return "errno " + e.errno();
+      return "errno " + e.errno() + x;
     }
-    String s = Integer.toOctalString(a.mode()) + " size " + a.size() + " nlink " + a.nlink();
+    String s = Integer.toOctalString(a.mode()) + " size " + a.size() + " nlink " + a.nlink() + x;
     if (list && (a.mode() & S_IFMT) == S_IFDIR) {
       s += " " + Fixture.names(fs, p);
     }
