@@ -254,8 +254,12 @@ public final class Session {
     }
     int wanted =
         Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.AUTO_INVAL_DATA
-            | Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO | Protocol.ASYNC_DIO
-            | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES | Protocol.CACHE_SYMLINKS;
+            | Protocol.ASYNC_DIO | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES | Protocol.CACHE_SYMLINKS;
+    switch (shared.options.readdirPlus()) {
+      case "always" -> wanted |= Protocol.DO_READDIRPLUS;
+      case "auto" -> wanted |= Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO;
+      default -> {}
+    }
     rp.u32(Protocol.MAJOR).u32(Protocol.MINOR).u32(maxReadahead).u32(offered & wanted);
     rp.buf.putShort((short) 64); // max_background
     rp.buf.putShort((short) 48); // congestion_threshold
