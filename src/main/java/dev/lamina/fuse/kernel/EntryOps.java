@@ -144,34 +144,38 @@ final class EntryOps {
     rp.bytes(Reply.utf8(union.readlink(nodes.path(nodes.get(rq.nodeid)))));
   }
 
+  /** Creates one kind of node at a path (mknod, mkdir, symlink). */
+  private interface Maker {
+    void make(String path, Caller caller) throws IOException;
+  }
+
+  /** Creates {@code name} in the request's directory with {@code maker} and replies with its entry. */
+  private void create(Request rq, Reply rp, Node parent, String name, Maker maker) throws IOException {
+    String path = NodeTable.child(nodes.path(parent), name);
+    maker.make(path, caller(rq));
+    entry(rp, parent, name, union.getattr(path));
+  }
+
   void mknod(Request rq, Reply rp) throws IOException {
     Node parent = nodes.get(rq.nodeid);
     int mode = rq.u32();
-    int rdev = rq.u32();
+    long rdev = Integer.toUnsignedLong(rq.u32());
     rq.skip(8);
-    String name = rq.name();
-    String path = NodeTable.child(nodes.path(parent), name);
-    union.mknod(path, mode, Integer.toUnsignedLong(rdev), caller(rq));
-    entry(rp, parent, name, union.getattr(path));
+    create(rq, rp, parent, rq.name(), (path, who) -> union.mknod(path, mode, rdev, who));
   }
 
   void mkdir(Request rq, Reply rp) throws IOException {
     Node parent = nodes.get(rq.nodeid);
     int mode = rq.u32();
     rq.skip(4);
-    String name = rq.name();
-    String path = NodeTable.child(nodes.path(parent), name);
-    union.mkdir(path, mode, caller(rq));
-    entry(rp, parent, name, union.getattr(path));
+    create(rq, rp, parent, rq.name(), (path, who) -> union.mkdir(path, mode, who));
   }
 
   void symlink(Request rq, Reply rp) throws IOException {
     Node parent = nodes.get(rq.nodeid);
     String name = rq.name();
     String target = rq.name();
-    String path = NodeTable.child(nodes.path(parent), name);
-    union.symlink(target, path, caller(rq));
-    entry(rp, parent, name, union.getattr(path));
+    create(rq, rp, parent, name, (path, who) -> union.symlink(target, path, who));
   }
 
   void link(Request rq, Reply rp) throws IOException {

@@ -43,6 +43,7 @@ public final class Session {
   /** When every worker became busy (System.nanoTime), 0 while one waits for requests. */
   private volatile long allBusySince;
   private volatile Thread grower;
+  private final java.util.concurrent.atomic.AtomicBoolean summarized = new java.util.concurrent.atomic.AtomicBoolean();
   private static final long SATURATED_NANOS = 2_000_000;
 
   private Session(UnionFs union, SessionOptions options, int fd, Path mountPoint, Runnable onInit) {
@@ -132,6 +133,9 @@ public final class Session {
 
   /** Logs how many requests of each kind were served (at WARN with {@code -o debug}, else DEBUG). */
   public void logSummary() {
+    if (!summarized.compareAndSet(false, true)) {
+      return;
+    }
     if (shared.options.debug()) {
       LOG.warn("session on {}: requests served: {}", mountPoint, requestCounts());
     } else if (LOG.isDebugEnabled()) {
@@ -169,7 +173,9 @@ public final class Session {
         errno = Errnos.of(t);
       }
       if (shared.options.debug()) {
-        LOG.debug("op {} node {} unique {} -> {}", rq.opcode, rq.nodeid, rq.unique, errno);
+        // Like libfuse's -d: every request on stderr (the default log level shows only warnings).
+        LOG.warn("{} node {} unique {} uid {} pid {} -> {}", Protocol.name(rq.opcode), rq.nodeid, rq.unique,
+            rq.uid, rq.pid, errno == NO_REPLY ? "no reply" : errno == 0 ? "ok" : Errno.describe(errno));
       }
       if (errno == NO_REPLY) {
         continue;
@@ -248,8 +254,12 @@ public final class Session {
     }
     int wanted =
         Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.AUTO_INVAL_DATA
-            | Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO | Protocol.ASYNC_DIO
-            | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES | Protocol.CACHE_SYMLINKS;
+            | Protocol.ASYNC_DIO | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES | Protocol.CACHE_SYMLINKS;
+    switch (shared.options.readdirPlus()) {
+      case "always" -> wanted |= Protocol.DO_READDIRPLUS;
+      case "auto" -> wanted |= Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO;
+      default -> {}
+    }
     rp.u32(Protocol.MAJOR).u32(Protocol.MINOR).u32(maxReadahead).u32(offered & wanted);
     rp.buf.putShort((short) 64); // max_background
     rp.buf.putShort((short) 48); // congestion_threshold

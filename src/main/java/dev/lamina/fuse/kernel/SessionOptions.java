@@ -17,9 +17,11 @@ import java.util.Set;
  * @param threads the most worker threads reading requests (1 for {@code single_thread})
  * @param directIo bypass the page cache for file data ({@code direct_io})
  * @param debug log every request
+ * @param readdirPlus "always" (every listing carries attributes), "auto" (the kernel decides) or "never"
  */
 public record SessionOptions(
-    Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug) {
+    Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug,
+    String readdirPlus) {
 
   /** Options libfuse's fuse_mount (and fusermount) understand. */
   private static final Set<String> MOUNT_FLAGS =
@@ -56,6 +58,11 @@ public record SessionOptions(
     double negative = 1;
     int threads = DEFAULT_THREADS;
     boolean directIo = false;
+    // Always: a listing is nearly always followed by a stat of its names (ls -l, find, tar, du, dpkg), and
+    // the kernel's "auto" sends plain READDIR for all but the first chunk of a directory, then one LOOKUP per
+    // name: a find over a 10,000-file tree took 0.85-0.95 s with auto and 0.32-0.38 s with always. A listing
+    // of names alone pays one getattr per entry (10,000 names: 0.33 s cold against 0.10 s).
+    String plus = "always";
     for (String o : options) {
       int eq = o.indexOf('=');
       String key = eq < 0 ? o : o.substring(0, eq);
@@ -68,12 +75,18 @@ public record SessionOptions(
         case "max_threads" -> threads = Math.max(1, Integer.parseInt(value));
         case "direct_io" -> directIo = true;
         case "debug" -> debug = true;
+        case "readdirplus" -> {
+          if (!value.equals("auto") && !value.equals("always") && !value.equals("never")) {
+            throw new IllegalArgumentException("readdirplus=" + value + ": expected auto, always or never");
+          }
+          plus = value;
+        }
         default -> {}
       }
     }
     return new SessionOptions(
         Timeout.ofSeconds(entry), Timeout.ofSeconds(attr), Timeout.ofSeconds(negative), threads,
-        directIo, debug);
+        directIo, debug, plus);
   }
 
   private static double seconds(String key, String value) {

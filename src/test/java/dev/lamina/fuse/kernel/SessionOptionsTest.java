@@ -33,6 +33,10 @@ class SessionOptionsTest {
         .satisfies(s -> assertThat(s.threads()).isEqualTo(1))
         .satisfies(s -> assertThat(s.directIo()).isTrue());
     assertThat(SessionOptions.parse(List.of(), false).threads()).isEqualTo(SessionOptions.DEFAULT_THREADS);
+    assertThat(SessionOptions.parse(List.of(), false).readdirPlus()).isEqualTo("always");
+    assertThat(SessionOptions.parse(List.of("readdirplus=auto"), false).readdirPlus()).isEqualTo("auto");
+    assertThatThrownBy(() -> SessionOptions.parse(List.of("readdirplus=sometimes"), false))
+        .hasMessageContaining("readdirplus=sometimes");
   }
 
   @Test
