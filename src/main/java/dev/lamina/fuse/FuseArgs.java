@@ -29,7 +29,7 @@ public final class FuseArgs {
   public static final String LIBFUSE_API = "libfuse";
 
   /** lamina's own options, not libfuse's: dropped before libfuse parses the rest. */
-  private static final java.util.Set<String> OWN = java.util.Set.of(SINGLE_THREAD, "fuse_api", "max_threads", "readdirplus");
+  private static final java.util.Set<String> OWN = java.util.Set.of(SINGLE_THREAD, "fuse_api", "max_threads", "min_threads", "readdirplus");
 
   /** The value of the last {@code fuse_api=} option, or "kernel". */
   public static String api(MountOptions o) {

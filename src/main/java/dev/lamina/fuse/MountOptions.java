@@ -55,7 +55,7 @@ public record MountOptions(
           "max_readahead", "max_background", "congestion_threshold", "context", "fscontext",
           "defcontext", "rootcontext",
           // lamina's own: which FUSE server (kernel session or libfuse's path API), and its worker count
-          "fuse_api", "max_threads", "readdirplus");
+          "fuse_api", "max_threads", "min_threads", "readdirplus");
 
   /** fuse-overlayfs options that configure the overlay rather than FUSE. */
   private static final Set<String> OVERLAY_KEYS =

@@ -77,7 +77,9 @@ public final class Session {
    */
   public void serve() throws InterruptedException {
     if (shared.options.threads() > 1) {
-      startWorker();
+      while (started.get() < shared.options.minThreads()) {
+        startWorker();
+      }
       Thread g = new Thread(this::grow, "lamina-fuse-grow");
       g.setDaemon(true);
       grower = g;

@@ -18,10 +18,11 @@ import java.util.Set;
  * @param directIo bypass the page cache for file data ({@code direct_io})
  * @param debug log every request
  * @param readdirPlus "always" (every listing carries attributes), "auto" (the kernel decides) or "never"
+ * @param minThreads workers started at once (more start when all are busy, up to {@code threads})
  */
 public record SessionOptions(
     Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug,
-    String readdirPlus) {
+    String readdirPlus, int minThreads) {
 
   /** Options libfuse's fuse_mount (and fusermount) understand. */
   private static final Set<String> MOUNT_FLAGS =
@@ -57,6 +58,7 @@ public record SessionOptions(
     double attr = 1;
     double negative = 1;
     int threads = DEFAULT_THREADS;
+    int minThreads = 2;
     boolean directIo = false;
     // Always: a listing is nearly always followed by a stat of its names (ls -l, find, tar, du, dpkg), and
     // the kernel's "auto" sends plain READDIR for all but the first chunk of a directory, then one LOOKUP per
@@ -73,6 +75,7 @@ public record SessionOptions(
         case "negative_timeout" -> negative = seconds(key, value);
         case "single_thread" -> threads = 1;
         case "max_threads" -> threads = Math.max(1, Integer.parseInt(value));
+        case "min_threads" -> minThreads = Math.max(1, Integer.parseInt(value));
         case "direct_io" -> directIo = true;
         case "debug" -> debug = true;
         case "readdirplus" -> {
@@ -86,7 +89,7 @@ public record SessionOptions(
     }
     return new SessionOptions(
         Timeout.ofSeconds(entry), Timeout.ofSeconds(attr), Timeout.ofSeconds(negative), threads,
-        directIo, debug, plus);
+        directIo, debug, plus, Math.min(minThreads, threads));
   }
 
   private static double seconds(String key, String value) {

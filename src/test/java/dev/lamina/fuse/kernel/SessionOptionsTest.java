@@ -34,6 +34,8 @@ class SessionOptionsTest {
         .satisfies(s -> assertThat(s.directIo()).isTrue());
     assertThat(SessionOptions.parse(List.of(), false).threads()).isEqualTo(SessionOptions.DEFAULT_THREADS);
     assertThat(SessionOptions.parse(List.of(), false).readdirPlus()).isEqualTo("always");
+    assertThat(SessionOptions.parse(List.of(), false).minThreads()).isEqualTo(2);
+    assertThat(SessionOptions.parse(List.of("min_threads=8", "max_threads=4"), false).minThreads()).isEqualTo(4);
     assertThat(SessionOptions.parse(List.of("readdirplus=auto"), false).readdirPlus()).isEqualTo("auto");
     assertThatThrownBy(() -> SessionOptions.parse(List.of("readdirplus=sometimes"), false))
         .hasMessageContaining("readdirplus=sometimes");
