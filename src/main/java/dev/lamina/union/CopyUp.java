@@ -143,7 +143,14 @@ final class CopyUp {
       try {
         Stat before = fs.fstat(parent);
         UpperNames.Stamp stamp = upperNames.stamp(e.rel());
-        fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
+        if (!renameIntoPlace(work, tmp, parent, e)) {
+          // another copy-up made this directory first (a cached resolution was a moment old): it holds the
+          // same metadata from the same lower directory, so it serves, and ours is dropped
+          stack.removeTree(work, tmp);
+          upperNames.added(parentRel, Resolver.nameOf(e.rel()));
+          resolver.invalidate(e.rel());
+          return null;
+        }
         upperNames.added(parentRel, Resolver.nameOf(e.rel()));
         if (st.isDir()) {
           upperNames.created(e.rel(), stamp); // a copied-up directory starts empty
@@ -174,6 +181,26 @@ final class CopyUp {
     }
     log.debug("copied up /{} from {}", e.rel(), src);
     return st.isDir() ? null : copy;
+  }
+
+  /**
+   * Renames the finished copy into the upper layer, never over an existing entry; false when a directory is
+   * already there (EEXIST for a directory copy-up whose upper instance appeared meanwhile).
+   */
+  private boolean renameIntoPlace(int work, String tmp, int parent, Entry e) throws ErrnoException {
+    try {
+      fs.renameat2(work, tmp, parent, Resolver.nameOf(e.rel()), RENAME_NOREPLACE);
+      return true;
+    } catch (ErrnoException ex) {
+      if (ex.errno() == Errno.EEXIST && e.isDir()) {
+        Stat there = fs.lstatOrNull(parent, Resolver.nameOf(e.rel()));
+        if (there != null && there.isDir()) {
+          log.debug("copy-up of /{}: the directory was copied up meanwhile", e.rel());
+          return false;
+        }
+      }
+      throw ex;
+    }
   }
 
   /** Builds the copy of a regular file as tmp in the work dir; returns its fstat (taken before the times are set). */
