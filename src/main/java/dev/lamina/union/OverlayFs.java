@@ -270,6 +270,20 @@ public final class OverlayFs implements UnionFs {
   }
 
   @Override
+  public long seekData(OpenFile file, long offset, int whence) throws IOException {
+    if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+      throw new ErrnoException(Errno.EINVAL, "lseek", "whence " + whence);
+    }
+    FileHandle h = (FileHandle) file;
+    followCopyUp(h);
+    long r = fs.lseek(h.fd, offset, whence);
+    if (r < 0) {
+      throw new ErrnoException(Errno.ENXIO, "lseek", h.toString());
+    }
+    return r;
+  }
+
+  @Override
   public void flush(OpenFile file) {
     // nothing is buffered: every write went to the backing file
   }

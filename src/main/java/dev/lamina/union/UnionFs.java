@@ -57,6 +57,9 @@ public interface UnionFs extends AutoCloseable {
   /** Writes src at offset (ignored for O_APPEND handles); returns bytes written. */
   int write(OpenFile file, ByteBuffer src, long offset) throws IOException;
 
+  /** lseek(2) with SEEK_DATA or SEEK_HOLE on an open file (holes of sparse files); ENXIO past the end. */
+  long seekData(OpenFile file, long offset, int whence) throws IOException;
+
   void flush(OpenFile file) throws IOException;
 
   void fsync(OpenFile file, boolean dataOnly) throws IOException;

@@ -173,6 +173,35 @@ class UnionFuseIT {
   }
 
   @Test
+  void sparseFilesShowTheirHolesToSeekDataAndSeekHole() throws Exception {
+    Path lower = fx.lower().resolve("sparse");
+    try (FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap("head".getBytes(StandardCharsets.UTF_8)), 0);
+      ch.write(ByteBuffer.wrap("tail".getBytes(StandardCharsets.UTF_8)), 8L << 20);
+    }
+    fx.mountOverlay(false);
+    String expected = seeks(lower);
+    // the backing file system keeps the hole (otherwise there is nothing to compare)
+    assertThat(expected).doesNotStartWith(String.valueOf(Files.size(lower)));
+    assertThat(seeks(fx.mnt().resolve("sparse"))).isEqualTo(expected);
+  }
+
+  /** "HOLE DATA" of SEEK_HOLE from 0 and SEEK_DATA from 1 MiB, through python3 (the JDK has no SEEK_DATA). */
+  static String seeks(Path p) throws Exception {
+    Process pr =
+        new ProcessBuilder(
+                "python3", "-c",
+                "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY);"
+                    + " print(os.lseek(fd, 0, os.SEEK_HOLE), os.lseek(fd, 1 << 20, os.SEEK_DATA))",
+                p.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(pr.waitFor()).as(out).isZero();
+    return out;
+  }
+
+  @Test
   void unmountEndsTheLoopAndLeavesNoHandles() throws Exception {
     FuseMount m = fx.mountOverlay(false);
     Files.writeString(fx.mnt().resolve("f"), "x");

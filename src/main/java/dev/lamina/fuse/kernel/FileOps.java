@@ -90,6 +90,13 @@ final class FileOps {
     rp.u32(size).u32(0);
   }
 
+  /** Only SEEK_DATA and SEEK_HOLE reach us (the kernel does SEEK_SET/CUR/END itself): sparse files show holes. */
+  void lseek(Request rq, Reply rp) throws IOException {
+    OpenFile file = s.file(rq.u64());
+    long offset = rq.u64();
+    rp.u64(union.seekData(file, offset, rq.u32()));
+  }
+
   void flush(Request rq) throws IOException {
     union.flush(s.file(rq.u64()));
   }

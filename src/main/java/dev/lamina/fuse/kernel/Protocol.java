@@ -49,6 +49,7 @@ final class Protocol {
   static final int FALLOCATE = 43;
   static final int READDIRPLUS = 44;
   static final int RENAME2 = 45;
+  static final int LSEEK = 46;
 
   private static final String[] NAMES = new String[64];
 

@@ -224,6 +224,7 @@ public final class Session {
       case Protocol.READ -> files.read(rq, rp);
       case Protocol.WRITE -> files.write(rq, rp);
       case Protocol.FLUSH -> files.flush(rq);
+      case Protocol.LSEEK -> files.lseek(rq, rp);
       case Protocol.FSYNC -> files.fsync(rq);
       case Protocol.FALLOCATE -> files.fallocate(rq);
       case Protocol.RELEASE -> files.release(rq);
