@@ -101,6 +101,7 @@ final class Protocol {
   // fuse_open_out.open_flags.
   static final int FOPEN_DIRECT_IO = 1;
   static final int FOPEN_KEEP_CACHE = 1 << 1;
+  static final int FOPEN_NOFLUSH = 1 << 5;
 
   /** fuse_getattr_in.getattr_flags: fh is valid. */
   static final int GETATTR_FH = 1;
