@@ -28,8 +28,14 @@ public final class FuseArgs {
   /** {@code -o fuse_api=libfuse} serves through jnr-fuse and libfuse 2's path API instead of the kernel session. */
   public static final String LIBFUSE_API = "libfuse";
 
-  /** lamina's own options, not libfuse's: dropped before libfuse parses the rest. */
-  private static final java.util.Set<String> OWN = java.util.Set.of(SINGLE_THREAD, "fuse_api", "max_threads", "min_threads", "readdirplus");
+  /**
+   * lamina's own options, not libfuse's (flags and key=value): accepted by {@link MountOptions} with libfuse's,
+   * read by the kernel session ({@code SessionOptions}), dropped before libfuse parses the rest.
+   */
+  static final java.util.Set<String> OWN_FLAGS = java.util.Set.of(SINGLE_THREAD);
+
+  static final java.util.Set<String> OWN_KEYS =
+      java.util.Set.of("fuse_api", "max_threads", "min_threads", "readdirplus");
 
   /** The value of the last {@code fuse_api=} option, or "kernel". */
   public static String api(MountOptions o) {
@@ -52,6 +58,15 @@ public final class FuseArgs {
 
   /** The {@code -o} option list handed to fuse_main (without the mountpoint). */
   public static List<String> options(MountOptions o, boolean root) {
+    return options(o, root, false);
+  }
+
+  /** The same defaults and user options for the kernel session, lamina's own options included. */
+  public static List<String> sessionOptions(MountOptions o, boolean root) {
+    return options(o, root, true);
+  }
+
+  private static List<String> options(MountOptions o, boolean root, boolean withOwn) {
     List<String> opts = new ArrayList<>();
     opts.add("fsname=" + escape(o.fsname()));
     if (!o.subtype().isEmpty()) {
@@ -73,7 +88,9 @@ public final class FuseArgs {
     if (o.readOnly() && !o.libfuse().contains("ro")) {
       opts.add("ro");
     }
-    o.libfuse().stream().filter(opt -> !OWN.contains(opt.split("=", 2)[0])).forEach(opts::add);
+    o.libfuse().stream()
+        .filter(opt -> withOwn || !(OWN_FLAGS.contains(opt) || OWN_KEYS.contains(opt.split("=", 2)[0])))
+        .forEach(opts::add);
     return opts;
   }
 

@@ -91,13 +91,11 @@ public final class FuseMount implements AutoCloseable {
         LOG.debug("fuse_main {} {}", argv, mnt);
         m.start(argv);
       } else {
-        List<String> opts = FuseArgs.options(options, root);
+        List<String> opts = FuseArgs.sessionOptions(options, root);
         List<String> mountOpts = SessionOptions.mountOptions(opts);
         LOG.debug("fuse_mount {} {}", mountOpts, mnt);
-        List<String> all = new java.util.ArrayList<>(opts);
-        all.addAll(options.libfuse()); // with lamina's own (single_thread, max_threads)
         m.session =
-            Session.mount(union, mnt, mountOpts, SessionOptions.parse(all, debug), init::countDown);
+            Session.mount(union, mnt, mountOpts, SessionOptions.parse(opts, debug), init::countDown);
         m.loop.start();
       }
       long deadline = System.nanoTime() + timeout.toNanos();

@@ -36,26 +36,29 @@ public record MountOptions(
 
   /** Options libfuse 2.9 parses itself (fuse_main: mount, high-level and low-level tables). */
   private static final Set<String> LIBFUSE_FLAGS =
-      Set.of(
+      withOwn(FuseArgs.OWN_FLAGS,
           "allow_other", "allow_root", "auto_unmount", "nonempty", "default_permissions", "blkdev",
           "hard_remove", "use_ino", "readdir_ino", "direct_io", "kernel_cache", "auto_cache",
           "noauto_cache", "noforget", "intr", "debug", "async_read", "sync_read", "atomic_o_trunc",
           "no_remote_lock", "no_remote_flock", "no_remote_posix_lock", "big_writes", "splice_write",
           "no_splice_write", "splice_move", "no_splice_move", "splice_read", "no_splice_read",
           "large_read",
-          // lamina's own: fuse_main's -s (single-threaded loop), see FuseArgs.argv
-          "single_thread",
           // kernel mount flags that restrict: honoured rather than silently dropped
           "ro", "nosuid", "nodev", "noexec");
 
   private static final Set<String> LIBFUSE_KEYS =
-      Set.of(
+      withOwn(FuseArgs.OWN_KEYS,
           "blksize", "max_read", "umask", "uid", "gid", "entry_timeout", "attr_timeout",
           "ac_attr_timeout", "negative_timeout", "remember", "intr_signal", "max_write",
           "max_readahead", "max_background", "congestion_threshold", "context", "fscontext",
-          "defcontext", "rootcontext",
-          // lamina's own: which FUSE server (kernel session or libfuse's path API), and its worker count
-          "fuse_api", "max_threads", "min_threads", "readdirplus");
+          "defcontext", "rootcontext");
+
+  /** libfuse's options plus lamina's own of the same kind ({@link FuseArgs#OWN_FLAGS}, {@code OWN_KEYS}). */
+  private static Set<String> withOwn(Set<String> own, String... libfuse) {
+    Set<String> all = new java.util.HashSet<>(own);
+    all.addAll(List.of(libfuse));
+    return Set.copyOf(all);
+  }
 
   /** fuse-overlayfs options that configure the overlay rather than FUSE. */
   private static final Set<String> OVERLAY_KEYS =

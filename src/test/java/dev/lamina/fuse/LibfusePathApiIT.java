@@ -2,11 +2,6 @@ package dev.lamina.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 
 /** {@link UnionFuseIT}'s tests through the other server: jnr-fuse over libfuse 2's path API. */
@@ -20,11 +15,7 @@ class LibfusePathApiIT extends UnionFuseIT {
   @Override
   @Test
   void sparseFilesShowTheirHolesToSeekDataAndSeekHole() throws Exception {
-    Path lower = fx.lower().resolve("sparse");
-    try (FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap("head".getBytes(StandardCharsets.UTF_8)), 0);
-      ch.write(ByteBuffer.wrap("tail".getBytes(StandardCharsets.UTF_8)), 8L << 20);
-    }
+    writeSparseLower();
     fx.mountOverlay(false);
     assertThat(seeks(fx.mnt().resolve("sparse"))).isEqualTo(((8L << 20) + 4) + " " + (1 << 20));
   }

@@ -174,16 +174,22 @@ class UnionFuseIT {
 
   @Test
   void sparseFilesShowTheirHolesToSeekDataAndSeekHole() throws Exception {
-    Path lower = fx.lower().resolve("sparse");
-    try (FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ch.write(ByteBuffer.wrap("head".getBytes(StandardCharsets.UTF_8)), 0);
-      ch.write(ByteBuffer.wrap("tail".getBytes(StandardCharsets.UTF_8)), 8L << 20);
-    }
+    Path lower = writeSparseLower();
     fx.mountOverlay(false);
     String expected = seeks(lower);
     // the backing file system keeps the hole (otherwise there is nothing to compare)
     assertThat(expected).doesNotStartWith(String.valueOf(Files.size(lower)));
     assertThat(seeks(fx.mnt().resolve("sparse"))).isEqualTo(expected);
+  }
+
+  /** A lower file "sparse": 4 bytes at 0, 4 bytes at 8 MiB, a hole between. */
+  Path writeSparseLower() throws java.io.IOException {
+    Path lower = fx.lower().resolve("sparse");
+    try (FileChannel ch = FileChannel.open(lower, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap("head".getBytes(StandardCharsets.UTF_8)), 0);
+      ch.write(ByteBuffer.wrap("tail".getBytes(StandardCharsets.UTF_8)), 8L << 20);
+    }
+    return lower;
   }
 
   /** "HOLE DATA" of SEEK_HOLE from 0 and SEEK_DATA from 1 MiB, through python3 (the JDK has no SEEK_DATA). */

@@ -28,7 +28,7 @@ final class EntryOps {
     try {
       a = union.getattr(NodeTable.child(nodes.path(parent), name));
     } catch (ErrnoException e) {
-      if (e.errno() == Errno.ENOENT && s.options.negative().sec() + s.options.negative().nsec() > 0) {
+      if (e.errno() == Errno.ENOENT && !s.options.negative().isZero()) {
         // A negative entry: the kernel remembers the absence; creating the name through it replaces it.
         rp.entry(0, null, s.options.negative(), s.options.attr());
         return;

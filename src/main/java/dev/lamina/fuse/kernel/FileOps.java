@@ -87,9 +87,7 @@ final class FileOps {
         throw new ErrnoException(Errno.EIO, "write", "handle " + fh);
       }
     }
-    if (nf.node().linkedIno != 0) {
-      s.invalidateSiblings(nf.node());
-    }
+    s.invalidateSiblings(nf.node());
     rp.u32(size).u32(0);
   }
 

@@ -133,6 +133,10 @@ final class Reply {
 
   /** A cache lifetime as the protocol's seconds plus nanoseconds. */
   record Timeout(long sec, int nsec) {
+    boolean isZero() {
+      return sec == 0 && nsec == 0;
+    }
+
     static Timeout ofSeconds(double s) {
       long whole = (long) Math.floor(s);
       return new Timeout(whole, (int) Math.round((s - whole) * 1e9));

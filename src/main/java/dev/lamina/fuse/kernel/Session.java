@@ -150,7 +150,9 @@ public final class Session {
     Reply rp = new Reply(Protocol.OUT_BUFFER);
     while (true) {
       idle.incrementAndGet();
-      allBusySince = 0;
+      if (allBusySince != 0) {
+        allBusySince = 0; // a worker waits again: not saturated (read first, so no write per request)
+      }
       int n = FuseDevice.read(shared.fd, rq.buf);
       idle.decrementAndGet();
       if (n < 0) {
