@@ -41,6 +41,8 @@ mount_overlay() {
     kernel) mount -t overlay overlay -o "$opts" "$mnt" ;;
     fuse-overlayfs) fuse-overlayfs -o "$opts" "$mnt" 2>>"$BENCH_LOG" ;;
     lamina) $LAMINA_CMD mount -o "$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    # lamina+OPTS: lamina with more mount options (e.g. lamina+readdirplus=auto), to compare settings
+    lamina+*) $LAMINA_CMD mount -o "$opts,${impl#lamina+}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
     *) echo "bench: unknown implementation $impl" >&2; return 1 ;;
   esac || { echo "bench: $impl mount of $lowers on $mnt failed (log: $BENCH_LOG)" >&2; return 1; }
   wait_live "$mnt" || { echo "bench: $impl mount on $mnt never became live" >&2; return 1; }

@@ -189,6 +189,16 @@ public final class FuseMount implements AutoCloseable {
     return session == null ? 0 : session.workers();
   }
 
+  /** Requests of one opcode ("WRITE") the kernel session served so far (0 with {@code fuse_api=libfuse}). */
+  public long served(String opcode) {
+    return session == null ? 0 : session.served(opcode);
+  }
+
+  /** Whether the kernel reads and writes upper files itself (FUSE passthrough). */
+  public boolean passthrough() {
+    return session != null && session.passthrough();
+  }
+
   /** Whether libfuse's loop still runs. */
   public boolean isAlive() {
     return loop.isAlive();

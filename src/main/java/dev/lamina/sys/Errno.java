@@ -24,6 +24,7 @@ public final class Errno {
   public static final int EINVAL = 22;
   public static final int ENFILE = 23;
   public static final int EMFILE = 24;
+  public static final int ENOTTY = 25;
   public static final int ETXTBSY = 26;
   public static final int EFBIG = 27;
   public static final int ENOSPC = 28;

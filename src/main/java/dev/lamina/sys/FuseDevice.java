@@ -26,6 +26,9 @@ public final class FuseDevice {
     long write(int fd, @In ByteBuffer buf, long count);
 
     int close(int fd);
+
+    /** ioctl(2) with a pointer argument: the device's passthrough calls. */
+    int ioctl(int fd, long request, @In byte[] arg);
   }
 
   /** The two libfuse 2.9 calls that mount and give back the channel's descriptor. */
@@ -113,5 +116,30 @@ public final class FuseDevice {
 
   public static void close(int fd) {
     Holder.IO.close(fd);
+  }
+
+  /** FUSE_DEV_IOC_BACKING_OPEN: _IOW(229, 1, struct fuse_backing_map), the same on x86_64 and arm64. */
+  static final long IOC_BACKING_OPEN = (1L << 30) | (16L << 16) | (229L << 8) | 1;
+  /** FUSE_DEV_IOC_BACKING_CLOSE: _IOW(229, 2, uint32_t). */
+  static final long IOC_BACKING_CLOSE = (1L << 30) | (4L << 16) | (229L << 8) | 2;
+
+  /**
+   * Registers {@code fileFd} as a passthrough backing file of the FUSE connection on {@code devFd} (Linux
+   * 6.9+, CONFIG_FUSE_PASSTHROUGH, and CAP_SYS_ADMIN in the initial user namespace); returns its backing id
+   * (> 0) or -errno. struct fuse_backing_map is {int32 fd; uint32 flags; uint64 padding}.
+   */
+  public static int backingOpen(int devFd, int fileFd) {
+    byte[] map = new byte[16];
+    ByteBuffer.wrap(map).order(java.nio.ByteOrder.nativeOrder()).putInt(0, fileFd);
+    int id = Holder.IO.ioctl(devFd, IOC_BACKING_OPEN, map);
+    return id < 0 ? -Holder.RUNTIME.getLastError() : id;
+  }
+
+  /** Drops a backing id (files opened with it keep their backing file); returns 0 or -errno. */
+  public static int backingClose(int devFd, int backingId) {
+    byte[] id = new byte[4];
+    ByteBuffer.wrap(id).order(java.nio.ByteOrder.nativeOrder()).putInt(0, backingId);
+    int rc = Holder.IO.ioctl(devFd, IOC_BACKING_CLOSE, id);
+    return rc < 0 ? -Holder.RUNTIME.getLastError() : 0;
   }
 }

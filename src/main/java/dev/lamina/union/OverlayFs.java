@@ -257,6 +257,16 @@ public final class OverlayFs implements UnionFs {
   }
 
   @Override
+  public Backing backing(OpenFile file) throws IOException {
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      return null;
+    }
+    Stat st = fs.fstat(h.fd);
+    return st.isRegular() ? new Backing(h.fd, st.dev(), st.ino(), st.nlink()) : null;
+  }
+
+  @Override
   public int write(OpenFile file, ByteBuffer src, long offset) throws IOException {
     FileHandle h = (FileHandle) file;
     if (!h.layer.upper()) {

@@ -51,6 +51,18 @@ public interface UnionFs extends AutoCloseable {
 
   OpenFile create(String path, int mode, int flags, Caller caller) throws IOException;
 
+  /**
+   * The upper-layer file behind an open file, for a FUSE server to hand its I/O to the kernel
+   * (passthrough); null when the handle is on a lower layer (a later write may copy it up, which the
+   * handle must follow) or is not a regular file. The descriptor stays owned by the handle.
+   */
+  default Backing backing(OpenFile file) throws IOException {
+    return null;
+  }
+
+  /** An open upper file's descriptor and identity; nlink > 1 for a hard-linked one. */
+  record Backing(int fd, long dev, long ino, long nlink) {}
+
   /** Reads up to dst.remaining() bytes at offset; returns bytes read, 0 at end of file. */
   int read(OpenFile file, ByteBuffer dst, long offset) throws IOException;
 

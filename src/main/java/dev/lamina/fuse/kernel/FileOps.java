@@ -39,26 +39,34 @@ final class FileOps {
       throw e;
     }
     Node n = entries.entry(rp, parent, name, a);
-    openOut(rp, s.files.add(new NodeFile(n, file)));
+    openOut(rp, n, file);
   }
 
   void open(Request rq, Reply rp) throws IOException {
     Node n = nodes.get(rq.nodeid);
     int flags = rq.u32();
     OpenFile file = union.open(nodes.path(n), flags);
-    openOut(rp, s.files.add(new NodeFile(n, file)));
+    openOut(rp, n, file);
   }
 
   /**
-   * fuse_open_out. The page cache is kept across opens: every change to a file goes through this mount,
-   * so the kernel's cached pages are never older than the file (AUTO_INVAL_DATA drops them when another
-   * name of a hard link changed the file's mtime). No FLUSH on close: the union buffers nothing (every
-   * WRITE reaches the backing file before its reply) and holds no POSIX locks (the kernel keeps those), so
-   * each close would cost a round trip for nothing (kernels before 5.15 ignore the flag and still send it).
+   * fuse_open_out. An upper file is handed to the kernel when it can (passthrough: no READ or WRITE reaches
+   * us); otherwise the page cache is kept across opens: every change to a file goes through this mount, so
+   * the kernel's cached pages are never older than the file (AUTO_INVAL_DATA drops them when another name
+   * of a hard link changed the file's mtime). No FLUSH on close: the union buffers nothing (every WRITE
+   * reaches the backing file before its reply) and holds no POSIX locks (the kernel keeps those), so each
+   * close would cost a round trip for nothing (kernels before 5.15 ignore the flag and still send it).
    */
-  private void openOut(Reply rp, long fh) {
-    int flags = s.options.directIo() ? Protocol.FOPEN_DIRECT_IO : Protocol.FOPEN_KEEP_CACHE;
-    rp.u64(fh).u32(flags | Protocol.FOPEN_NOFLUSH).u32(0);
+  private void openOut(Reply rp, Node n, OpenFile file) throws IOException {
+    Passthrough.Mode mode;
+    try {
+      mode = s.passthrough.open(n, s.passthrough.enabled() ? union.backing(file) : null);
+    } catch (IOException | RuntimeException e) {
+      union.release(file);
+      throw e;
+    }
+    long fh = s.files.add(new NodeFile(n, file, mode));
+    rp.u64(fh).u32(mode.flags() | Protocol.FOPEN_NOFLUSH).u32(mode.backingId());
   }
 
   void read(Request rq, Reply rp) throws IOException {
@@ -115,6 +123,8 @@ final class FileOps {
   }
 
   void release(Request rq) throws IOException {
-    union.release(s.files.remove(rq.u64()).file());
+    NodeFile f = s.files.remove(rq.u64());
+    s.passthrough.release(f.node(), f.mode());
+    union.release(f.file());
   }
 }

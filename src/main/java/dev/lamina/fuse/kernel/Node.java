@@ -14,6 +14,14 @@ final class Node {
   volatile long linkedIno;
   /** Guarded by the table. */
   long lookups;
+  /** Open files in each I/O mode, and the passthrough backing file; guarded by this node (see Passthrough). */
+  int passthroughOpens;
+  int cachedOpens;
+  int backingId;
+  long backingDev;
+  long backingIno;
+  /** Passthrough writes bypassed the page cache since the last cached open: do not keep it. */
+  boolean cacheStale;
 
   Node(long id, Node parent, String name) {
     this.id = id;

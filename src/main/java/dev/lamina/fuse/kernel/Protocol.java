@@ -86,6 +86,8 @@ final class Protocol {
   static final int PARALLEL_DIROPS = 1 << 18;
   static final int MAX_PAGES = 1 << 22;
   static final int CACHE_SYMLINKS = 1 << 23;
+  /** flags2 follows flags in INIT (7.36); lamina uses it only for passthrough. */
+  static final int INIT_EXT = 1 << 30;
 
   // SETATTR valid bits.
   static final int FATTR_MODE = 1;

@@ -254,6 +254,7 @@ public final class Session {
     int minor = rq.u32();
     int maxReadahead = rq.u32();
     int offered = rq.u32();
+    int offered2 = (offered & Protocol.INIT_EXT) != 0 && rq.length >= Protocol.IN_HEADER + 20 ? rq.u32() : 0;
     if (major != Protocol.MAJOR) {
       throw new IOException("the kernel speaks FUSE " + major + "." + minor + "; lamina needs 7.x");
     }
@@ -265,6 +266,12 @@ public final class Session {
       case "auto" -> wanted |= Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO;
       default -> {}
     }
+    boolean passthrough = (offered2 & Passthrough.INIT_FLAGS2_PASSTHROUGH) != 0
+        && Passthrough.available(shared.options.passthrough()) && !shared.options.directIo();
+    if (passthrough) {
+      wanted |= Protocol.INIT_EXT;
+      shared.passthrough.negotiated();
+    }
     rp.u32(Protocol.MAJOR).u32(Protocol.MINOR).u32(maxReadahead).u32(offered & wanted);
     rp.buf.putShort((short) 64); // max_background
     rp.buf.putShort((short) 48); // congestion_threshold
@@ -272,8 +279,10 @@ public final class Session {
     rp.u32(1); // time_gran: nanoseconds
     rp.buf.putShort((short) Protocol.MAX_PAGES_COUNT);
     rp.buf.putShort((short) 0); // map_alignment
-    for (int i = 0; i < 8; i++) {
-      rp.u32(0); // flags2, unused
+    rp.u32(passthrough ? Passthrough.INIT_FLAGS2_PASSTHROUGH : 0); // flags2
+    rp.u32(passthrough ? Passthrough.MAX_STACK_DEPTH : 0); // max_stack_depth
+    for (int i = 0; i < 6; i++) {
+      rp.u32(0); // unused
     }
     if (minor < 23) {
       // Kernels before 7.23 take the 24-byte init_out.
@@ -314,6 +323,21 @@ public final class Session {
       }
     }
     return sb.toString();
+  }
+
+  /** Requests of one opcode (by its name, "WRITE") served so far. */
+  public long served(String opcode) {
+    for (int op = 0; op < served.length(); op++) {
+      if (opcode.equals(Protocol.name(op))) {
+        return served.get(op);
+      }
+    }
+    throw new IllegalArgumentException("no FUSE opcode " + opcode);
+  }
+
+  /** Whether upper files' I/O is handed to the kernel (negotiated, and not refused since). */
+  public boolean passthrough() {
+    return shared.passthrough.enabled();
   }
 
   /** Worker threads started so far (the serving thread included). */

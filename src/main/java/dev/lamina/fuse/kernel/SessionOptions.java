@@ -19,10 +19,12 @@ import java.util.Set;
  * @param debug log every request
  * @param readdirPlus "always" (every listing carries attributes), "auto" (the kernel decides) or "never"
  * @param minThreads workers started at once (more start when all are busy, up to {@code threads})
+ * @param passthrough hand upper files' I/O to the kernel where it can ({@code passthrough=auto}, the
+ *     default) or never ({@code passthrough=never})
  */
 public record SessionOptions(
     Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug,
-    String readdirPlus, int minThreads) {
+    String readdirPlus, int minThreads, boolean passthrough) {
 
   /** Options libfuse's fuse_mount (and fusermount) understand. */
   private static final Set<String> MOUNT_FLAGS =
@@ -65,6 +67,7 @@ public record SessionOptions(
     // name: a find over a 10,000-file tree took 0.85-0.95 s with auto and 0.32-0.38 s with always. A listing
     // of names alone pays one getattr per entry (10,000 names: 0.33 s cold against 0.10 s).
     String plus = "always";
+    boolean passthrough = true;
     for (String o : options) {
       int eq = o.indexOf('=');
       String key = eq < 0 ? o : o.substring(0, eq);
@@ -84,12 +87,18 @@ public record SessionOptions(
           }
           plus = value;
         }
+        case "passthrough" -> {
+          if (!value.equals("auto") && !value.equals("never")) {
+            throw new IllegalArgumentException("passthrough=" + value + ": expected auto or never");
+          }
+          passthrough = value.equals("auto");
+        }
         default -> {}
       }
     }
     return new SessionOptions(
         Timeout.ofSeconds(entry), Timeout.ofSeconds(attr), Timeout.ofSeconds(negative), threads,
-        directIo, debug, plus, Math.min(minThreads, threads));
+        directIo, debug, plus, Math.min(minThreads, threads), passthrough);
   }
 
   private static double seconds(String key, String value) {

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 final class Shared {
   private static final Logger LOG = LoggerFactory.getLogger(Shared.class);
 
-  /** An open file and the node it was opened through. */
-  record NodeFile(Node node, OpenFile file) {}
+  /** An open file, the node it was opened through, and how the kernel does its I/O. */
+  record NodeFile(Node node, OpenFile file, Passthrough.Mode mode) {}
 
   /** An open directory and its node (readdirplus looks entries up below it). */
   record NodeDir(Node node, OpenDir dir) {}
@@ -26,12 +26,14 @@ final class Shared {
   final HandleTable<NodeFile> files = new HandleTable<>("file");
   final HandleTable<NodeDir> dirs = new HandleTable<>("directory");
   final int fd;
+  final Passthrough passthrough;
   private final ThreadLocal<Reply> notifyBuffer = ThreadLocal.withInitial(() -> new Reply(64));
 
   Shared(UnionFs union, SessionOptions options, int fd) {
     this.union = union;
     this.options = options;
     this.fd = fd;
+    this.passthrough = new Passthrough(fd, options.directIo());
   }
 
   /** The open file behind handle fh. */

@@ -1,0 +1,103 @@
+package dev.lamina.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * FUSE passthrough (Linux 6.9+, as root): upper files' reads and writes go from the kernel straight to the
+ * backing file, so none reaches lamina; lower files stay served by lamina (a read-only fd must follow a
+ * copy-up), and switching a file between the two modes never shows stale data. The tests skip themselves
+ * where the kernel has no passthrough or the process is not privileged enough to use it.
+ */
+class PassthroughIT {
+  @RegisterExtension final FuseFixture fx = new FuseFixture();
+
+  private FuseMount mountWithPassthrough() throws Exception {
+    FuseMount m = fx.mountOverlay(false);
+    assumeTrue(m.passthrough(), "FUSE passthrough not available (needs Linux 6.9+ and CAP_SYS_ADMIN)");
+    return m;
+  }
+
+  @Test
+  void upperFileIoNeverReachesLamina() throws Exception {
+    FuseMount m = mountWithPassthrough();
+    byte[] data = new byte[4 << 20];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 31 + 7);
+    }
+    Path f = fx.mnt().resolve("new.bin");
+    Files.write(f, data);
+    assertThat(Files.readAllBytes(f)).isEqualTo(data);
+    // a random-access rewrite in the middle, through a second open of the same inode
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap("patched".getBytes(StandardCharsets.US_ASCII)), 1 << 20);
+    }
+    System.arraycopy("patched".getBytes(StandardCharsets.US_ASCII), 0, data, 1 << 20, 7);
+    assertThat(Files.readAllBytes(f)).isEqualTo(data);
+    assertThat(Files.readAllBytes(fx.upper().resolve("new.bin"))).isEqualTo(data);
+    assertThat(Files.size(f)).isEqualTo(data.length);
+    assertThat(m.served("WRITE")).isZero();
+    assertThat(m.served("READ")).isZero();
+  }
+
+  @Test
+  void lowerFilesAreServedAndAReadFdFollowsCopyUp() throws Exception {
+    Files.writeString(fx.lower().resolve("l.txt"), "lower data\n");
+    FuseMount m = mountWithPassthrough();
+    Path f = fx.mnt().resolve("l.txt");
+    try (RandomAccessFile ro = new RandomAccessFile(f.toFile(), "r")) {
+      assertThat(ro.readLine()).isEqualTo("lower data");
+      long readsBefore = m.served("READ");
+      assertThat(readsBefore).isPositive();
+      // opened for writing while a cached read fd is open: copied up, and served (not passthrough)
+      try (RandomAccessFile rw = new RandomAccessFile(f.toFile(), "rw")) {
+        rw.seek(0);
+        rw.write("UPPER".getBytes(StandardCharsets.US_ASCII));
+      }
+      assertThat(m.served("WRITE")).isPositive();
+      ro.seek(0);
+      assertThat(ro.readLine()).isEqualTo("UPPER data");
+    }
+    assertThat(Files.readString(fx.upper().resolve("l.txt"))).isEqualTo("UPPER data\n");
+    assertThat(Files.readString(fx.lower().resolve("l.txt"))).isEqualTo("lower data\n");
+  }
+
+  @Test
+  void aHardLinkMadeAfterPassthroughWritesReadsTheCurrentData() throws Exception {
+    Files.writeString(fx.lower().resolve("h.txt"), "old old old\n");
+    FuseMount m = mountWithPassthrough();
+    Path f = fx.mnt().resolve("h.txt");
+    // cached period: the lower file read (its pages cached), then copied up through a second fd
+    try (RandomAccessFile ro = new RandomAccessFile(f.toFile(), "r");
+        RandomAccessFile rw = new RandomAccessFile(f.toFile(), "rw")) {
+      assertThat(ro.readLine()).isEqualTo("old old old");
+      rw.seek(0);
+      rw.write("one".getBytes(StandardCharsets.US_ASCII));
+    }
+    long writes = m.served("WRITE");
+    // all closed: the next open of the (now upper) file is passthrough
+    try (RandomAccessFile rw = new RandomAccessFile(f.toFile(), "rw")) {
+      rw.seek(4);
+      rw.write("two".getBytes(StandardCharsets.US_ASCII));
+    }
+    assertThat(m.served("WRITE")).isEqualTo(writes);
+    // two names: opens are cached again, and must not keep pages from before the passthrough write
+    Files.createLink(fx.mnt().resolve("h2.txt"), f);
+    assertThat(Files.readString(f)).isEqualTo("one two old\n");
+    assertThat(Files.readString(fx.mnt().resolve("h2.txt"))).isEqualTo("one two old\n");
+    byte[] viaUpper = Files.readAllBytes(fx.upper().resolve("h.txt"));
+    assertThat(new String(viaUpper, StandardCharsets.US_ASCII)).isEqualTo("one two old\n");
+    assertThat(Arrays.equals(viaUpper, Files.readAllBytes(fx.mnt().resolve("h2.txt")))).isTrue();
+  }
+}
