@@ -18,6 +18,11 @@ final class JnrHostFs implements HostFs {
 
   /** openat2 is syscall 437 on every architecture (it was added after the syscall tables were unified). */
   private static final long SYS_OPENAT2 = 437;
+  /** getxattrat and listxattrat (Linux 6.13): also the same number everywhere. */
+  private static final long SYS_GETXATTRAT = 464;
+  private static final long SYS_LISTXATTRAT = 465;
+  /** Value bytes getxattrat reads into the thread's buffer; a longer value takes the path-based call. */
+  private static final int XATTR_INLINE = 4096;
 
   private static final int STATX_BASIC_STATS = 0x7ff;
   private static final int STATX_SIZE = 256;
@@ -30,6 +35,12 @@ final class JnrHostFs implements HostFs {
   private final LibC.Api libc;
   private final Runtime runtime;
   private volatile boolean openat2Works = true;
+  /**
+   * Whether the *xattrat calls exist (else ENOSYS once). Without them an xattr of a path below a directory fd
+   * goes through /proc/self/fd/N/PATH, whose walk through procfs cost twice the getxattr itself.
+   */
+  private volatile boolean xattratWorks = true;
+  private final ThreadLocal<Pointer> xattrBuf;
   private final ThreadLocal<Pointer> statxBuf;
   private final ThreadLocal<Pointer> dentsBuf;
   private final ThreadLocal<Pointer> howBuf;
@@ -40,6 +51,7 @@ final class JnrHostFs implements HostFs {
     statxBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, STATX_SIZE));
     dentsBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, DENTS_BUF));
     howBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, 24));
+    xattrBuf = ThreadLocal.withInitial(() -> Memory.allocateDirect(runtime, 16 + XATTR_INLINE));
   }
 
   static JnrHostFs instance() {
@@ -351,6 +363,28 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public byte[] lgetxattr(int dirfd, String path, String name) throws ErrnoException {
+    if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
+      Pointer mem = xattrBuf.get();
+      mem.putLong(0, mem.address() + 16); // struct xattr_args: value, size, flags
+      mem.putInt(8, XATTR_INLINE);
+      mem.putInt(12, 0);
+      int at = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : Fcntl.AT_SYMLINK_NOFOLLOW;
+      long len = libc.syscall(SYS_GETXATTRAT, dirfd, cstr(path), at, cstr(name), mem, 16);
+      if (len >= 0) {
+        byte[] out = new byte[(int) len];
+        mem.get(16, out, 0, out.length);
+        return out;
+      }
+      int errno = runtime.getLastError();
+      if (errno == Errno.ENODATA) {
+        return null;
+      }
+      if (errno == Errno.ENOSYS) {
+        xattratWorks = false;
+      } else if (errno != Errno.ERANGE && !(errno == Errno.EBADF && path.isEmpty())) {
+        throw new ErrnoException(errno, "lgetxattr " + name, where(dirfd, path));
+      } // ERANGE: a value over XATTR_INLINE bytes; EBADF: an O_PATH fd (AT_EMPTY_PATH refuses it); read below
+    }
     byte[] p = cstr(xattrPath(dirfd, path));
     boolean magic = viaMagicLink(dirfd, path);
     byte[] n = cstr(name);
@@ -410,6 +444,20 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public List<String> llistxattr(int dirfd, String path) throws ErrnoException {
+    if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
+      byte[] buf = new byte[1024];
+      int at = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : Fcntl.AT_SYMLINK_NOFOLLOW;
+      long len = libc.syscall(SYS_LISTXATTRAT, dirfd, cstr(path), at, buf, buf.length);
+      if (len >= 0) {
+        return splitNames(buf, (int) len);
+      }
+      int errno = runtime.getLastError();
+      if (errno == Errno.ENOSYS) {
+        xattratWorks = false;
+      } else if (errno != Errno.ERANGE && !(errno == Errno.EBADF && path.isEmpty())) {
+        throw new ErrnoException(errno, "llistxattr", where(dirfd, path));
+      } // ERANGE: a longer list; EBADF: an O_PATH fd (AT_EMPTY_PATH refuses it); read below
+    }
     byte[] p = cstr(xattrPath(dirfd, path));
     boolean magic = viaMagicLink(dirfd, path);
     byte[] buf = new byte[1024];

@@ -24,6 +24,12 @@ public interface Api {
   /** syscall(2); used for openat2(2), which glibc 2.36 does not wrap. Integer varargs pass in registers on x86_64 and arm64. */
   long syscall(long number, int dirfd, @In byte[] path, @In Pointer how, long size);
 
+  /** syscall(2) for getxattrat(2) (Linux 6.13+): args is a struct xattr_args {u64 value; u32 size; u32 flags}. */
+  long syscall(long number, int dirfd, @In byte[] path, int atFlags, @In byte[] name, Pointer args, long size);
+
+  /** syscall(2) for listxattrat(2) (Linux 6.13+). */
+  long syscall(long number, int dirfd, @In byte[] path, int atFlags, @Out byte[] list, long size);
+
   int close(int fd);
 
   int dup(int fd);

@@ -73,19 +73,20 @@ final class AttrFactory {
     return build(e.stat(), ino(e), nlink, ov);
   }
 
-  /** Marks "no override" in the lower cache (a ConcurrentHashMap cannot hold null). */
+  /** Marks "no override" in a lower entry (null there means "not read yet"). */
   private static final OverrideStat NONE = new OverrideStat(-1, -1, 0, 0, 0);
 
-  /** Lower layers do not change while mounted, so their override xattrs are read once per entry. */
-  private final java.util.concurrent.ConcurrentHashMap<String, OverrideStat> lowerOverrides =
-      new java.util.concurrent.ConcurrentHashMap<>();
-
-  private OverrideStat lowerOverride(Layer l, String rel) {
-    String key = l.index() + ":" + rel;
-    OverrideStat o = lowerOverrides.get(key);
+  /** Lower layers do not change while mounted, so their override xattrs are read once per entry and kept. */
+  private OverrideStat lowerOverride(Layer l, String rel) throws ErrnoException {
+    LowerDirCache.LowerEntry le =
+        rel.isEmpty() ? null : lower.get(l, Resolver.parentOf(rel)).entries().get(Resolver.nameOf(rel));
+    if (le == null) {
+      return readOverride(l.fd(), rel); // a layer root: read on each getattr (rare)
+    }
+    OverrideStat o = le.override;
     if (o == null) {
       o = readOverride(l.fd(), rel);
-      lowerOverrides.putIfAbsent(key, o == null ? NONE : o);
+      le.override = o == null ? NONE : o;
     }
     return o == NONE ? null : o;
   }

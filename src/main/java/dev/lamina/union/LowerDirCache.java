@@ -22,12 +22,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LowerDirCache {
 
-  /** A real entry of a lower dir; its stat is read on first use and then kept. */
+  /** A real entry of a lower dir; its stat (and override xattr) is read on first use and then kept. */
   static final class LowerEntry {
     final String name;
     final long ino;
     final int dtype;
     volatile Stat stat;
+    /** Its user.containers.override_stat, read on first use (AttrFactory); null until then. */
+    volatile OverrideStat override;
 
     LowerEntry(String name, long ino, int dtype) {
       this.name = name;

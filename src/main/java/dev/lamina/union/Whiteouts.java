@@ -19,6 +19,9 @@ final class Whiteouts {
   private final UpperNames names;
   /** Set once the host refused a device whiteout / a trusted.* xattr; the rootless forms are used from then on. */
   private volatile boolean deviceRefused;
+  /** The work-dir device node that whiteouts are hard links of (created on first use), and whether linking failed. */
+  private volatile String sharedWhiteout;
+  private volatile boolean sharingRefused;
   private volatile boolean trustedRefused;
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Whiteouts.class);
 
@@ -103,9 +106,15 @@ final class Whiteouts {
    */
   void whiteout(int parentFd, String parentRel, String name, Stat existing) throws ErrnoException {
     if (format == WhiteoutFormat.DEVICE && !deviceRefused) {
+      if (existing == null && linkShared(parentFd, name)) {
+        names.addedWhiteout(parentRel, name);
+        return;
+      }
       String tmp = stack.tempName("wh");
       try {
-        fs.mknodat(stack.workFd(), tmp, S_IFCHR, 0);
+        if (!linkShared(stack.workFd(), tmp)) {
+          fs.mknodat(stack.workFd(), tmp, S_IFCHR, 0);
+        }
       } catch (ErrnoException e) {
         if (e.errno() != Errno.EPERM && e.errno() != Errno.ENOTSUP) {
           throw e;
@@ -152,6 +161,62 @@ final class Whiteouts {
         fs.unlinkat(parentFd, name, 0);
       }
     }
+  }
+
+  /**
+   * Makes {@code name} in dirFd a hard link of the shared whiteout device in the work dir, as overlayfs does
+   * (since Linux 5.8): deleting a tree then allocates no inode per whiteout, which on ext4 was most of an
+   * {@code rm -rf} (its search for a free inode that was not recently deleted). Returns false when sharing is
+   * not possible here (the caller makes its own device node); EEXIST and other errors of the new name throw.
+   */
+  private boolean linkShared(int dirFd, String name) throws ErrnoException {
+    for (int attempt = 0; attempt < 2; attempt++) {
+      String shared = sharedWhiteout;
+      if (shared == null) {
+        shared = newSharedWhiteout(null);
+        if (shared == null) {
+          return false;
+        }
+      }
+      try {
+        fs.linkat(stack.workFd(), shared, dirFd, name, 0);
+        return true;
+      } catch (ErrnoException e) {
+        if (e.errno() == Errno.EMLINK || e.errno() == Errno.ENOENT) {
+          newSharedWhiteout(shared); // full (ext4: 65,000 links) or gone: start another
+          continue;
+        }
+        if (e.errno() == Errno.EXDEV || e.errno() == Errno.EPERM || e.errno() == Errno.ENOTSUP) {
+          sharingRefused = true;
+          return false;
+        }
+        throw e;
+      }
+    }
+    return false;
+  }
+
+  /** Replaces the shared whiteout (unless another thread did since {@code old} was seen); null if none can be made. */
+  private synchronized String newSharedWhiteout(String old) {
+    if (sharingRefused || sharedWhiteout != old) {
+      return sharingRefused ? null : sharedWhiteout;
+    }
+    String name = stack.tempName("whiteout");
+    try {
+      fs.mknodat(stack.workFd(), name, S_IFCHR, 0);
+    } catch (ErrnoException e) {
+      sharingRefused = true; // the caller's own mknod then reports (or works around) the reason
+      return null;
+    }
+    if (old != null) {
+      try {
+        fs.unlinkat(stack.workFd(), old, 0); // its links in the upper dirs keep the inode
+      } catch (ErrnoException e) {
+        log.debug("could not remove the old shared whiteout {}: {}", old, e.getMessage());
+      }
+    }
+    sharedWhiteout = name;
+    return name;
   }
 
   /**
