@@ -73,6 +73,22 @@ final class AttrFactory {
     return build(e.stat(), ino(e), nlink, ov);
   }
 
+  /** What getattr shows for a lower non-directory whose top instance is le (its layer's entry at rel). */
+  Attr lowerFile(String rel, LowerDirCache.LowerEntry le) throws ErrnoException {
+    Layer l = le.layer;
+    Stat st = lower.stat(l, rel, le);
+    OverrideStat ov = null;
+    if (honorsOverride(st)) {
+      ov = le.override;
+      if (ov == null) {
+        ov = readOverride(l.fd(), rel);
+        le.override = ov == null ? NONE : ov;
+      }
+      ov = ov == NONE ? null : ov;
+    }
+    return build(st, inodes.compose(l, st.dev(), st.ino()), st.nlink(), ov);
+  }
+
   /** Marks "no override" in a lower entry (null there means "not read yet"). */
   private static final OverrideStat NONE = new OverrideStat(-1, -1, 0, 0, 0);
 

@@ -44,10 +44,13 @@ final class Handles {
   static final class DirHandle implements UnionFs.OpenDir {
     final String rel;
     final List<DirEntry> entries;
+    /** The directory's resolution at opendir: while the resolver still holds this one, nothing replaced it. */
+    final Entry dir;
 
-    DirHandle(String rel, List<DirEntry> entries) {
+    DirHandle(String rel, List<DirEntry> entries, Entry dir) {
       this.rel = rel;
       this.entries = entries;
+      this.dir = dir;
     }
 
     @Override

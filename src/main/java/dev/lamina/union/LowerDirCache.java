@@ -24,6 +24,7 @@ final class LowerDirCache {
 
   /** A real entry of a lower dir; its stat (and override xattr) is read on first use and then kept. */
   static final class LowerEntry {
+    final Layer layer;
     final String name;
     final long ino;
     final int dtype;
@@ -31,7 +32,8 @@ final class LowerDirCache {
     /** Its user.containers.override_stat, read on first use (AttrFactory); null until then. */
     volatile OverrideStat override;
 
-    LowerEntry(String name, long ino, int dtype) {
+    LowerEntry(Layer layer, String name, long ino, int dtype) {
+      this.layer = layer;
       this.name = name;
       this.ino = ino;
       this.dtype = dtype;
@@ -119,7 +121,7 @@ final class LowerDirCache {
           }
           dtype = dtypeOfMode(st.mode());
         }
-        LowerEntry le = new LowerEntry(name, de.ino(), dtype);
+        LowerEntry le = new LowerEntry(layer, name, de.ino(), dtype);
         le.stat = st;
         entries.put(name, le);
         ordered.add(le);

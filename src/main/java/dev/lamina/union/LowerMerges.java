@@ -62,7 +62,8 @@ final class LowerMerges {
         if (hidden.contains(le.name) || byName.containsKey(le.name)) {
           continue;
         }
-        DirEntry e = new DirEntry(le.name, inodes.compose(l, l.rootDev(), le.ino), modeOfDtype(le.dtype));
+        // the lower entry rides along: readdirplus takes its attributes from it (OverlayFs.getattr(dir, ...))
+        DirEntry e = new DirEntry(le.name, inodes.compose(l, l.rootDev(), le.ino), modeOfDtype(le.dtype), le);
         byName.put(le.name, e);
         topPos.put(le.name, k - from); // relative: the same merge serves dirLayers with or without the upper
         out.add(e);

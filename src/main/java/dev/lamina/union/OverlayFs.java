@@ -353,7 +353,24 @@ public final class OverlayFs implements UnionFs {
       public int size() {
         return body.size() + 2;
       }
-    });
+    }, d);
+  }
+
+  /**
+   * Readdirplus asks this for every listed name. A lower non-directory (most entries of an image) is answered
+   * from the lower entry the listing carries, without resolving its path again, when that is what a lookup
+   * would find: the directory's resolution is still the one of opendir, and its upper instance (if any)
+   * certainly holds neither the name nor its whiteout.
+   */
+  @Override
+  public Attr getattr(OpenDir dir, String dirPath, DirEntry e) throws IOException {
+    DirHandle h = (DirHandle) dir;
+    if (e.origin() instanceof LowerDirCache.LowerEntry le && le.dtype != DT_DIR && resolver.isCurrent(h.rel, h.dir)
+        && (!h.dir.inUpper()
+            || (!upperNames.mayHold(h.rel, e.name()) && !upperNames.mayHold(h.rel, Markers.WH_PREFIX + e.name())))) {
+      return attrs.lowerFile(Resolver.child(h.rel, e.name()), le);
+    }
+    return UnionFs.super.getattr(dir, dirPath, e);
   }
 
   @Override

@@ -129,6 +129,11 @@ final class Resolver {
     return e;
   }
 
+  /** Whether d is still the cached resolution of the directory rel (no change to it since d was resolved). */
+  boolean isCurrent(String rel, Entry d) {
+    return dirs.get(rel) == d;
+  }
+
   /** Caches a resolved directory unless an invalidation happened since the lookup began (epoch seen). */
   private void remember(String rel, Entry e, long seen) {
     if (epoch.get() == seen) {

@@ -16,6 +16,14 @@ public interface UnionFs extends AutoCloseable {
   /** lstat of a merged path. */
   Attr getattr(String path) throws IOException;
 
+  /**
+   * getattr of entry e of the open directory dir, whose path is dirPath (readdirplus asks this for every
+   * listed name); an implementation may answer from what its listing already found, when nothing changed.
+   */
+  default Attr getattr(OpenDir dir, String dirPath, DirEntry e) throws IOException {
+    return getattr(dirPath.equals("/") ? "/" + e.name() : dirPath + "/" + e.name());
+  }
+
   /** fstat of an open file (works after the file was unlinked). */
   Attr fgetattr(OpenFile file) throws IOException;
 
@@ -132,8 +140,31 @@ public interface UnionFs extends AutoCloseable {
       Timespec mtime,
       Timespec ctime) {}
 
-  /** One directory entry; type is the S_IFMT bits of the mode (for d_type). */
-  record DirEntry(String name, long ino, int type) {}
+  /**
+   * One directory entry; type is the S_IFMT bits of the mode (for d_type). {@code origin} is the
+   * implementation's note of where the listing found it (null for none), which {@link #getattr(OpenDir,
+   * String, DirEntry)} may use; it takes no part in equality.
+   */
+  record DirEntry(String name, long ino, int type, Object origin) {
+    public DirEntry(String name, long ino, int type) {
+      this(name, ino, type, null);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DirEntry d && d.name.equals(name) && d.ino == ino && d.type == type;
+    }
+
+    @Override
+    public int hashCode() {
+      return name.hashCode() * 31 + Long.hashCode(ino) * 7 + type;
+    }
+
+    @Override
+    public String toString() {
+      return "DirEntry[" + name + ", ino " + ino + ", type " + Integer.toOctalString(type) + "]";
+    }
+  }
 
   /** statvfs fields. */
   record StatFs(

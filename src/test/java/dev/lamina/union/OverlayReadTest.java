@@ -198,4 +198,44 @@ class OverlayReadTest {
     assertThat(s.blocks()).isPositive();
   }
 
+  /**
+   * Readdirplus takes a lower entry's attributes from the listing; whatever changed after opendir (copy-up,
+   * unlink, a new upper entry, the directory copied up) must still give what getattr of the path gives.
+   */
+  @Test
+  void getattrOfListedEntry_matchesGetattrOfPath_evenAfterChanges() throws Exception {
+    Fixture.file(fx.lowers[0], "big/keep", "k");
+    Fixture.file(fx.lowers[0], "big/chmod", "c");
+    Fixture.file(fx.lowers[1], "big/gone", "g");
+    Fixture.file(fx.lowers[1], "big/shadow", "s");
+    u = fx.mount();
+    UnionFs.OpenDir dir = u.opendir("/big");
+    List<DirEntry> listed = u.readdir(dir, 0);
+    u.chmod("/big/chmod", 0600); // copies /big up and the file
+    u.unlink("/big/gone");
+    u.release(u.create("/big/shadow2", 0644, O_WRONLY | O_CREAT, Fixture.ROOT));
+    for (DirEntry e : listed) {
+      if (e.name().equals(".") || e.name().equals("..")) {
+        continue;
+      }
+      String path = "/big/" + e.name();
+      if (e.name().equals("gone")) {
+        assertThatThrownBy(() -> u.getattr(dir, "/big", e)).isInstanceOf(ErrnoException.class);
+        continue;
+      }
+      assertThat(u.getattr(dir, "/big", e)).as(path).isEqualTo(u.getattr(path));
+    }
+    assertThat(u.getattr(dir, "/big", entry(listed, "chmod")).mode() & 07777).isEqualTo(0600);
+    u.releasedir(dir);
+    // and through a fresh listing of the now merged (upper + lower) directory
+    UnionFs.OpenDir again = u.opendir("/big");
+    for (DirEntry e : u.readdir(again, 2)) {
+      assertThat(u.getattr(again, "/big", e)).as(e.name()).isEqualTo(u.getattr("/big/" + e.name()));
+    }
+    u.releasedir(again);
+  }
+
+  private static DirEntry entry(List<DirEntry> listed, String name) {
+    return listed.stream().filter(e -> e.name().equals(name)).findFirst().orElseThrow();
+  }
 }

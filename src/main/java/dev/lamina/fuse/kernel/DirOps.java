@@ -49,7 +49,7 @@ final class DirOps {
       }
       next++;
       if (plus) {
-        entryOf(rp, d.node(), dirPath, e);
+        entryOf(rp, d, dirPath, e);
       }
       // The offset of an entry is the index of the one after it, so a listing resumes where it stopped.
       rp.dirent(e.ino(), next, e.type(), name);
@@ -58,7 +58,7 @@ final class DirOps {
   }
 
   /** The entry part of a direntplus; nodeid 0 (no entry) for "." and "..", or when the name is gone. */
-  private void entryOf(Reply rp, Node dir, String dirPath, DirEntry e) {
+  private void entryOf(Reply rp, NodeDir dir, String dirPath, DirEntry e) {
     String name = e.name();
     if (dirPath == null || name.equals(".") || name.equals("..")) {
       rp.entry(0, null, NONE, NONE);
@@ -66,12 +66,12 @@ final class DirOps {
     }
     Attr a;
     try {
-      a = union.getattr(NodeTable.child(dirPath, name));
+      a = union.getattr(dir.dir(), dirPath, e);
     } catch (IOException | RuntimeException ex) {
       rp.entry(0, null, NONE, NONE);
       return;
     }
-    Node n = nodes.lookup(dir, name, a);
+    Node n = nodes.lookup(dir.node(), name, a);
     rp.entry(n.id, a, s.options.entry(), s.options.attr());
   }
 
