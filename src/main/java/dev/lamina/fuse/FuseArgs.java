@@ -35,7 +35,7 @@ public final class FuseArgs {
   static final java.util.Set<String> OWN_FLAGS = java.util.Set.of(SINGLE_THREAD);
 
   static final java.util.Set<String> OWN_KEYS =
-      java.util.Set.of("fuse_api", "max_threads", "min_threads", "passthrough", "readdirplus");
+      java.util.Set.of("fuse_api", "max_threads", "min_threads", "passthrough", "readahead_kb", "readdirplus");
 
   /** The value of the last {@code fuse_api=} option, or "kernel". */
   public static String api(MountOptions o) {

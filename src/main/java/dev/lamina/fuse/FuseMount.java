@@ -36,6 +36,8 @@ public final class FuseMount implements AutoCloseable {
   private volatile boolean haltOnUnmount;
   /** st_dev of the mount point while mounted. */
   private volatile Object liveDev;
+  /** The readahead window to set once live (KiB; 0: the kernel default). */
+  private volatile int readaheadKib;
   private volatile List<String> argv = List.of();
 
   private FuseMount(UnionFs union, Path mountPoint, String fstype, Runnable onInit, boolean libfuse) {
@@ -94,8 +96,9 @@ public final class FuseMount implements AutoCloseable {
         List<String> opts = FuseArgs.sessionOptions(options, root);
         List<String> mountOpts = SessionOptions.mountOptions(opts);
         LOG.debug("fuse_mount {} {}", mountOpts, mnt);
-        m.session =
-            Session.mount(union, mnt, mountOpts, SessionOptions.parse(opts, debug), init::countDown);
+        SessionOptions so = SessionOptions.parse(opts, debug);
+        m.readaheadKib = so.directIo() ? 0 : so.readaheadKib();
+        m.session = Session.mount(union, mnt, mountOpts, so, init::countDown);
         m.loop.start();
       }
       long deadline = System.nanoTime() + timeout.toNanos();
@@ -112,6 +115,9 @@ public final class FuseMount implements AutoCloseable {
       m.disown();
       LOG.debug("kernel sent INIT for {}", mnt);
       m.probe(deadline);
+      if (m.readaheadKib > 0 && m.liveDev instanceof Long dev) {
+        Readahead.set(dev, m.readaheadKib, mnt);
+      }
       LOG.debug("{} is live", mnt);
       return m;
     } catch (IOException | RuntimeException e) {

@@ -21,10 +21,12 @@ import java.util.Set;
  * @param minThreads workers started at once (more start when all are busy, up to {@code threads})
  * @param passthrough hand upper files' I/O to the kernel where it can ({@code passthrough=auto}, the
  *     default) or never ({@code passthrough=never})
+ * @param readaheadKib the kernel's readahead window for the mount, in KiB ({@code readahead_kb=}, default
+ *     1024: the largest READ; 0 leaves the kernel's 128), set where allowed (root)
  */
 public record SessionOptions(
     Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug,
-    String readdirPlus, int minThreads, boolean passthrough) {
+    String readdirPlus, int minThreads, boolean passthrough, int readaheadKib) {
 
   /** Options libfuse's fuse_mount (and fusermount) understand. */
   private static final Set<String> MOUNT_FLAGS =
@@ -68,6 +70,7 @@ public record SessionOptions(
     // of names alone pays one getattr per entry (10,000 names: 0.33 s cold against 0.10 s).
     String plus = "always";
     boolean passthrough = true;
+    int readahead = Protocol.MAX_IO / 1024;
     for (String o : options) {
       int eq = o.indexOf('=');
       String key = eq < 0 ? o : o.substring(0, eq);
@@ -87,6 +90,16 @@ public record SessionOptions(
           }
           plus = value;
         }
+        case "readahead_kb" -> {
+          try {
+            readahead = Integer.parseInt(value);
+          } catch (NumberFormatException e) {
+            readahead = -1;
+          }
+          if (readahead < 0) {
+            throw new IllegalArgumentException("readahead_kb=" + value + ": expected a size in KiB >= 0");
+          }
+        }
         case "passthrough" -> {
           if (!value.equals("auto") && !value.equals("never")) {
             throw new IllegalArgumentException("passthrough=" + value + ": expected auto or never");
@@ -98,7 +111,7 @@ public record SessionOptions(
     }
     return new SessionOptions(
         Timeout.ofSeconds(entry), Timeout.ofSeconds(attr), Timeout.ofSeconds(negative), threads,
-        directIo, debug, plus, Math.min(minThreads, threads), passthrough);
+        directIo, debug, plus, Math.min(minThreads, threads), passthrough, readahead);
   }
 
   private static double seconds(String key, String value) {

@@ -42,6 +42,18 @@ class SessionOptionsTest {
   }
 
   @Test
+  void passthroughAndReadaheadHaveDefaultsAndOptions() {
+    SessionOptions d = SessionOptions.parse(List.of(), false);
+    assertThat(d.passthrough()).isTrue();
+    assertThat(d.readaheadKib()).isEqualTo(1024);
+    SessionOptions o = SessionOptions.parse(List.of("passthrough=never", "readahead_kb=0"), false);
+    assertThat(o.passthrough()).isFalse();
+    assertThat(o.readaheadKib()).isZero();
+    assertThatThrownBy(() -> SessionOptions.parse(List.of("passthrough=yes"), false)).hasMessageContaining("passthrough=yes");
+    assertThatThrownBy(() -> SessionOptions.parse(List.of("readahead_kb=-1"), false)).hasMessageContaining("readahead_kb=-1");
+  }
+
+  @Test
   void aBadTimeoutSaysWhich() {
     assertThatThrownBy(() -> SessionOptions.parse(List.of("attr_timeout=soon"), false))
         .hasMessageContaining("attr_timeout=soon");
