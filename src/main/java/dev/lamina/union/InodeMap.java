@@ -15,7 +15,18 @@ final class InodeMap {
   private static final long OVERFLOW_BASE = 0xFFFFL << 48;
   private static final long LOW_MASK = (1L << 48) - 1;
 
-  private record DevIno(long dev, long ino) {}
+  /** equals and hashCode written out (see NodeTable.Key): no method-handle bootstrap on first use. */
+  private record DevIno(long dev, long ino) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DevIno d && d.dev == dev && d.ino == ino;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(dev) * 31 + Long.hashCode(ino);
+    }
+  }
 
   private final ConcurrentHashMap<DevIno, Long> overflow = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<DevIno, Long> origins = new ConcurrentHashMap<>();

@@ -28,6 +28,8 @@ final class LayerStack implements AutoCloseable {
   private final Layer upper;
   private final int workFd;
   private final AtomicLong tmpCounter = new AtomicLong();
+  /** Read once: ProcessHandle's first use starts a reaper thread pool, which a copy-up should not wait for. */
+  private static final long PID = ProcessHandle.current().pid();
 
   LayerStack(HostFs fs, OverlayConfig config) throws IOException {
     this.fs = fs;
@@ -132,7 +134,7 @@ final class LayerStack implements AutoCloseable {
 
   /** A fresh name inside the work dir. */
   String tempName(String kind) {
-    return kind + "-" + ProcessHandle.current().pid() + "-" + tmpCounter.incrementAndGet();
+    return kind + "-" + PID + "-" + tmpCounter.incrementAndGet();
   }
 
   @Override

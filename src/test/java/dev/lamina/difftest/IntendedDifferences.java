@@ -53,10 +53,15 @@ final class IntendedDifferences {
    * is still printed as "open bug" on each run. Remove an entry as soon as its bug is fixed.
    */
   static final List<Intended> OPEN_BUGS = List.of(
-      // None. The three libfuse 2 path-API gaps (RENAME_NOREPLACE/EXCHANGE refused with EINVAL, fstat of
-      // a file unlinked while open giving ENOENT, the other name of a hard link keeping a stale nlink/size
-      // for attr_timeout) went away with lamina's own kernel-protocol session (dev.lamina.fuse.kernel).
-      );
+      // The three libfuse 2 path-API gaps (RENAME_NOREPLACE/EXCHANGE refused with EINVAL, fstat of a file
+      // unlinked while open giving ENOENT, the other name of a hard link keeping a stale nlink/size for
+      // attr_timeout) went away with lamina's own kernel-protocol session (dev.lamina.fuse.kernel).
+      new Intended("parallel-copy-up-dir-mtime",
+          "open bug, rare: after parallel_copy_up_same_dir's concurrent copy-ups into /d1, lamina's upper /d1"
+              + " once (about 1 full suite run in 20, 2026-11-26) kept the fixture's fixed mtime where the"
+              + " kernel's was 'recent'; 12 runs of the scenario alone and 25 of the same operations by hand"
+              + " did not reproduce it. Which copy-up restores /d1's times last decides it",
+          (s, k) -> s.equals("parallel_copy_up_same_dir") && k.where().equals("/d1") && k.field().equals("mtime")));
 
   private IntendedDifferences() {}
 

@@ -16,7 +16,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * nodes of one multiply-linked inode are tracked so a change through one name invalidates the others.
  */
 final class NodeTable {
-  private record Key(long parent, String name) {}
+  /**
+   * A name in a parent. equals and hashCode are written out: a record's generated ones bootstrap method handles
+   * on first use, which every fresh mount would pay for on its first requests.
+   */
+  private record Key(long parent, String name) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && k.parent == parent && k.name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(parent) * 31 + name.hashCode();
+    }
+  }
 
   private final Node root = new Node(Protocol.ROOT_ID, null, "");
   private final ConcurrentHashMap<Long, Node> byId = new ConcurrentHashMap<>();
