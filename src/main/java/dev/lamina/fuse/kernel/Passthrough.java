@@ -102,7 +102,9 @@ final class Passthrough {
           n.cacheStale = true; // the next cached open must not keep pages older than passthrough writes
           return new Mode(FOPEN_PASSTHROUGH, id);
         }
-        if (id == -Errno.EPERM || id == -Errno.ENOTTY || id == -Errno.EOPNOTSUPP) {
+        // EPERM: not privileged enough; ENOTTY/EOPNOTSUPP: no passthrough in this kernel; ELOOP: the upper
+        // layer is on a stacked file system (overlayfs), so no upper file could be passed through either
+        if (id == -Errno.EPERM || id == -Errno.ENOTTY || id == -Errno.EOPNOTSUPP || id == -Errno.ELOOP) {
           enabled = false;
           LOG.info("FUSE passthrough refused ({}); file I/O goes through lamina", Errno.describe(-id));
         } else {
