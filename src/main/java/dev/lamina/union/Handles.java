@@ -24,6 +24,8 @@ final class Handles {
     int retiredFd = -1;
     /** Set for a file this mount created as root: its inode never gets an override_stat xattr. */
     boolean noOverride;
+    /** The size of a lower file, once asked for (spliceSource); -1 before. */
+    volatile long lowerSize = -1;
 
     FileHandle(int fd, Layer layer, long ino, String rel, int flags, long copyUpsSeen) {
       this.fd = fd;

@@ -257,6 +257,25 @@ public final class OverlayFs implements UnionFs {
   }
 
   @Override
+  public SpliceSource spliceSource(OpenFile file) throws IOException {
+    FileHandle h = (FileHandle) file;
+    followCopyUp(h);
+    int fd;
+    synchronized (h) { // fd and layer change together when the handle follows a copy-up
+      if (h.layer.upper()) {
+        return null;
+      }
+      fd = h.fd;
+    }
+    long size = h.lowerSize;
+    if (size < 0) {
+      size = fs.fstat(fd).size(); // a lower file does not change while mounted
+      h.lowerSize = size;
+    }
+    return new SpliceSource(fd, size);
+  }
+
+  @Override
   public Backing backing(OpenFile file) throws IOException {
     FileHandle h = (FileHandle) file;
     if (!h.layer.upper()) {

@@ -71,6 +71,18 @@ public interface UnionFs extends AutoCloseable {
   /** An open upper file's descriptor and identity; nlink > 1 for a hard-linked one. */
   record Backing(int fd, long dev, long ino, long nlink) {}
 
+  /**
+   * Where a read of this open file may take its data straight from (a FUSE server splicing it into the
+   * reply): the descriptor and the file's size, for a file that cannot change while it is read this way (a
+   * lower layer's); null otherwise. The descriptor stays owned by the handle and is valid until the next call.
+   */
+  default SpliceSource spliceSource(OpenFile file) throws IOException {
+    return null;
+  }
+
+  /** A read-only file's descriptor and size. */
+  record SpliceSource(int fd, long size) {}
+
   /** Reads up to dst.remaining() bytes at offset; returns bytes read, 0 at end of file. */
   int read(OpenFile file, ByteBuffer dst, long offset) throws IOException;
 

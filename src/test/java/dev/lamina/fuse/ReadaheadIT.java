@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * As root, a mount's readahead window is raised to 1 MiB (its backing device's read_ahead_kb), so a
- * sequential read of a file lamina serves arrives in 1 MiB READs instead of the default 128 KiB ones.
+ * As root, a mount's readahead window is raised to 1020 KiB (its backing device's read_ahead_kb), so a
+ * sequential read of a file lamina serves arrives in READs of about 1 MiB instead of the default 128 KiB
+ * ones, whose replies are spliced from the lower file.
  */
 class ReadaheadIT {
   @RegisterExtension final FuseFixture fx = new FuseFixture();
@@ -25,9 +26,10 @@ class ReadaheadIT {
     Files.write(fx.lower().resolve("seq.bin"), data);
     FuseMount m = fx.mountOverlay(false);
     long dev = (Long) Files.getAttribute(fx.mnt(), "unix:dev", LinkOption.NOFOLLOW_LINKS);
-    assertThat(Files.readString(Readahead.knob(dev)).trim()).isEqualTo("1024");
+    assertThat(Files.readString(Readahead.knob(dev)).trim()).isEqualTo("1020");
+    // the replies of these reads are spliced from the lower file's page cache (FileOps.splicedReply)
     assertThat(Files.readAllBytes(fx.mnt().resolve("seq.bin"))).isEqualTo(data);
-    // 16 MiB: 16 READs at 1 MiB (a few more while the window ramps up); 128 at the default 128 KiB
+    // 16 MiB: about 17 READs of up to 1020 KiB (a few more while the window ramps up); 128 at 128 KiB
     assertThat(m.served("READ")).isBetween(16L, 40L);
   }
 

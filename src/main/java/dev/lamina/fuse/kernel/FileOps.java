@@ -3,14 +3,18 @@ package dev.lamina.fuse.kernel;
 import dev.lamina.fuse.kernel.Shared.NodeFile;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.Splice;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.union.UnionFs.OpenFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Operations on file contents: create, open, read, write, flush, fsync, fallocate, release. */
 final class FileOps {
+  private static final Logger LOG = LoggerFactory.getLogger(FileOps.class);
   private final Shared s;
   private final UnionFs union;
   private final NodeTable nodes;
@@ -69,10 +73,21 @@ final class FileOps {
     rp.u64(fh).u32(mode.flags() | Protocol.FOPEN_NOFLUSH).u32(mode.backingId());
   }
 
-  void read(Request rq, Reply rp) throws IOException {
+  /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
+  private static final int SPLICE_MIN = 32 << 10;
+
+  /** Each worker's pipe for spliced replies (workers live until the unmount); null where none could be made. */
+  private final ThreadLocal<Splice> pipes = ThreadLocal.withInitial(() -> Splice.open(2 * Protocol.MAX_IO));
+  private volatile boolean spliceWorks = true;
+
+  /** Answers a READ; true when the reply was already sent (spliced), false when it is in rp. */
+  boolean read(Request rq, Reply rp) throws IOException {
     OpenFile file = s.file(rq.u64());
     long offset = rq.u64();
     int size = Math.min(rq.u32(), rp.remaining());
+    if (size >= SPLICE_MIN && spliceWorks && splicedReply(rq, rp, file, offset, size)) {
+      return true;
+    }
     ByteBuffer dst = rp.window(size);
     // A short read is end of file to the kernel (without direct_io), so fill the window unless at EOF.
     while (dst.hasRemaining()) {
@@ -81,6 +96,33 @@ final class FileOps {
       }
     }
     rp.advance(dst.position());
+    return false;
+  }
+
+  /**
+   * Sends the READ reply with the data spliced from a lower file's page cache (one copy fewer than pread plus
+   * write, as libfuse 3 and fuse-overlayfs do); false when this read is not one for splicing (an upper
+   * file, a short read at the end, no pipe) or splicing failed before anything was sent.
+   */
+  private boolean splicedReply(Request rq, Reply rp, OpenFile file, long offset, int size) throws IOException {
+    UnionFs.SpliceSource src = union.spliceSource(file);
+
+    Splice pipe = src == null ? null : pipes.get();
+    if (pipe == null) {
+      return false;
+    }
+    int len = (int) Math.min(size, Math.max(0, src.size() - offset));
+    if (len < SPLICE_MIN || !pipe.fits(offset, len)) {
+      return false;
+    }
+    rp.buf.putInt(0, Protocol.OUT_HEADER + len).putInt(4, 0).putLong(8, rq.unique);
+    int rc = pipe.send(s.fd, rp.buf, Protocol.OUT_HEADER, src.fd(), offset, len);
+    if (rc == 0 || rc == -Errno.ENOENT) {
+      return true; // sent, or the kernel no longer waits for this reply (interrupted)
+    }
+    spliceWorks = false;
+    LOG.debug("splicing READ replies failed ({}); copying them from now on", Errno.describe(-rc));
+    return false;
   }
 
   void write(Request rq, Reply rp) throws IOException {

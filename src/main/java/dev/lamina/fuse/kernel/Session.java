@@ -223,7 +223,11 @@ public final class Session {
       case Protocol.LINK -> entries.link(rq, rp);
       case Protocol.CREATE -> files.create(rq, rp);
       case Protocol.OPEN -> files.open(rq, rp);
-      case Protocol.READ -> files.read(rq, rp);
+      case Protocol.READ -> {
+        if (files.read(rq, rp)) {
+          return NO_REPLY; // spliced: already sent
+        }
+      }
       case Protocol.WRITE -> files.write(rq, rp);
       case Protocol.FLUSH -> files.flush(rq);
       case Protocol.LSEEK -> files.lseek(rq, rp);

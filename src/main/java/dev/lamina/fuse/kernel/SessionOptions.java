@@ -22,7 +22,8 @@ import java.util.Set;
  * @param passthrough hand upper files' I/O to the kernel where it can ({@code passthrough=auto}, the
  *     default) or never ({@code passthrough=never})
  * @param readaheadKib the kernel's readahead window for the mount, in KiB ({@code readahead_kb=}, default
- *     1024: the largest READ; 0 leaves the kernel's 128), set where allowed (root)
+ *     1020: the largest READ whose spliced reply fits a 1 MiB pipe; 0 leaves the kernel's 128), set where
+ *     allowed (root)
  */
 public record SessionOptions(
     Timeout entry, Timeout attr, Timeout negative, int threads, boolean directIo, boolean debug,
@@ -70,7 +71,9 @@ public record SessionOptions(
     // of names alone pays one getattr per entry (10,000 names: 0.33 s cold against 0.10 s).
     String plus = "always";
     boolean passthrough = true;
-    int readahead = Protocol.MAX_IO / 1024;
+    // 1 MiB less a page: READs then fit, with their reply header, the 1 MiB pipe a spliced reply goes through
+    // (pipe-max-size; larger pipes need CAP_SYS_RESOURCE)
+    int readahead = Protocol.MAX_IO / 1024 - 4;
     for (String o : options) {
       int eq = o.indexOf('=');
       String key = eq < 0 ? o : o.substring(0, eq);

@@ -45,7 +45,7 @@ class SessionOptionsTest {
   void passthroughAndReadaheadHaveDefaultsAndOptions() {
     SessionOptions d = SessionOptions.parse(List.of(), false);
     assertThat(d.passthrough()).isTrue();
-    assertThat(d.readaheadKib()).isEqualTo(1024);
+    assertThat(d.readaheadKib()).isEqualTo(1020);
     SessionOptions o = SessionOptions.parse(List.of("passthrough=never", "readahead_kb=0"), false);
     assertThat(o.passthrough()).isFalse();
     assertThat(o.readaheadKib()).isZero();
