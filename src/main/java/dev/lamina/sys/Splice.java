@@ -70,6 +70,11 @@ public final class Splice implements AutoCloseable {
     return new Splice(fds[0], fds[1], size);
   }
 
+  /** The pipe's size in bytes. */
+  public int capacity() {
+    return capacity;
+  }
+
   /**
    * Whether a reply with {@code len} bytes of file data from {@code pos} fits the pipe: one pipe buffer (a page)
    * for the header, one per page the data touches.
