@@ -361,6 +361,19 @@ final class JnrHostFs implements HostFs {
     check(libc.futimens(fd, times), "futimens", "fd " + fd);
   }
 
+  /**
+   * After a failed getxattrat/listxattrat: returns when the path-based call should answer instead (ENOSYS:
+   * no such calls, remembered; ERANGE: more than the first buffer holds; EBADF for the fd itself: an O_PATH
+   * fd, which AT_EMPTY_PATH refuses), throws the error otherwise.
+   */
+  private void xattratFailed(int errno, String op, int dirfd, String path) throws ErrnoException {
+    if (errno == Errno.ENOSYS) {
+      xattratWorks = false;
+    } else if (errno != Errno.ERANGE && !(errno == Errno.EBADF && path.isEmpty())) {
+      throw new ErrnoException(errno, op, where(dirfd, path));
+    }
+  }
+
   @Override
   public byte[] lgetxattr(int dirfd, String path, String name) throws ErrnoException {
     if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
@@ -379,11 +392,7 @@ final class JnrHostFs implements HostFs {
       if (errno == Errno.ENODATA) {
         return null;
       }
-      if (errno == Errno.ENOSYS) {
-        xattratWorks = false;
-      } else if (errno != Errno.ERANGE && !(errno == Errno.EBADF && path.isEmpty())) {
-        throw new ErrnoException(errno, "lgetxattr " + name, where(dirfd, path));
-      } // ERANGE: a value over XATTR_INLINE bytes; EBADF: an O_PATH fd (AT_EMPTY_PATH refuses it); read below
+      xattratFailed(errno, "lgetxattr " + name, dirfd, path); // a value over XATTR_INLINE bytes: read below
     }
     byte[] p = cstr(xattrPath(dirfd, path));
     boolean magic = viaMagicLink(dirfd, path);
@@ -451,12 +460,7 @@ final class JnrHostFs implements HostFs {
       if (len >= 0) {
         return splitNames(buf, (int) len);
       }
-      int errno = runtime.getLastError();
-      if (errno == Errno.ENOSYS) {
-        xattratWorks = false;
-      } else if (errno != Errno.ERANGE && !(errno == Errno.EBADF && path.isEmpty())) {
-        throw new ErrnoException(errno, "llistxattr", where(dirfd, path));
-      } // ERANGE: a longer list; EBADF: an O_PATH fd (AT_EMPTY_PATH refuses it); read below
+      xattratFailed(runtime.getLastError(), "llistxattr", dirfd, path); // a longer list: read below
     }
     byte[] p = cstr(xattrPath(dirfd, path));
     boolean magic = viaMagicLink(dirfd, path);

@@ -77,15 +77,7 @@ final class AttrFactory {
   Attr lowerFile(String rel, LowerDirCache.LowerEntry le) throws ErrnoException {
     Layer l = le.layer;
     Stat st = lower.stat(l, rel, le);
-    OverrideStat ov = null;
-    if (honorsOverride(st)) {
-      ov = le.override;
-      if (ov == null) {
-        ov = readOverride(l.fd(), rel);
-        le.override = ov == null ? NONE : ov;
-      }
-      ov = ov == NONE ? null : ov;
-    }
+    OverrideStat ov = honorsOverride(st) ? override(l, rel, le) : null;
     return build(st, inodes.compose(l, st.dev(), st.ino()), st.nlink(), ov);
   }
 
@@ -99,6 +91,11 @@ final class AttrFactory {
     if (le == null) {
       return readOverride(l.fd(), rel); // a layer root: read on each getattr (rare)
     }
+    return override(l, rel, le);
+  }
+
+  /** The override xattr of the lower entry le (at rel in layer l), read on first use and kept in it. */
+  private OverrideStat override(Layer l, String rel, LowerDirCache.LowerEntry le) {
     OverrideStat o = le.override;
     if (o == null) {
       o = readOverride(l.fd(), rel);

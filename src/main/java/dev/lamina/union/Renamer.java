@@ -76,27 +76,14 @@ final class Renamer {
     ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
     ReentrantLock[] held = ns.locks().lockTwo(a, b);
     try {
-      boolean sameParent = Resolver.parentOf(a).equals(Resolver.parentOf(b));
       names.mark();
-      UpperDirFds.Ref ra = ns.acquireDir(Resolver.parentOf(a));
-      UpperDirFds.Ref rb = ra;
-      try {
-        rb = sameParent ? ra : ns.acquireDir(Resolver.parentOf(b));
-      } catch (ErrnoException | RuntimeException e) {
-        ns.releaseDir(ra);
-        throw e;
-      }
-      int pa = ra.fd;
-      int pb = rb.fd;
+      UpperDirFds.Ref[] dirs = acquireParents(a, b);
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
-        move(src, dst, srcNeedsWhiteout, merged, pa, Resolver.parentOf(a), Resolver.nameOf(a), pb,
+        move(src, dst, srcNeedsWhiteout, merged, dirs[0].fd, Resolver.parentOf(a), Resolver.nameOf(a), dirs[1].fd,
             Resolver.parentOf(b), Resolver.nameOf(b));
       } finally {
-        ns.releaseDir(ra);
-        if (rb != ra) {
-          ns.releaseDir(rb);
-        }
+        releaseParents(dirs);
       }
       if (dst != null) {
         ns.forgetReplaced(dst);
@@ -203,16 +190,9 @@ final class Renamer {
     ReentrantLock[] held = ns.locks().lockTwo(a, b);
     try {
       names.mark();
-      UpperDirFds.Ref ra = ns.acquireDir(Resolver.parentOf(a));
-      UpperDirFds.Ref rb;
-      try {
-        rb = ns.acquireDir(Resolver.parentOf(b));
-      } catch (ErrnoException | RuntimeException e) {
-        ns.releaseDir(ra);
-        throw e;
-      }
-      int pa = ra.fd;
-      int pb = rb.fd;
+      UpperDirFds.Ref[] dirs = acquireParents(a, b);
+      int pa = dirs[0].fd;
+      int pb = dirs[1].fd;
       try {
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
         // a directory that landed on a name a lower layer holds must not merge with it
@@ -223,12 +203,34 @@ final class Renamer {
           ns.whiteouts().makeOpaque(pa, Resolver.parentOf(a), Resolver.nameOf(a));
         }
       } finally {
-        ns.releaseDir(ra);
-        ns.releaseDir(rb);
+        releaseParents(dirs);
       }
     } finally {
       PathLocks.unlock(held);
       invalidate(a, b, src, dst);
+    }
+  }
+
+  /** The upper dirs of the parents of a and b (one reference when they are the same directory). */
+  private UpperDirFds.Ref[] acquireParents(String a, String b) throws ErrnoException {
+    String pa = Resolver.parentOf(a);
+    String pb = Resolver.parentOf(b);
+    UpperDirFds.Ref ra = ns.acquireDir(pa);
+    if (pa.equals(pb)) {
+      return new UpperDirFds.Ref[] {ra, ra};
+    }
+    try {
+      return new UpperDirFds.Ref[] {ra, ns.acquireDir(pb)};
+    } catch (ErrnoException | RuntimeException e) {
+      ns.releaseDir(ra);
+      throw e;
+    }
+  }
+
+  private void releaseParents(UpperDirFds.Ref[] dirs) {
+    ns.releaseDir(dirs[0]);
+    if (dirs[1] != dirs[0]) {
+      ns.releaseDir(dirs[1]);
     }
   }
 }

@@ -184,7 +184,7 @@ final class Whiteouts {
    * not possible here (the caller makes its own device node); EEXIST and other errors of the new name throw.
    */
   private boolean linkShared(int dirFd, String name) throws ErrnoException {
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = 0; attempt < 2 && !sharingRefused; attempt++) {
       String shared = sharedWhiteout;
       if (shared == null) {
         shared = newSharedWhiteout(null);

@@ -106,7 +106,6 @@ final class FileOps {
    */
   private boolean splicedReply(Request rq, Reply rp, OpenFile file, long offset, int size) throws IOException {
     UnionFs.SpliceSource src = union.spliceSource(file);
-
     Splice pipe = src == null ? null : pipes.get();
     if (pipe == null) {
       return false;

@@ -25,16 +25,13 @@ import org.slf4j.LoggerFactory;
 final class Passthrough {
   private static final Logger LOG = LoggerFactory.getLogger(Passthrough.class);
 
-  /** FOPEN_PASSTHROUGH, and the INIT flag (FUSE_PASSTHROUGH, bit 37: bit 5 of flags2). */
-  static final int FOPEN_PASSTHROUGH = 1 << 7;
-  static final int INIT_FLAGS2_PASSTHROUGH = 1 << 5;
   /** Backing files must be on a file system that is not itself stacked (overlayfs, ecryptfs). */
   static final int MAX_STACK_DEPTH = 1;
 
   /** How one open is served: its FOPEN flags and, for passthrough, its backing id. */
   record Mode(int flags, int backingId) {
     boolean passthrough() {
-      return (flags & FOPEN_PASSTHROUGH) != 0;
+      return (flags & Protocol.FOPEN_PASSTHROUGH) != 0;
     }
   }
 
@@ -90,7 +87,7 @@ final class Passthrough {
           throw new ErrnoException(Errno.EBUSY, "open (passthrough to another file is open)", n.toString());
         }
         n.passthroughOpens++;
-        return new Mode(FOPEN_PASSTHROUGH, n.backingId);
+        return new Mode(Protocol.FOPEN_PASSTHROUGH, n.backingId);
       }
       if (enabled && !directIo && backing != null && backing.nlink() == 1 && n.cachedOpens == 0) {
         int id = FuseDevice.backingOpen(devFd, backing.fd());
@@ -100,7 +97,7 @@ final class Passthrough {
           n.backingIno = backing.ino();
           n.passthroughOpens = 1;
           n.cacheStale = true; // the next cached open must not keep pages older than passthrough writes
-          return new Mode(FOPEN_PASSTHROUGH, id);
+          return new Mode(Protocol.FOPEN_PASSTHROUGH, id);
         }
         // EPERM: not privileged enough; ENOTTY/EOPNOTSUPP: no passthrough in this kernel; ELOOP: the upper
         // layer is on a stacked file system (overlayfs), so no upper file could be passed through either

@@ -88,6 +88,8 @@ final class Protocol {
   static final int CACHE_SYMLINKS = 1 << 23;
   /** flags2 follows flags in INIT (7.36); lamina uses it only for passthrough. */
   static final int INIT_EXT = 1 << 30;
+  /** INIT flags2: FUSE_PASSTHROUGH (flag bit 37, Linux 6.9). */
+  static final int FLAGS2_PASSTHROUGH = 1 << 5;
 
   // SETATTR valid bits.
   static final int FATTR_MODE = 1;
@@ -104,6 +106,8 @@ final class Protocol {
   static final int FOPEN_DIRECT_IO = 1;
   static final int FOPEN_KEEP_CACHE = 1 << 1;
   static final int FOPEN_NOFLUSH = 1 << 5;
+  /** The kernel does the file's I/O on the backing file whose id follows (fuse_open_out.backing_id). */
+  static final int FOPEN_PASSTHROUGH = 1 << 7;
 
   /** fuse_getattr_in.getattr_flags: fh is valid. */
   static final int GETATTR_FH = 1;

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
@@ -43,7 +44,7 @@ public final class Session {
   /** When every worker became busy (System.nanoTime), 0 while one waits for requests. */
   private volatile long allBusySince;
   private volatile Thread grower;
-  private final java.util.concurrent.atomic.AtomicBoolean summarized = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean summarized = new AtomicBoolean();
   private static final long SATURATED_NANOS = 2_000_000;
 
   private Session(UnionFs union, SessionOptions options, int fd, Path mountPoint, Runnable onInit) {
@@ -270,7 +271,7 @@ public final class Session {
       case "auto" -> wanted |= Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO;
       default -> {}
     }
-    boolean passthrough = (offered2 & Passthrough.INIT_FLAGS2_PASSTHROUGH) != 0
+    boolean passthrough = (offered2 & Protocol.FLAGS2_PASSTHROUGH) != 0
         && Passthrough.available(shared.options.passthrough()) && !shared.options.directIo();
     if (passthrough) {
       wanted |= Protocol.INIT_EXT;
@@ -283,7 +284,7 @@ public final class Session {
     rp.u32(1); // time_gran: nanoseconds
     rp.buf.putShort((short) Protocol.MAX_PAGES_COUNT);
     rp.buf.putShort((short) 0); // map_alignment
-    rp.u32(passthrough ? Passthrough.INIT_FLAGS2_PASSTHROUGH : 0); // flags2
+    rp.u32(passthrough ? Protocol.FLAGS2_PASSTHROUGH : 0); // flags2
     rp.u32(passthrough ? Passthrough.MAX_STACK_DEPTH : 0); // max_stack_depth
     for (int i = 0; i < 6; i++) {
       rp.u32(0); // unused
