@@ -133,3 +133,24 @@ check_impls() {
     esac
   done
 }
+
+# build_xfstests SRC: builds xfstests (which also gives ltp/fsstress) from a source tree in a copy under
+# $LAMINA_SUITES_DIR/build/xfstests, unless that copy was already built from the same tree; sets XFSTESTS.
+build_xfstests() {
+  local src build stamp
+  src=$(readlink -f "$1")
+  [[ -f "$src/check" && -f "$src/ltp/fsstress.c" && -d "$src/tests/generic" ]] ||
+    die "$1 is not an xfstests source tree (no check, ltp/fsstress.c, tests/generic); get one with: git clone https://github.com/kdave/xfstests"
+  build="$LAMINA_SUITES_DIR/build/xfstests"
+  stamp="$src $(cat "$src/check" "$src/ltp/fsstress.c" "$src/configure.ac" "$src/common/rc" | md5sum | cut -d' ' -f1)"
+  if [[ ! -x "$build/ltp/fsstress" || ! -x "$build/src/xfsctl" && ! -x "$build/src/fstest" ||
+        "$(cat "$build/.lamina-stamp" 2>/dev/null)" != "$stamp" ]]; then
+    need_cmds make cc autoconf libtoolize
+    note "building xfstests from $src in $build (a few minutes; log: $build/build.log) ..."
+    rm -rf "$build" && mkdir -p "$build" && cp -a "$src/." "$build/"
+    make -C "$build" -j"$(nproc)" >"$build/build.log" 2>&1 ||
+      die "xfstests build failed; see $build/build.log (Debian packages: see scripts/xfstests' header)"
+    echo "$stamp" >"$build/.lamina-stamp"
+  fi
+  XFSTESTS="$build"
+}
