@@ -115,7 +115,7 @@ umount_impl() {
 # impl_version IMPL: a one-line description of what was measured.
 impl_version() {
   case "$1" in
-    lamina) echo "lamina $(git -C "$HOME_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$HOME_DIR" diff --quiet HEAD -- src 2>/dev/null || echo '+local changes')" ;;
+    lamina) echo "lamina (src last changed in $(git -C "$HOME_DIR" log -1 --format=%h -- src pom.xml 2>/dev/null || echo '?')$(git -C "$HOME_DIR" diff --quiet HEAD -- src pom.xml 2>/dev/null || echo ', plus local changes'))" ;;
     kernel) echo "kernel overlayfs, Linux $(uname -r)" ;;
     fuse-overlayfs) fuse-overlayfs --version 2>/dev/null | grep -m1 -i "fuse-overlayfs" ;;
   esac
