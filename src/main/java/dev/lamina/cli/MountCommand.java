@@ -44,8 +44,9 @@ public final class MountCommand implements Callable<Integer> {
       paramLabel = "OPTIONS",
       description =
           "Comma-separated: lowerdir=A:B:C (\\: escapes a colon), upperdir=DIR, workdir=DIR,"
-              + " whiteout=chardev|wh|auto, fsname=, subtype=, libfuse options (entry_timeout=, ...)."
-              + " Kernel-only and unknown options (rw, dev, suid, noatime, ...) are ignored.")
+              + " whiteout=chardev|wh|auto, fsname=, subtype=, mount flags (nosuid, dev, ...), libfuse options"
+              + " (entry_timeout=, ...), fuse-overlayfs options (uidmapping=, squash_to_uid=, ...)."
+              + " Unknown options are ignored.")
   List<String> options = new ArrayList<>();
 
   @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground until unmounted.")
