@@ -41,6 +41,11 @@ final class PodmanFlow {
    */
   static Result run(EngineStore s, String daemon) throws IOException {
     s.podman("create", "--name", CONTAINER, IMAGE, "true").check();
+    return mountWriteRemount(s, daemon);
+  }
+
+  /** The flow on a container that exists already. */
+  static Result mountWriteRemount(EngineStore s, String daemon) throws IOException {
     long t0 = System.nanoTime();
     String m = s.inNamespace("p mount " + CONTAINER).check().strip();
     long mountMillis = (System.nanoTime() - t0) / 1_000_000;
