@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * The values mount options accept: every numeric option with its range, checked when the options are parsed so
  * that a bad value is refused before a daemon starts, with a message that names the option, the value and what
- * is accepted ({@code max_threads=abc: expected a whole number from 1 to 4096}).
+ * is accepted ({@code bad mount option max_threads=abc: 'abc' is not a whole number from 1 to 4096}).
  */
 final class OptionValues {
   /** A whole-number option's range, both ends included. */
@@ -50,7 +50,7 @@ final class OptionValues {
   private static final java.util.Set<String> SECONDS =
       java.util.Set.of("entry_timeout", "attr_timeout", "negative_timeout", "ac_attr_timeout", "timeout");
 
-  /** The longest timeout accepted: what the protocol's 64-bit seconds and 32-bit nanoseconds hold, and more than enough. */
+  /** The longest timeout accepted, in seconds (about 31 years): far more than any cache needs. */
   static final double MAX_SECONDS = 1e9;
 
   private OptionValues() {}
