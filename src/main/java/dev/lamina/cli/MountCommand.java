@@ -32,7 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
           + " `umount MOUNTPOINT` or `fusermount3 -u MOUNTPOINT`. Without upperdir the mount is read-only.",
       "Also runs as a mount helper: `mount -t fuse.lamina SOURCE MOUNTPOINT -o lowerdir=...`."
     },
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class) // `mount_program --version`, which podman info shows
 public final class MountCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(MountCommand.class);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
