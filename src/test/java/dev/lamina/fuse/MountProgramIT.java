@@ -121,6 +121,19 @@ class MountProgramIT {
     }
   }
 
+  @Test
+  void squashOptions_showEveryOwnerAsTheGivenIds() throws Exception {
+    Path f = Files.writeString(fx.lower().resolve("f"), "x");
+    Files.createDirectory(fx.lower().resolve("d"));
+    mount("squash_to_uid=1234,squash_to_gid=4321,");
+    for (Path p : List.of(fx.mnt().resolve("f"), fx.mnt().resolve("d"), fx.mnt())) {
+      assertThat(Files.getAttribute(p, "unix:uid")).as("owner of " + p).isEqualTo(1234);
+      assertThat(Files.getAttribute(p, "unix:gid")).as("group of " + p).isEqualTo(4321);
+    }
+    assertThat(Files.getAttribute(f, "unix:uid")).as("the layer itself is untouched").isNotEqualTo(1234);
+    unmount();
+  }
+
   private void requireRootAndTools() throws Exception {
     assumeTrue(FuseMount.isRoot(), "setuid programs and device nodes need root");
     assumeTrue(Cli.run(List.of("sh", "-c", "command -v setpriv"), TIMEOUT).exit() == 0, "setpriv is missing");
