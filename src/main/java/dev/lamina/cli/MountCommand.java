@@ -32,7 +32,8 @@ import picocli.CommandLine.Model.CommandSpec;
           + " `umount MOUNTPOINT` or `fusermount3 -u MOUNTPOINT`. Without upperdir the mount is read-only.",
       "Also runs as a mount helper: `mount -t fuse.lamina SOURCE MOUNTPOINT -o lowerdir=...`."
     },
-    mixinStandardHelpOptions = true)
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class) // `mount_program --version`, which podman info shows
 public final class MountCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(MountCommand.class);
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -44,8 +45,9 @@ public final class MountCommand implements Callable<Integer> {
       paramLabel = "OPTIONS",
       description =
           "Comma-separated: lowerdir=A:B:C (\\: escapes a colon), upperdir=DIR, workdir=DIR,"
-              + " whiteout=chardev|wh|auto, fsname=, subtype=, libfuse options (entry_timeout=, ...)."
-              + " Kernel-only and unknown options (rw, dev, suid, noatime, ...) are ignored.")
+              + " whiteout=chardev|wh|auto, fsname=, subtype=, mount flags (nosuid, dev, ...), libfuse options"
+              + " (entry_timeout=, ...), fuse-overlayfs options (uidmapping=, squash_to_uid=, ...)."
+              + " Unknown options are ignored.")
   List<String> options = new ArrayList<>();
 
   @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground until unmounted.")

@@ -19,6 +19,10 @@ import java.util.List;
  *       of them; lower layers must not change while mounted.
  *   <li>{@code allow_other} as root, so a container (chroot, user namespace) can use the mount;
  *       {@code nonempty} because overlayfs mounts over non-empty directories too.
+ *   <li>{@code suid} as root (also root in a user namespace), {@code nodev} and {@code noatime}: what
+ *       fuse-overlayfs mounts with (its {@code -odefault_permissions,allow_other,suid,noatime} over libfuse's
+ *       default {@code nodev}), so setuid programs in a root container work. The user's {@code nosuid},
+ *       {@code dev}, {@code atime} ... come after and win. Without root fusermount adds nosuid,nodev anyway.
  * </ul>
  */
 public final class FuseArgs {
@@ -84,7 +88,10 @@ public final class FuseArgs {
     opts.add("nonempty");
     if (root) {
       opts.add("allow_other");
+      opts.add("suid");
     }
+    opts.add("nodev");
+    opts.add("noatime");
     if (o.readOnly() && !o.libfuse().contains("ro")) {
       opts.add("ro");
     }

@@ -43,8 +43,9 @@ public record MountOptions(
           "no_remote_lock", "no_remote_flock", "no_remote_posix_lock", "big_writes", "splice_write",
           "no_splice_write", "splice_move", "no_splice_move", "splice_read", "no_splice_read",
           "large_read",
-          // kernel mount flags that restrict: honoured rather than silently dropped
-          "ro", "nosuid", "nodev", "noexec");
+          // kernel mount flags libfuse's mount understands: honoured as given (later ones win)
+          "ro", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "noatime", "atime", "sync", "async",
+          "dirsync");
 
   private static final Set<String> LIBFUSE_KEYS =
       withOwn(FuseArgs.OWN_KEYS,
@@ -60,9 +61,8 @@ public record MountOptions(
     return Set.copyOf(all);
   }
 
-  /** fuse-overlayfs options that configure the overlay rather than FUSE. */
-  private static final Set<String> OVERLAY_KEYS =
-      Set.of("uidmapping", "gidmapping", "squash_to_uid", "squash_to_gid", "squash_to_root");
+  /** fuse-overlayfs options that configure the overlay rather than FUSE (see {@link OverlayfsOptions}). */
+  private static final Set<String> OVERLAY_KEYS = OverlayfsOptions.FOR_THE_CORE;
 
   public MountOptions {
     lowerDirs = List.copyOf(lowerDirs);
@@ -112,12 +112,23 @@ public record MountOptions(
             ro = false;
             ignored.add(opt);
           }
+          case "timeout" -> {
+            // fuse-overlayfs's cache timeout: for entries and attributes alike
+            OptionValues.check(key, required(key, value));
+            libfuse.add("entry_timeout=" + value);
+            libfuse.add("attr_timeout=" + value);
+          }
           default -> {
+            if (value != null) {
+              OptionValues.check(key, value);
+            }
             if (eq < 0 ? LIBFUSE_FLAGS.contains(key) : LIBFUSE_KEYS.contains(key)) {
               libfuse.add(opt);
             } else if (OVERLAY_KEYS.contains(key)) {
+              OverlayfsOptions.checkForTheCore(key, value);
               overlay.put(key, value == null ? "" : value);
             } else {
+              OverlayfsOptions.refuseUnsupported(key, value);
               ignored.add(opt);
             }
           }

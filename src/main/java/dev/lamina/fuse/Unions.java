@@ -21,8 +21,19 @@ public final class Unions {
 
   /** Checks the options the core will parse, so that the user sees errors before a daemon starts. */
   public static void validate(MountOptions o) {
+    validate(o, FuseMount.isRoot());
+  }
+
+  static void validate(MountOptions o, boolean root) {
     IdMap.parse(o.overlay().get("uidmapping"));
     IdMap.parse(o.overlay().get("gidmapping"));
+    if (root && "2".equals(o.overlay().getOrDefault("xattr_permissions", "").trim())) {
+      // As root the core chowns and chmods for real and keeps override_stat only where a file already has one.
+      throw new IllegalArgumentException(
+          "xattr_permissions=2 (containers/storage's force_mask) is not supported when lamina runs as root,"
+              + " also root in a user namespace: lamina then sets owners and modes on the files themselves;"
+              + " remove force_mask from storage.conf");
+    }
   }
 
   static OverlayConfig config(MountOptions o, Map<String, String> env) {
@@ -34,13 +45,25 @@ public final class Unions {
       b.whiteoutFormat(WhiteoutFormat.FILE);
     }
     // Otherwise the core picks from the euid: device nodes as root, .wh. files without.
-    String uid = o.overlay().get("uidmapping");
-    String gid = o.overlay().get("gidmapping");
-    if (uid != null) {
-      b.uidMap(IdMap.parse(uid));
+    Map<String, String> ov = o.overlay();
+    IdMap uids = IdMap.parse(ov.get("uidmapping"));
+    IdMap gids = IdMap.parse(ov.get("gidmapping"));
+    // fuse-overlayfs: squash_to_root shows every owner as 0; squash_to_uid/gid win over it for their id
+    if (ov.containsKey("squash_to_root")) {
+      uids = uids.squashedTo(0);
+      gids = gids.squashedTo(0);
     }
-    if (gid != null) {
-      b.gidMap(IdMap.parse(gid));
+    if (ov.containsKey("squash_to_uid")) {
+      uids = uids.squashedTo(Long.parseLong(ov.get("squash_to_uid").trim()));
+    }
+    if (ov.containsKey("squash_to_gid")) {
+      gids = gids.squashedTo(Long.parseLong(ov.get("squash_to_gid").trim()));
+    }
+    b.uidMap(uids).gidMap(gids);
+    // xattr_permissions=2 (containers/storage's force_mask): owner and mode in user.containers.override_stat,
+    // what the core does anyway without root (root is refused by validate); 1 is refused when parsing.
+    if ("2".equals(ov.getOrDefault("xattr_permissions", "").trim())) {
+      b.overrideStat(true);
     }
     return b.build();
   }

@@ -20,6 +20,8 @@ public final class IdMap {
 
   private final List<Range> ranges;
   private final int unmappedPresented;
+  /** Every backing id shows as this one (fuse-overlayfs's squash_to_uid/gid/root), or -1. */
+  private final long squash;
 
   public IdMap(List<Range> ranges) {
     this(ranges, OVERFLOW_ID);
@@ -31,8 +33,24 @@ public final class IdMap {
    * invoking user, i.e. root inside its user namespace.
    */
   public IdMap(List<Range> ranges, int unmappedPresented) {
+    this(ranges, unmappedPresented, -1);
+  }
+
+  private IdMap(List<Range> ranges, int unmappedPresented, long squash) {
     this.ranges = List.copyOf(ranges);
     this.unmappedPresented = unmappedPresented;
+    this.squash = squash;
+  }
+
+  /**
+   * This map with every backing id shown as {@code presented} (fuse-overlayfs's {@code squash_to_uid},
+   * {@code squash_to_gid}, {@code squash_to_root}); ids written still go through the ranges (identity without).
+   */
+  public IdMap squashedTo(long presented) {
+    if (presented < 0 || presented > 0xFFFF_FFFEL) {
+      throw new IllegalArgumentException("squash id " + presented + " is out of range 0-4294967294");
+    }
+    return new IdMap(ranges, unmappedPresented, presented);
   }
 
   /** Parses {@code "0:1000:1:1:100000:65536"} (fields separated by ':' or ','). */
@@ -63,7 +81,7 @@ public final class IdMap {
   }
 
   public boolean isIdentity() {
-    return ranges.isEmpty();
+    return ranges.isEmpty() && squash < 0;
   }
 
   public List<Range> ranges() {
@@ -72,6 +90,9 @@ public final class IdMap {
 
   /** The id shown for a backing id. */
   public int toPresented(int backingId) {
+    if (squash >= 0) {
+      return (int) squash;
+    }
     if (ranges.isEmpty()) {
       return backingId;
     }
@@ -106,6 +127,9 @@ public final class IdMap {
         b.append(':');
       }
       b.append(r.backing()).append(':').append(r.presented()).append(':').append(r.size());
+    }
+    if (squash >= 0) {
+      b.append(b.length() > 0 ? " " : "").append("squashed to ").append(squash);
     }
     return b.toString();
   }

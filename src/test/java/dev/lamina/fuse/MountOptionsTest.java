@@ -39,11 +39,10 @@ class MountOptionsTest {
   }
 
   @Test
-  void parse_kernelAndUnknownOptions_areIgnored() {
-    MountOptions o = parse("rw,dev,suid,noatime,relatime,lowerdir=/a", "xattr_permissions=1,_netdev");
-    assertThat(o.ignored())
-        .containsExactly("rw", "dev", "suid", "noatime", "relatime", "xattr_permissions=1", "_netdev");
-    assertThat(o.libfuse()).isEmpty();
+  void parse_kernelFlagsGoToTheMount_otherKernelAndUnknownOptionsAreIgnored() {
+    MountOptions o = parse("rw,dev,suid,noatime,relatime,lowerdir=/a", "nodiratime,_netdev,frobnicate=3");
+    assertThat(o.libfuse()).containsExactly("dev", "suid", "noatime");
+    assertThat(o.ignored()).containsExactly("rw", "relatime", "nodiratime", "_netdev", "frobnicate=3");
   }
 
   @Test

@@ -1,0 +1,71 @@
+package dev.lamina.fuse;
+
+import java.util.Set;
+
+/**
+ * What lamina does with fuse-overlayfs's own mount options, as containers/storage (podman, buildah, CRI-O) and
+ * users pass them to a {@code mount_program}: honoured by the overlay core, accepted because they cannot change
+ * what a reader or writer of the mount sees, or refused with the reason when they would change semantics in a
+ * way lamina does not implement. Options no one knows stay accepted and ignored, as fuse-overlayfs does.
+ *
+ * <ul>
+ *   <li>Honoured: {@code uidmapping=}, {@code gidmapping=}, {@code squash_to_uid=}, {@code squash_to_gid=},
+ *       {@code squash_to_root}, {@code xattr_permissions=0|2} (2: owner and mode kept in
+ *       {@code user.containers.override_stat}), {@code timeout=} (the entry and attribute cache timeouts).
+ *   <li>Accepted without effect: {@code fsync=0|1} and {@code volatile} (lamina syncs when asked; skipping it is
+ *       only faster), {@code static_nlink} (lamina's directory link counts are already cheap), {@code noacl}
+ *       (lamina never enables FUSE's POSIX ACL handling), {@code fast_ino=}, {@code writeback=},
+ *       {@code threaded=}, {@code xino=}, {@code noxattrs=0}, {@code redirect_dir=off}, {@code metacopy=off},
+ *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code index=off},
+ *       {@code nfs_export=off}.
+ *   <li>Refused: {@code xattr_permissions=1} (the privileged {@code security.containers.override_stat}),
+ *       {@code noxattrs=1}, {@code redirect_dir=} other than off, {@code metacopy=on}, {@code ino32_t},
+ *       {@code plugins=} naming a plugin, {@code index=on}, {@code nfs_export=on}.
+ * </ul>
+ */
+final class OverlayfsOptions {
+  /** Options the overlay core reads ({@link Unions#config}). */
+  static final Set<String> FOR_THE_CORE =
+      Set.of("uidmapping", "gidmapping", "squash_to_uid", "squash_to_gid", "squash_to_root", "xattr_permissions");
+
+  private OverlayfsOptions() {}
+
+  /** Checks the value of an option the core reads (numbers are checked before, by {@link OptionValues}). */
+  static void checkForTheCore(String key, String value) {
+    if (key.equals("xattr_permissions") && value != null && value.trim().equals("1")) {
+      throw new IllegalArgumentException(
+          "xattr_permissions=1 (owner and mode in the privileged security.containers.override_stat xattr) is"
+              + " not supported by lamina: use xattr_permissions=2 (user.containers.override_stat) or leave it out");
+    }
+    if (key.equals("squash_to_root") && value != null) {
+      throw new IllegalArgumentException("squash_to_root takes no value (got squash_to_root=" + value + ")");
+    }
+  }
+
+  /** Throws when a known option asks for semantics lamina does not implement; other options pass. */
+  static void refuseUnsupported(String key, String value) {
+    String v = value == null ? "" : value.trim();
+    String why =
+        switch (key) {
+          case "noxattrs" -> v.equals("1") ? "lamina always serves extended attributes; leave noxattrs out" : null;
+          case "redirect_dir" ->
+              v.equals("off") || v.equals("nofollow")
+                  ? null
+                  : "lamina, like fuse-overlayfs, renames directories by copying them up; it supports only"
+                      + " redirect_dir=off";
+          case "metacopy" ->
+              v.equals("off") ? null : "lamina copies up whole files and does not read metadata-only copies;"
+                  + " drop metacopy=on from the mount options (storage.conf mountopt)";
+          case "ino32_t" -> "lamina reports 64-bit inode numbers; 32-bit ones (ino32_t) are not supported";
+          case "plugins" ->
+              v.isEmpty() ? null : "lamina has no fuse-overlayfs plugins (lazy-pulling layers); leave plugins= out";
+          case "index", "nfs_export" ->
+              v.equals("off") ? null : "lamina does not keep the kernel overlay's index; use " + key + "=off";
+          default -> null;
+        };
+    if (why != null) {
+      throw new IllegalArgumentException(
+          "mount option " + key + (value == null ? "" : "=" + value) + " refused: " + why);
+    }
+  }
+}
