@@ -78,6 +78,9 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "REF form: mount without an upper dir.")
   boolean readOnly;
 
+  /** Whether the filesystem became live (a container it used is then kept, whatever happens after). */
+  private boolean wentLive;
+
   @Override
   public Integer call() throws Exception {
     if (foreground || debug) {
@@ -90,6 +93,16 @@ public final class MountCommand implements Callable<Integer> {
       options.addAll(plan.options());
       positional = new ArrayList<>(List.of(positional.get(1)));
     }
+    try {
+      return mount(plan);
+    } finally {
+      if (plan != null && !wentLive) {
+        StoreMount.undo(store.open(), plan); // a failed mount leaves no container behind
+      }
+    }
+  }
+
+  private int mount(StoreMount.Plan plan) throws Exception {
     if (singleThread) {
       options = new ArrayList<>(options);
       options.add(FuseArgs.SINGLE_THREAD);
@@ -112,8 +125,9 @@ public final class MountCommand implements Callable<Integer> {
           + " (container " + plan.container() + ")");
     }
     if (!foreground && !debug) {
-      return BackgroundMount.start(
-          childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+      int code = BackgroundMount.start(childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+      wentLive = code == 0;
+      return code;
     }
     return runForeground(o, realMnt);
   }
@@ -121,6 +135,7 @@ public final class MountCommand implements Callable<Integer> {
   private int runForeground(MountOptions o, Path mnt) throws IOException, InterruptedException {
     UnionFs union = Unions.open(o);
     FuseMount m = FuseMount.mount(union, mnt, o, debug, READY_TIMEOUT);
+    wentLive = true;
     m.haltOnUnmount();
     // SIGTERM/SIGINT: unmount cleanly so that no dead mount ("transport endpoint not connected") stays.
     Thread hook = new Thread(() -> closeQuietly(m), "lamina-unmount");
