@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  * overlay2/CACHE/diff extracted by GNU tar), so that {@code docker-store:[ROOT]TAG} can load it in place. Whiteouts
  * stay as {@code .wh.} files: the tests that use it read plain files only.
  */
-final class DockerStoreWriter {
+public final class DockerStoreWriter {
   private DockerStoreWriter() {}
 
   /** @return the diff dir of each layer, bottom first */
-  static List<Path> write(Path root, Path ociLayout, String ref, String tag) throws IOException, InterruptedException {
+  public static List<Path> write(Path root, Path ociLayout, String ref, String tag) throws IOException, InterruptedException {
     Path images = root.resolve("image/overlay2");
     List<Path> diffs = new ArrayList<>();
     try (Image oci = ImageSource.open(ImageSource.parse("oci:" + ociLayout + ":" + ref), null)) {
