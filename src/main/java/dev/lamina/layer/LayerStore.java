@@ -182,6 +182,7 @@ public final class LayerStore {
       }
       Path tmp = root.resolve("tmp").resolve(hex(diffId) + "-" + UUID.randomUUID());
       Files.createDirectory(tmp);
+      ActiveExtractions.Active active = ActiveExtractions.start(diffId, tmp);
       boolean ok = false;
       try {
         LayerStats stats;
@@ -226,6 +227,7 @@ public final class LayerStore {
             LOG.warn("could not remove the failed extraction {}: {}", tmp, e.toString());
           }
         }
+        ActiveExtractions.end(active);
       }
     }
   }
