@@ -6,6 +6,7 @@ import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
 import dev.lamina.fuse.Unions;
+import dev.lamina.layer.LayerUseLocks;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -133,6 +134,8 @@ public final class MountCommand implements Callable<Integer> {
   }
 
   private int runForeground(MountOptions o, Path mnt) throws IOException, InterruptedException {
+    // while this process lives, rmi and prune keep the store layers it serves (released by the kernel at exit)
+    LayerUseLocks inUse = LayerUseLocks.hold(o.lowerDirs());
     UnionFs union = Unions.open(o);
     FuseMount m = FuseMount.mount(union, mnt, o, debug, READY_TIMEOUT);
     wentLive = true;
@@ -148,6 +151,7 @@ public final class MountCommand implements Callable<Integer> {
     }
     int code = m.awaitUnmount();
     m.close();
+    inUse.close();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {

@@ -75,8 +75,12 @@ final class StoreCleaner {
     Set<String> used = usedLayers();
     for (StoredLayer l : img.layers()) {
       if (l.dir() == null && !used.contains(l.diffId()) && store.hasLayer(l.diffId())) {
-        deleteLayer(store.layerDir(l.diffId()).getParent());
         used.add(l.diffId()); // an image may list the same layer twice
+        if (mounted(store.layerDir(l.diffId()).getParent())) {
+          done.add("Kept layer: " + l.diffId() + " while a mount uses it (lamina prune removes it after)");
+          continue;
+        }
+        deleteLayer(store.layerDir(l.diffId()).getParent());
         done.add("Deleted layer: " + l.diffId());
       }
     }
@@ -112,7 +116,7 @@ final class StoreCleaner {
           }
           continue;
         }
-        if (!usedHex.contains(name)) {
+        if (!usedHex.contains(name) && !mounted(p)) {
           LayerInfo info = Files.isRegularFile(p.resolve("layer.json")) ? StoreJson.read(p.resolve("layer.json"), LayerInfo.class) : null;
           deleteLayer(p);
           done.add("Deleted layer: " + (info == null ? name : info.diffId()));
@@ -144,6 +148,11 @@ final class StoreCleaner {
       }
     }
     return used;
+  }
+
+  /** Whether a process serving a mount holds the layer's lock ({@link LayerUseLocks}). */
+  private static boolean mounted(Path layerDir) throws IOException {
+    return LayerUseLocks.inUse(layerDir.resolveSibling(layerDir.getFileName() + ".lock"));
   }
 
   /** Renames the layer out of layers/ first, so an interrupted delete never leaves a partial layer that looks complete. */

@@ -122,6 +122,58 @@ class StoreInUseIT {
     }
   }
 
+  /** The pids of lamina processes with {@code mnt} in their command line (the daemon serving it). */
+  static List<Long> daemons(Path mnt) throws IOException {
+    List<Long> pids = new ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          List<String> argv = List.of(Files.readString(p.resolve("cmdline")).split("\0"));
+          if (argv.contains(mnt.toString()) && argv.contains("mount")) {
+            pids.add(Long.parseLong(p.getFileName().toString()));
+          }
+        } catch (IOException | RuntimeException e) {
+          // gone meanwhile
+        }
+      }
+    }
+    return pids;
+  }
+
+  @Test
+  void rmiAndPruneKeepTheLayersOfAReadOnlyMountUntilItEnds() throws Exception {
+    assumeTrue(fuseUsable(), "needs /dev/fuse (read and write)");
+    Path store = tmp.resolve("store");
+    Path mnt = Files.createDirectory(tmp.resolve("mnt"));
+    assertThat(lamina(store, "load", "-q", EXAMPLE, "-t", "ex").code()).isZero();
+    try {
+      Result mount = lamina(store, "mount", "--read-only", "ex", mnt.toString());
+      assertThat(mount.code()).as(mount.err()).isZero();
+      Result rmi = lamina(store, "rmi", "ex");
+      assertThat(rmi.code()).as(rmi.err()).isZero();
+      assertThat(rmi.out()).contains("Deleted: sha256:", "Kept layer: sha256:").doesNotContain("Deleted layer");
+      assertThat(lamina(store, "prune").out()).doesNotContain("Deleted layer");
+      assertThat(mnt.resolve("bin/busybox")).isRegularFile();
+      assertThat(Files.readString(mnt.resolve("etc/motd"))).isNotEmpty();
+    } finally {
+      unmount(mnt);
+    }
+    for (long pid : daemons(mnt)) { // the daemon holds the layers until it has exited
+      ProcessHandle h = ProcessHandle.of(pid).orElse(null);
+      if (h != null) {
+        h.onExit().get(60, TimeUnit.SECONDS);
+      }
+    }
+    Result prune = lamina(store, "prune");
+    assertThat(prune.out()).contains("Deleted layer: sha256:");
+    try (Stream<Path> st = Files.list(store.resolve("layers"))) {
+      assertThat(st).as("no layer and no lock file left").isEmpty();
+    }
+  }
+
   /** The waiters on the fcntl lock of {@code file} in /proc/locks ("N: -> POSIX ADVISORY READ PID MAJ:MIN:INO ..."). */
   static List<Long> lockWaiters(Path file) throws IOException {
     long ino = (Long) Files.getAttribute(file, "unix:ino");
