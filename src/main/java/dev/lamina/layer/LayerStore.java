@@ -25,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * it), images by config digest with their tags, containers by name. Layout (documented in the README):
  *
  * <pre>
- * ROOT/store.lock                   shared by loads, exclusive for rmi and prune
+ * ROOT/store.lock                   shared by loads and container creation, exclusive for rmi, prune and rm
  * ROOT/layers/HEX/diff/             a committed layer (its presence means complete)
  * ROOT/layers/HEX/layer.json        {@link LayerInfo}
- * ROOT/layers/HEX.lock              held while the layer is extracted
+ * ROOT/layers/HEX.lock              exclusive while the layer is extracted, shared by processes serving mounts
+ *                                   of it ({@link LayerUseLocks}): rmi and prune keep the layer then
  * ROOT/tmp/HEX-UUID/                an extraction in progress, renamed to layers/HEX when done
  * ROOT/images/HEX/image.json        {@link StoredImage}; config.json and manifest.json beside it
  * ROOT/containers/NAME/             {@link Containers}

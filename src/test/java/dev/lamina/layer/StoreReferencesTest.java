@@ -140,6 +140,9 @@ class StoreReferencesTest {
         .hasMessageContaining("image example/busybox:1.0 (" + img.shortId() + ")")
         .hasMessageContaining(diffs.get(1).toAbsolutePath().normalize() + " is gone")
         .hasMessageContaining("lamina load");
+    // inspect, layers and diff open a stored image the same way: the same error, not a bare ENOENT
+    assertThatThrownBy(() -> StoreImages.open(s, img, ImageSource.parse("example/busybox:1.0"), null))
+        .hasMessageContaining(diffs.get(1).toAbsolutePath().normalize() + " is gone");
 
     // loading it from an archive copies it in: no layer is used in place any more
     StoredImage copied = load(s, REF);
