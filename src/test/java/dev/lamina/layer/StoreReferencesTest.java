@@ -123,6 +123,51 @@ class StoreReferencesTest {
     assertThat(s.mountableLowerDirs(s.resolve("example/busybox:1.0"))).isEqualTo(own);
   }
 
+  private static boolean onPath(String tool) {
+    for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(d, tool))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private String buildah(Path root, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("buildah", "--root", root.toString(), "--runroot",
+        tmp.resolve("run").toString(), "--storage-driver", "overlay"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException(cmd + " failed: " + out);
+    }
+    return out;
+  }
+
+  /** The case with a real containers-storage store: buildah rmi after lamina loaded the image from it. */
+  @Test
+  void anImageLoadedFromAnArchiveStillMountsAfterTheOtherEngineRemovedIt() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(onPath("buildah") && TestOps.euid() == 0,
+        "buildah as root is needed to make a containers-storage store");
+    Path root = tmp.resolve("storage");
+    try {
+      buildah(root, "pull", "-q", REF);
+    } catch (IOException e) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(false, "buildah cannot make an overlay store here: " + e.getMessage());
+    }
+    LayerStore s = store();
+    StoredImage a = load(s, REF, "ex:1");
+    List<Path> own = s.lowerDirs(a);
+    StoredImage b = load(s, "containers-storage:[" + root + "]" + a.shortId());
+    assertThat(b.id()).isEqualTo(a.id());
+    assertThat(s.lowerDirs(b)).isEqualTo(own);
+    assertThat(s.prune()).isEmpty();
+    buildah(root, "rmi", "-f", a.shortId());
+    assertThat(s.mountableLowerDirs(s.resolve("ex:1"))).isEqualTo(own);
+    assertThat(own).allMatch(Files::isDirectory);
+  }
+
   @Test
   void aMissingLayerUsedInPlaceIsAnErrorThatNamesTheImageTheDirAndWhatToDo() throws Exception {
     LayerStore s = store();
