@@ -34,21 +34,37 @@ public final class ImagesCommand implements Callable<Integer> {
         System.out.println(id);
         continue;
       }
-      long size = 0;
-      for (StoredImage.StoredLayer l : img.layers()) {
-        LayerInfo info = l.dir() == null ? s.layerInfo(l.diffId()) : null;
-        size += info != null ? info.size() : 0;
-      }
       List<String> tags = img.repoTags().isEmpty() ? List.of("<none>:<none>") : img.repoTags();
       for (String t : tags) {
         String[] nt = splitTag(t);
-        rows.add(new String[] {nt[0], nt[1], id, ago(img.created()), ProgressBar.size(size), String.valueOf(img.layers().size())});
+        rows.add(new String[] {nt[0], nt[1], id, ago(img.created()), size(s, img), String.valueOf(img.layers().size())});
       }
     }
     if (!quiet) {
       Tables.print(System.out, rows);
     }
     return 0;
+  }
+
+  /**
+   * The bytes of the layers in lamina's store; layers used in place from another engine's store are not lamina's
+   * to count, and are said to be there ("in place" alone when all are).
+   */
+  static String size(LayerStore s, StoredImage img) throws java.io.IOException {
+    long size = 0;
+    int inPlace = 0;
+    for (StoredImage.StoredLayer l : img.layers()) {
+      if (l.dir() != null) {
+        inPlace++;
+        continue;
+      }
+      LayerInfo info = s.layerInfo(l.diffId());
+      size += info != null ? info.size() : 0;
+    }
+    if (inPlace == 0) {
+      return ProgressBar.size(size);
+    }
+    return inPlace == img.layers().size() ? "in place" : ProgressBar.size(size) + " + " + inPlace + " in place";
   }
 
   static String[] splitTag(String t) {

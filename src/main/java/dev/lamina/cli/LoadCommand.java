@@ -3,12 +3,15 @@ package dev.lamina.cli;
 import dev.lamina.image.Image;
 import dev.lamina.image.ImageSource;
 import dev.lamina.image.Platform;
+import dev.lamina.layer.ActiveExtractions;
 import dev.lamina.layer.LayerLimits;
 import dev.lamina.layer.LayerStore;
 import dev.lamina.layer.LoadListener;
 import dev.lamina.layer.StoreImages;
 import dev.lamina.layer.StoredImage;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,10 +49,41 @@ public final class LoadCommand implements Callable<Integer> {
     s = s.withOptions(s.options().withLimits(LayerLimits.DEFAULT.withMaxBytes(maxBytes).withMaxEntries(maxEntries)));
     Platform p = platform == null ? null : Platform.parse(platform);
     LoadListener progress = quiet ? LoadListener.NONE : ProgressBar.stderr();
+    AtomicBoolean interrupted = new AtomicBoolean();
+    Thread hook = new Thread(() -> onInterrupt(interrupted), "lamina-load-interrupted");
+    Runtime.getRuntime().addShutdownHook(hook);
     try (Image img = StoreImages.resolver(s).open(ImageSource.parse(ref), p)) {
       StoredImage stored = s.load(img, tags, progress);
       System.out.println(stored.id());
+    } catch (Exception e) {
+      if (interrupted.get()) {
+        // Ctrl-C: the hook says what happened; the JVM ends (130) once it is done, not with this error
+        while (true) {
+          try {
+            Thread.sleep(Long.MAX_VALUE);
+          } catch (InterruptedException ie) {
+            // the hook interrupted us: keep waiting for the JVM to end
+          }
+        }
+      }
+      throw e;
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs
+      }
     }
     return 0;
+  }
+
+  /** Ctrl-C (or a kill) during the load: stop the extraction, remove its partial layer, and say so. */
+  private void onInterrupt(AtomicBoolean interrupted) {
+    interrupted.set(true);
+    List<String> stopped = ActiveExtractions.interruptAll(Duration.ofSeconds(20));
+    System.err.println((System.console() != null ? "\n" : "") + "lamina load: interrupted: " + ref + " was not loaded"
+        + (stopped.isEmpty() ? "" : "; the partial layer " + String.join(", ", stopped) + " was removed")
+        + " (layers already extracted stay for the next load; lamina prune removes them if no image uses them)");
+    System.err.flush();
   }
 }

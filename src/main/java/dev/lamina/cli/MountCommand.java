@@ -6,6 +6,7 @@ import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
 import dev.lamina.fuse.Unions;
+import dev.lamina.layer.LayerUseLocks;
 import dev.lamina.union.UnionFs;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -80,6 +81,9 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "REF form: mount without an upper dir.")
   boolean readOnly;
 
+  /** Whether the filesystem became live (a container it used is then kept, whatever happens after). */
+  private boolean wentLive;
+
   @Override
   public Integer call() throws Exception {
     if (foreground || debug) {
@@ -92,6 +96,16 @@ public final class MountCommand implements Callable<Integer> {
       options.addAll(plan.options());
       positional = new ArrayList<>(List.of(positional.get(1)));
     }
+    try {
+      return mount(plan);
+    } finally {
+      if (plan != null && !wentLive) {
+        StoreMount.undo(store.open(), plan); // a failed mount leaves no container behind
+      }
+    }
+  }
+
+  private int mount(StoreMount.Plan plan) throws Exception {
     if (singleThread) {
       options = new ArrayList<>(options);
       options.add(FuseArgs.SINGLE_THREAD);
@@ -114,15 +128,19 @@ public final class MountCommand implements Callable<Integer> {
           + " (container " + plan.container() + ")");
     }
     if (!foreground && !debug) {
-      return BackgroundMount.start(
-          childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+      int code = BackgroundMount.start(childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+      wentLive = code == 0;
+      return code;
     }
     return runForeground(o, realMnt);
   }
 
   private int runForeground(MountOptions o, Path mnt) throws IOException, InterruptedException {
+    // while this process lives, rmi and prune keep the store layers it serves (released by the kernel at exit)
+    LayerUseLocks inUse = LayerUseLocks.hold(o.lowerDirs());
     UnionFs union = Unions.open(o);
     FuseMount m = FuseMount.mount(union, mnt, o, debug, READY_TIMEOUT);
+    wentLive = true;
     m.haltOnUnmount();
     // SIGTERM/SIGINT: unmount cleanly so that no dead mount ("transport endpoint not connected") stays.
     Thread hook = new Thread(() -> closeQuietly(m), "lamina-unmount");
@@ -135,6 +153,7 @@ public final class MountCommand implements Callable<Integer> {
     }
     int code = m.awaitUnmount();
     m.close();
+    inUse.close();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException e) {

@@ -19,8 +19,9 @@ public final class RmCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     LayerStore s = store.open();
     for (String n : names) {
-      s.containers().remove(n);
+      List<String> alsoDeleted = s.containers().remove(n);
       System.out.println(n);
+      alsoDeleted.forEach(System.out::println); // an image rmi -f removed while this container used it
     }
     return 0;
   }

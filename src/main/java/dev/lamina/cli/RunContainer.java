@@ -59,8 +59,31 @@ final class RunContainer implements AutoCloseable {
   static RunContainer open(
       LayerStore store, StoredImage img, String name, boolean remove, IdMapping mapping, boolean root)
       throws IOException {
+    List<Path> lowers = new ArrayList<>(store.mountableLowerDirs(img));
     Containers cs = store.containers();
-    ContainerInfo c = cs.createOrReuse(name, img);
+    Containers.Claim claim = cs.claim(name, img);
+    try {
+      return mount(store, claim, remove, mapping, root, lowers);
+    } catch (IOException | RuntimeException e) {
+      if (claim.created()) {
+        // a command that fails leaves nothing behind: the container it made goes again
+        try {
+          cs.remove(name);
+        } catch (IOException | RuntimeException e2) {
+          e.addSuppressed(e2);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static RunContainer mount(
+      LayerStore store, Containers.Claim claim, boolean remove, IdMapping mapping, boolean root,
+      List<Path> lowers)
+      throws IOException {
+    Containers cs = store.containers();
+    String name = claim.info().name();
+    ContainerInfo c = claim.info();
     Path merged = cs.upperDir(name).resolveSibling("merged");
     if (cs.isMounted(c) && isStale(Path.of(c.mountpoint()))) {
       // left by a lamina that was killed (SIGKILL): its FUSE daemon is gone, the mount answers ENOTCONN
@@ -73,7 +96,6 @@ final class RunContainer implements AutoCloseable {
               + " it (fusermount3 -u " + c.mountpoint() + ")", 125);
     }
     Files.createDirectories(merged);
-    List<Path> lowers = new ArrayList<>(store.lowerDirs(img));
     Collections.reverse(lowers); // the store lists bottom first, overlays take the top first
     if (HostFs.get().geteuid() != 0) {
       seedUpperRoot(cs.upperDir(name), lowers);

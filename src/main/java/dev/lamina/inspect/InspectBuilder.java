@@ -51,6 +51,10 @@ public final class InspectBuilder {
       merged = c.mountpoint() == null ? null : Path.of(c.mountpoint());
     }
     Map<String, String> gd = InspectGraphDriver.data(lower, upper, work, merged);
+    if (stored.usesLayersInPlace()) {
+      // some LowerDir entries are another engine's diff dirs, not lamina's: they go when that engine removes them
+      gd.put("InPlaceFrom", stored.source());
+    }
     return DockerInspect.of(image, size, gd);
   }
 

@@ -40,22 +40,38 @@ public final class Containers {
     return "lamina-" + HexFormat.of().formatHex(UUID.randomUUID().toString().getBytes(), 0, 4);
   }
 
+  /** A container for a command: {@code created} when this call made it (so a failed command removes it again). */
+  public record Claim(ContainerInfo info, boolean created) {}
+
   /**
    * The container {@code name} for {@code img}: created with empty upper and work dirs, or re-used when it exists
    * for the same image. A name taken by another image is an error.
    */
   public ContainerInfo createOrReuse(String name, StoredImage img) throws IOException {
+    return claim(name, img).info();
+  }
+
+  /**
+   * {@link #createOrReuse}, telling whether the container is new. Done under the store lock, shared: an
+   * {@code rmi} or {@code prune} (which take it exclusively) either ran before, and then the image is gone and
+   * this fails, or runs after and sees the container, whose image and layers it then keeps.
+   */
+  public Claim claim(String name, StoredImage img) throws IOException {
     if (!NAME.matcher(name).matches()) {
       throw new StoreException("invalid container name '" + name + "': use letters, digits, '_', '.', '-' (at most 64)");
     }
-    try (PathLock l = PathLock.exclusive(dir.resolve(".lock"))) {
+    try (PathLock s = store.sharedLock(); PathLock l = PathLock.exclusive(dir.resolve(".lock"))) {
+      if (!store.index().contains(img)) {
+        throw new StoreException("image " + img.shortId() + " was removed from the store (lamina rmi or prune) while"
+            + " this command started: load it again");
+      }
       ContainerInfo c = get(name);
       if (c != null) {
         if (!c.imageId().equals(img.id())) {
           throw new StoreException("container '" + name + "' exists for image " + shortId(c.imageId())
               + ", not " + img.shortId() + ": choose another --name or remove it (lamina rm " + name + ")");
         }
-        return c;
+        return new Claim(c, false);
       }
       Path d = dir.resolve(name);
       Files.createDirectories(d.resolve("upper"));
@@ -63,7 +79,7 @@ public final class Containers {
       String label = img.repoTags().isEmpty() ? img.shortId() : img.repoTags().get(0);
       c = new ContainerInfo(name, img.id(), label, Instant.now().toString(), null);
       StoreJson.write(d.resolve("container.json"), c);
-      return c;
+      return new Claim(c, true);
     }
   }
 
@@ -112,18 +128,28 @@ public final class Containers {
     return c.mountpoint() != null && Mounts.isMountPoint(Path.of(c.mountpoint()));
   }
 
-  /** Removes a container's upper and work dirs; refused while it is mounted. */
-  public void remove(String name) throws IOException {
-    try (PathLock l = PathLock.exclusive(dir.resolve(".lock"))) {
-      ContainerInfo c = get(name);
-      if (c == null) {
-        throw new StoreException("no container named '" + name + "' (lamina ps lists them)");
+  /**
+   * Removes a container's upper and work dirs; refused while it is mounted. Its image goes too when {@code rmi -f}
+   * removed it and this was the last container of it.
+   *
+   * @return what else was deleted (the image and its layers), one line each
+   */
+  public List<String> remove(String name) throws IOException {
+    try (PathLock s = store.exclusiveLock()) {
+      String imageId;
+      try (PathLock l = PathLock.exclusive(dir.resolve(".lock"))) {
+        ContainerInfo c = get(name);
+        if (c == null) {
+          throw new StoreException("no container named '" + name + "' (lamina ps lists them)");
+        }
+        if (isMounted(c)) {
+          throw new StoreException("container '" + name + "' is mounted on " + c.mountpoint()
+              + ": unmount it first (fusermount3 -u " + c.mountpoint() + ")");
+        }
+        imageId = c.imageId();
+        Trees.deleteRecursively(dir.resolve(name));
       }
-      if (isMounted(c)) {
-        throw new StoreException("container '" + name + "' is mounted on " + c.mountpoint()
-            + ": unmount it first (fusermount3 -u " + c.mountpoint() + ")");
-      }
-      Trees.deleteRecursively(dir.resolve(name));
+      return new StoreCleaner(store).dropIfRemoved(imageId);
     }
   }
 

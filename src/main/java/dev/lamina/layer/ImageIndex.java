@@ -67,6 +67,18 @@ final class ImageIndex {
     }
   }
 
+  /** rmi -f of an image containers use: no tags left, kept until the last of them goes. */
+  void markRemoved(StoredImage img, String when) throws IOException {
+    try (PathLock l = lock()) {
+      write(img.withTags(List.of()).withRemoved(when));
+    }
+  }
+
+  /** Whether the image is (still) recorded. */
+  boolean contains(StoredImage img) {
+    return Files.isRegularFile(imageDir(img).resolve("image.json"));
+  }
+
   void untag(StoredImage img, String tag) throws IOException {
     try (PathLock l = lock()) {
       List<String> kept = new ArrayList<>(img.repoTags());

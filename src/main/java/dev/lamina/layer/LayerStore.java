@@ -25,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * it), images by config digest with their tags, containers by name. Layout (documented in the README):
  *
  * <pre>
- * ROOT/store.lock                   shared by loads, exclusive for rmi and prune
+ * ROOT/store.lock                   shared by loads and container creation, exclusive for rmi, prune and rm
  * ROOT/layers/HEX/diff/             a committed layer (its presence means complete)
  * ROOT/layers/HEX/layer.json        {@link LayerInfo}
- * ROOT/layers/HEX.lock              held while the layer is extracted
+ * ROOT/layers/HEX.lock              exclusive while the layer is extracted, shared by processes serving mounts
+ *                                   of it ({@link LayerUseLocks}): rmi and prune keep the layer then
  * ROOT/tmp/HEX-UUID/                an extraction in progress, renamed to layers/HEX when done
  * ROOT/images/HEX/image.json        {@link StoredImage}; config.json and manifest.json beside it
  * ROOT/containers/NAME/             {@link Containers}
@@ -139,9 +140,9 @@ public final class LayerStore {
         boolean cached;
         String dir = null;
         if (layer instanceof Layer.DiffDir d) {
-          // another engine's diff dir is used in place; one of lamina's own (a store name) stays lamina's
-          Path own = layerDir(layer.diffId().toString());
-          dir = d.dir().toAbsolutePath().normalize().equals(own) ? null : d.dir().toAbsolutePath().toString();
+          // another engine's diff dir is used in place, unless lamina holds the layer itself: an image loaded
+          // before from an archive keeps its own copy (the other engine may delete its dir at any time)
+          dir = hasLayer(layer.diffId().toString()) ? null : d.dir().toAbsolutePath().normalize().toString();
           cached = true;
         } else {
           cached = ensureLayer((Layer.Blob) layer, listener);
@@ -162,7 +163,7 @@ public final class LayerStore {
       }
       StoredImage stored = new StoredImage(
           image.id(), tags, image.repoDigests(), layers, image.config().created(), Instant.now().toString(),
-          image.reference().toString(), image.manifest().mediaType());
+          image.reference().toString(), image.manifest().mediaType(), null);
       StoredImage result = index.put(stored, image.configBytes(), image.manifest());
       listener.finished();
       return result;
@@ -182,6 +183,7 @@ public final class LayerStore {
       }
       Path tmp = root.resolve("tmp").resolve(hex(diffId) + "-" + UUID.randomUUID());
       Files.createDirectory(tmp);
+      ActiveExtractions.Active active = ActiveExtractions.start(diffId, tmp);
       boolean ok = false;
       try {
         LayerStats stats;
@@ -226,6 +228,7 @@ public final class LayerStore {
             LOG.warn("could not remove the failed extraction {}: {}", tmp, e.toString());
           }
         }
+        ActiveExtractions.end(active);
       }
     }
   }
@@ -270,6 +273,33 @@ public final class LayerStore {
       out.add(l.dir() != null ? Path.of(l.dir()) : layerDir(l.diffId()));
     }
     return out;
+  }
+
+  /**
+   * {@link #lowerDirs}, checked to exist: a layer used in place from another engine's store goes away with that
+   * engine's image ({@code podman rmi}), and mounting the rest would show a different root.
+   *
+   * @throws StoreException naming the image, the missing dir and what to do
+   */
+  public List<Path> mountableLowerDirs(StoredImage img) throws StoreException {
+    List<Path> dirs = lowerDirs(img);
+    for (int i = 0; i < dirs.size(); i++) {
+      if (Files.isDirectory(dirs.get(i))) {
+        continue;
+      }
+      String name = img.repoTags().isEmpty() ? img.shortId() : img.repoTags().get(0) + " (" + img.shortId() + ")";
+      StoredLayer l = img.layers().get(i);
+      if (l.dir() != null) {
+        throw new StoreException("image " + name + ": its layer " + l.diffId() + " is used in place from "
+            + "another engine's store, and that dir " + dirs.get(i) + " is gone (was the image removed there?): "
+            + "load the image into lamina's own store from a copy (for example `podman save -o IMG.tar IMAGE` "
+            + "then `lamina load docker-archive:IMG.tar`), or pull it there again and `lamina load " + img.source()
+            + "`");
+      }
+      throw new StoreException("image " + name + ": its layer " + l.diffId() + " is missing from the store ("
+          + dirs.get(i) + "): `lamina load` the image again to extract it");
+    }
+    return dirs;
   }
 
   public Containers containers() {

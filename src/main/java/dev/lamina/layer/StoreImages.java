@@ -52,7 +52,7 @@ public final class StoreImages {
     byte[] config = store.configBytes(img);
     Manifest manifest = readManifest(store, img);
     List<Layer> layers = new ArrayList<>();
-    List<Path> dirs = store.lowerDirs(img);
+    List<Path> dirs = store.mountableLowerDirs(img); // an in-place layer gone: the error says what to do
     for (int i = 0; i < img.layers().size(); i++) {
       StoredLayer l = img.layers().get(i);
       Descriptor d = new Descriptor(l.mediaType(), Digest.parse(l.digest()), l.blobSize());

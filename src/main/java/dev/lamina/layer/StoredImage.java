@@ -12,6 +12,8 @@ import java.util.List;
  * @param loaded when lamina stored it (RFC 3339)
  * @param source the reference it was loaded from
  * @param manifestMediaType the media type of the manifest it came with (null for docker-archive)
+ * @param removed when {@code rmi -f} removed it while containers used it (it was untagged and is kept, with its
+ *     layers, until the last of them is removed), else null
  */
 public record StoredImage(
     String id,
@@ -21,7 +23,8 @@ public record StoredImage(
     String created,
     String loaded,
     String source,
-    String manifestMediaType) {
+    String manifestMediaType,
+    String removed) {
 
   public StoredImage {
     repoTags = List.copyOf(repoTags);
@@ -39,7 +42,16 @@ public record StoredImage(
   }
 
   StoredImage withTags(List<String> tags) {
-    return new StoredImage(id, tags, repoDigests, layers, created, loaded, source, manifestMediaType);
+    return new StoredImage(id, tags, repoDigests, layers, created, loaded, source, manifestMediaType, removed);
+  }
+
+  StoredImage withRemoved(String when) {
+    return new StoredImage(id, repoTags, repoDigests, layers, created, loaded, source, manifestMediaType, when);
+  }
+
+  /** Whether some layer is another engine's diff dir used in place. */
+  public boolean usesLayersInPlace() {
+    return layers.stream().anyMatch(l -> l.dir() != null);
   }
 
   /**
