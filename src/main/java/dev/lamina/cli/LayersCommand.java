@@ -169,7 +169,11 @@ public final class LayersCommand implements Callable<Integer> {
       if (!Files.isRegularFile(file)) {
         throw new UserError("CI config " + file + " does not exist (give a .dive-ci style YAML file)");
       }
-      rules.load(file);
+      try {
+        rules.load(file);
+      } catch (DiveCiRules.ConfigException e) {
+        throw new UserError("CI config " + e.getMessage());
+      }
     }
     if (lowestEfficiency != null) {
       rules.set(DiveCiRules.LOWEST_EFFICIENCY, lowestEfficiency);
