@@ -300,7 +300,8 @@ public final class DiveCiRules {
       out.append("Inefficient Files:\n");
       out.append(String.format("  %-5s  %-12s  %s%n", "Count", "Wasted Space", "File Path"));
       for (EfficiencyPath p : eff.inefficient()) {
-        out.append(String.format("  %-5d  %-12s  %s%n", p.count(), LayerBytes.human(p.cumulativeSize()), p.path()));
+        out.append(String.format("  %-5d  %-12s  %s%n", p.count(), LayerBytes.human(p.cumulativeSize()),
+            dev.lamina.sys.FileNames.printable(p.path())));
       }
     }
     out.append('\n').append("Evaluation:\n");

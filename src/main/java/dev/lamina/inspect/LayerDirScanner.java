@@ -71,7 +71,7 @@ public final class LayerDirScanner {
       }
 
       private String rel(Path p) {
-        return dir.relativize(p).toString().replace('\\', '/');
+        return dev.lamina.sys.FileNames.of(dir.relativize(p)); // names as bytes, whatever the locale
       }
 
       private void add(Path p, BasicFileAttributes basic) throws IOException {
@@ -80,7 +80,7 @@ public final class LayerDirScanner {
         int mode = (Integer) u.get("mode");
         int type = mode & 0170000;
         String rel = rel(p);
-        String name = p.getFileName().toString();
+        String name = dev.lamina.sys.FileNames.fileName(p);
         long uid = ((Integer) u.get("uid")) & 0xffffffffL;
         long gid = ((Integer) u.get("gid")) & 0xffffffffL;
         long rdev = (Long) u.get("rdev");
@@ -124,9 +124,9 @@ public final class LayerDirScanner {
           case 0120000 -> {
             kind = LayerEntry.Kind.SYMLINK;
             flag = '2';
-            link = Files.readSymbolicLink(p).toString();
+            link = dev.lamina.sys.FileNames.of(Files.readSymbolicLink(p));
             sha.reset();
-            hash = first8(sha.digest(link.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            hash = first8(sha.digest(dev.lamina.sys.FileNames.encode(link)));
           }
           case 0020000 -> { kind = LayerEntry.Kind.CHAR_DEVICE; flag = '3'; hash = rdev; }
           case 0060000 -> { kind = LayerEntry.Kind.BLOCK_DEVICE; flag = '4'; hash = rdev; }
