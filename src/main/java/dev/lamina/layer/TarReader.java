@@ -250,7 +250,7 @@ public final class TarReader {
     }
     if (stored != unsigned && stored != signed) {
       throw error(at, "the tar header has a wrong checksum (it says " + stored + ", the header sums to " + unsigned
-          + "); the layer is corrupt");
+          + "); the layer is corrupt: fetch or build the image again");
     }
   }
 
