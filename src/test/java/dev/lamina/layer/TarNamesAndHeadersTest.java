@@ -164,4 +164,35 @@ class TarNamesAndHeadersTest {
     assertThatThrownBy(() -> new TarReader(new ByteArrayInputStream(t), "t").next())
         .hasMessageContaining("size is too large");
   }
+
+  /**
+   * The JVM converts path Strings with sun.jnu.encoding, which follows the locale: under LC_ALL=C it is ASCII and
+   * every non-ASCII byte became '?'. A JVM started under the C locale extracts the same names exactly.
+   */
+  @Test
+  void underTheCLocale_namesAreStillExact() throws Exception {
+    byte[] t = RawTar.of(RawTar.pax("path", FileNames.encode(E9)), RawTar.header("p", '0', 0),
+        RawTar.pax("path", FileNames.encode(E8)), RawTar.header("p", '0', 0),
+        RawTar.pax("path", "café".getBytes(StandardCharsets.UTF_8)), RawTar.header("p", '0', 0));
+    Path layerTar = Files.write(tmp.resolve("layer.tar"), t);
+    Path layer = tmp.resolve("layer");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), CLocaleMain.class.getName(), layerTar.toString(),
+        layer.toString()).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG"));
+    pb.environment().put("LC_ALL", "C");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    assertThat(out).as("the child JVM's path encoding").contains("sun.jnu.encoding=ANSI_X3.4-1968");
+    assertThat(names(layer)).containsExactlyInAnyOrder(E9, E8, "café");
+  }
+
+  /** Extracts argv[0] into argv[1] in a JVM of its own (started under another locale). */
+  public static final class CLocaleMain {
+    public static void main(String[] args) throws Exception {
+      System.out.println("sun.jnu.encoding=" + System.getProperty("sun.jnu.encoding"));
+      new LayerExtractor(TestOps.options()).extract(Files.newInputStream(Path.of(args[0])), Path.of(args[1]), "t");
+    }
+  }
 }
