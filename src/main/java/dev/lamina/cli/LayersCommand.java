@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Show the layers of an image (like dive): a table of layers with size and command, the image size,",
       "efficiency score and wasted bytes; or what one layer adds (A), modifies (M) and removes (R).",
-      "Efficiency counts opaque directories and directory deletes; --dive-compat gives dive's exact numbers."
+      "Efficiency counts opaque directories and directory deletes; --dive-compat gives dive's exact numbers.",
+      "Layers are numbered from 0 (the base layer), as in dive and in load's progress."
     })
 public final class LayersCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -40,7 +41,7 @@ public final class LayersCommand implements Callable<Integer> {
       + "docker-archive:FILE, dir:DIR, docker-store:NAME, containers-storage:NAME, or a path).")
   String ref;
 
-  @Option(names = "--layer", paramLabel = "N", description = "Show what layer N (0 = base) adds, modifies, removes.")
+  @Option(names = "--layer", paramLabel = "N", description = "Show what layer N adds, modifies and removes (0 is the base layer).")
   Integer layer;
 
   @Option(names = "--tree", description = "With --layer: show the paths as a tree.")
@@ -95,7 +96,7 @@ public final class LayersCommand implements Callable<Integer> {
   Path output = Path.of(".");
 
   @Option(names = "--export-layer", arity = "2", paramLabel = "N FILE",
-      description = "Write layer N's uncompressed tar to FILE ('-' for standard output).")
+      description = "Write layer N's uncompressed tar to FILE ('-' for standard output); 0 is the base layer.")
   List<String> exportLayer;
 
   @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Pick a platform of a multi-platform"
@@ -169,7 +170,11 @@ public final class LayersCommand implements Callable<Integer> {
       if (!Files.isRegularFile(file)) {
         throw new UserError("CI config " + file + " does not exist (give a .dive-ci style YAML file)");
       }
-      rules.load(file);
+      try {
+        rules.load(file);
+      } catch (DiveCiRules.ConfigException e) {
+        throw new UserError("CI config " + e.getMessage());
+      }
     }
     if (lowestEfficiency != null) {
       rules.set(DiveCiRules.LOWEST_EFFICIENCY, lowestEfficiency);

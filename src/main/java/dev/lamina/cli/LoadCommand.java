@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lamina load REF}: extracts an image's layers into the store (each once) and prints the image id. */
-@Command(name = "load", description = "Load an image into lamina's store and print its id.")
+@Command(name = "load", description = {"Load an image into lamina's store and print its id.",
+    "Progress numbers the layers from 0 (the base layer), as layers --layer does."})
 public final class LoadCommand implements Callable<Integer> {
   @Mixin StoreOptions store;
 

@@ -56,10 +56,10 @@ public final class ProgressBar implements LoadListener {
   @Override
   public void layerDone(int index, boolean cached) {
     if (cached) {
-      line(String.format("layer %d/%d %s: already in the store", index + 1, count, diffId));
+      line(String.format("layer %d of %d %s: already in the store", index, count, diffId));
     } else {
       blobBytes = blobSize > 0 ? blobSize : blobBytes;
-      line(String.format("layer %d/%d %s: extracted %s", index + 1, count, diffId, size(contentBytes)));
+      line(String.format("layer %d of %d %s: extracted %s", index, count, diffId, size(contentBytes)));
     }
   }
 
@@ -82,7 +82,7 @@ public final class ProgressBar implements LoadListener {
 
   private void draw(boolean last) {
     double frac = blobSize > 0 ? Math.min(1.0, (double) blobBytes / blobSize) : 0;
-    String text = String.format("layer %d/%d %s %s / %s (%s written)", index + 1, count, diffId, size(blobBytes),
+    String text = String.format("layer %d of %d %s %s / %s (%s written)", index, count, diffId, size(blobBytes),
         blobSize > 0 ? size(blobSize) : "?", size(contentBytes));
     if (terminal) {
       int width = 30;

@@ -78,7 +78,7 @@ final class ContainersStorageReader {
       JsonNode l = chain.get(i);
       Digest diffId = config.diffIds().get(i);
       String layerId = Json.text(l, "id");
-      String lw = "layer " + (i + 1) + " (" + layerId + ") of " + ref;
+      String lw = "layer " + i + " (" + layerId + ") of " + ref;
       String recorded = Json.text(l, "diff-digest");
       if (recorded != null && !recorded.equals(diffId.toString())) {
         throw new BlobMismatchException(lw + ": layers.json records diff digest " + recorded

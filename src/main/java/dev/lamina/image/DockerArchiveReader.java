@@ -74,7 +74,7 @@ final class DockerArchiveReader {
           new Descriptor(
               named2 ? MediaTypes.OCI_LAYER : MediaTypes.DOCKER_LAYER, blobDigest, tree.size(path));
       descriptors.add(d);
-      String lw = "layer " + (i + 1) + " (" + path + ") of " + ref;
+      String lw = "layer " + i + " (" + path + ") of " + ref;
       layers.add(new Layer.Blob(i, d, diffId, named2, () -> tree.open(path), lw));
     }
     Descriptor configDescriptor = new Descriptor(MediaTypes.DOCKER_CONFIG, configDigest, configBytes.length);

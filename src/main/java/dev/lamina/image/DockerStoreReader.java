@@ -47,7 +47,7 @@ final class DockerStoreReader {
       Digest diffId = config.diffIds().get(i);
       chain = chain == null ? diffId : Digest.sha256Of((chain + " " + diffId).getBytes(StandardCharsets.UTF_8));
       Path meta = imageRoot.resolve("layerdb/sha256/" + chain.hex());
-      String lw = "layer " + (i + 1) + " (" + diffId + ") of " + ref;
+      String lw = "layer " + i + " (" + diffId + ") of " + ref;
       if (!Files.isDirectory(meta)) {
         throw new ImageException(lw + ": its layer metadata " + meta + " is missing; the Docker store is incomplete");
       }

@@ -63,7 +63,7 @@ final class ImageAssembler {
     for (int i = 0; i < manifest.layers().size(); i++) {
       Descriptor ld = manifest.layers().get(i);
       String path = store.path(ld.digest());
-      String lw = "layer " + (i + 1) + " (" + ld.digest() + ") of " + ref;
+      String lw = "layer " + i + " (" + ld.digest() + ") of " + ref;
       if (!store.tree().exists(path)) {
         throw new ImageException(
             lw + " is missing from " + store.tree().describe() + " (expected " + path

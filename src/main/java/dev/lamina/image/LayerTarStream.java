@@ -41,6 +41,11 @@ public final class LayerTarStream extends InputStream {
     }
   }
 
+  /** The layer and image this stream reads, for errors: "layer 0 (sha256:...) of REF". */
+  public String describe() {
+    return what;
+  }
+
   /** The compression detected from the blob's first bytes. */
   public Compression compression() {
     return compression;

@@ -51,10 +51,10 @@ public record Manifest(
     }
     List<Descriptor> layers = new ArrayList<>();
     for (int i = 0; i < ls.size(); i++) {
-      Descriptor d = Descriptor.parse(ls.get(i), "layer " + (i + 1) + " in " + what);
+      Descriptor d = Descriptor.parse(ls.get(i), "layer " + i + " in " + what);
       if (!MediaTypes.isLayerOrAbsent(d.mediaType())) {
         throw new ImageException(
-            "layer " + (i + 1) + " (" + d.digest() + ") in " + what + " has media type " + d.mediaType()
+            "layer " + i + " (" + d.digest() + ") in " + what + " has media type " + d.mediaType()
                 + ", which is not an OCI or Docker layer type; this is not a container image lamina can use");
       }
       layers.add(d);

@@ -57,33 +57,125 @@ public final class DiveCiRules {
     return null;
   }
 
+  /** A CI file that cannot be read as dive's format: names the file, the line and the key. */
+  public static final class ConfigException extends IOException {
+    ConfigException(Path file, int line, String message) {
+      super(file + " line " + line + ": " + message);
+    }
+  }
+
+  private static final String FORMAT = " (dive's CI format: a 'rules:' map of lowestEfficiency, highestWastedBytes, "
+      + "highestUserWastedPercent, and optionally 'plugins:' with 'PLUGIN/RULE: value' rules)";
+
   /**
-   * Reads a dive CI file: YAML with the rules under {@code rules:} (dive's format; other keys such as plugins are
-   * ignored). Only the flat {@code key: value} form dive documents is understood, so no YAML library is needed.
+   * Reads a dive CI file: YAML with the rules under {@code rules:} and an optional {@code plugins:} list (dive's
+   * format; plugin rules {@code PLUGIN/RULE} are accepted and not evaluated). Only the block form dive documents is
+   * understood, so no YAML library is needed. A CI gate must not pass on a config it misread: a line that is not
+   * {@code key: value}, an unknown key at the top or under {@code rules:}, a key given twice or a rule outside
+   * {@code rules:} is an error.
    *
-   * @throws IOException naming the file and line when a rule line cannot be read
+   * @throws ConfigException naming the file, the line and the key
    */
   public void load(Path file) throws IOException {
-    List<String> lines = Files.readAllLines(file);
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new ConfigException(file, 1, "not UTF-8 text" + FORMAT);
+    }
+    String section = null; // the top-level key whose block we are in
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (int i = 0; i < lines.size(); i++) {
-      String line = stripComment(lines.get(i));
-      if (line.isBlank() || line.strip().equals("---") || line.strip().startsWith("-")) {
+      int no = i + 1;
+      String raw = lines.get(i);
+      String line = stripComment(raw, file, no);
+      if (line.isBlank() || line.strip().equals("---")) {
         continue;
       }
-      int colon = line.indexOf(':');
-      if (colon < 0) {
-        throw new IOException(file + " line " + (i + 1) + ": expected 'key: value', got '" + lines.get(i).strip()
-            + "' (dive's CI format: a 'rules:' map of lowestEfficiency, highestWastedBytes, highestUserWastedPercent)");
+      if (line.strip().equals("...")) {
+        break;
       }
-      String key = line.substring(0, colon).strip();
-      String value = unquote(line.substring(colon + 1).strip());
-      if (canonical(key) != null) {
-        set(key, value);
+      int indent = 0;
+      while (indent < line.length() && line.charAt(indent) == ' ') {
+        indent++;
+      }
+      if (indent < line.length() && line.charAt(indent) == '\t') {
+        throw new ConfigException(file, no, "a tab in the indentation (YAML allows spaces only)");
+      }
+      String body = line.strip();
+      if (body.startsWith("-")) {
+        if (indent == 0 || !"plugins".equals(section)) {
+          throw new ConfigException(file, no, "unexpected list item '" + body + "'" + FORMAT);
+        }
+        continue;
+      }
+      int colon = keyEnd(body);
+      if (colon < 0) {
+        throw new ConfigException(file, no, "expected 'key: value', got '" + raw.strip() + "'" + FORMAT);
+      }
+      String key = unquote(body.substring(0, colon).strip());
+      String value = body.substring(colon + 1).strip();
+      if (value.startsWith("{") || value.startsWith("[") || value.startsWith("&") || value.startsWith("*")
+          || value.startsWith("|") || value.startsWith(">")) {
+        throw new ConfigException(file, no, "key '" + key + "': only plain 'key: value' lines are understood, not '"
+            + value + "'" + FORMAT);
+      }
+      value = unquote(value);
+      if (indent == 0) {
+        if (!key.equals("rules") && !key.equals("plugins")) {
+          String hint = canonical(key) != null ? "; put it under 'rules:'" : "";
+          throw new ConfigException(file, no, "unknown key '" + key + "'" + hint + FORMAT);
+        }
+        if (!value.isEmpty()) {
+          throw new ConfigException(file, no, "key '" + key + "' takes an indented block, not '" + value + "'"
+              + FORMAT);
+        }
+        if (!seen.add(key)) {
+          throw new ConfigException(file, no, "key '" + key + "' is given twice");
+        }
+        section = key;
+        continue;
+      }
+      if (!"rules".equals(section)) {
+        throw new ConfigException(file, no, "unexpected key '" + key + "' under '" + section + ":'" + FORMAT);
+      }
+      if (key.contains("/")) {
+        continue; // a plugin's rule: dive's format allows it, lamina has no plugins
+      }
+      String canonical = canonical(key);
+      if (canonical == null) {
+        throw new ConfigException(file, no, "unknown rule '" + key + "'" + FORMAT);
+      }
+      if (!seen.add("rules." + canonical)) {
+        throw new ConfigException(file, no, "rule '" + key + "' is given twice");
+      }
+      set(canonical, value);
+      try {
+        validateOne(canonical, values.get(canonical));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(file, no, "rule '" + key + "': " + e.getMessage());
       }
     }
   }
 
-  private static String stripComment(String line) {
+  /** The colon that ends a key (outside quotes, followed by a space or the line's end), or -1. */
+  private static int keyEnd(String body) {
+    boolean single = false;
+    boolean dbl = false;
+    for (int i = 0; i < body.length(); i++) {
+      char c = body.charAt(i);
+      if (c == '\'' && !dbl) {
+        single = !single;
+      } else if (c == '"' && !single) {
+        dbl = !dbl;
+      } else if (c == ':' && !single && !dbl && (i + 1 == body.length() || body.charAt(i + 1) == ' ')) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static String stripComment(String line, Path file, int no) throws ConfigException {
     boolean single = false;
     boolean dbl = false;
     for (int i = 0; i < line.length(); i++) {
@@ -95,6 +187,9 @@ public final class DiveCiRules {
       } else if (c == '#' && !single && !dbl && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
         return line.substring(0, i);
       }
+    }
+    if (single || dbl) {
+      throw new ConfigException(file, no, "unterminated quote in '" + line.strip() + "'");
     }
     return line;
   }
@@ -118,14 +213,18 @@ public final class DiveCiRules {
    */
   public void validate() {
     for (Map.Entry<String, String> e : values.entrySet()) {
-      if (disabled(e.getValue())) {
-        continue;
-      }
-      if (e.getKey().equals(HIGHEST_WASTED_BYTES)) {
-        LayerBytes.parse(e.getValue());
-      } else {
-        ratio(e.getKey(), e.getValue());
-      }
+      validateOne(e.getKey(), e.getValue());
+    }
+  }
+
+  private static void validateOne(String rule, String value) {
+    if (disabled(value)) {
+      return;
+    }
+    if (rule.equals(HIGHEST_WASTED_BYTES)) {
+      LayerBytes.parse(value);
+    } else {
+      ratio(rule, value);
     }
   }
 
@@ -201,7 +300,8 @@ public final class DiveCiRules {
       out.append("Inefficient Files:\n");
       out.append(String.format("  %-5s  %-12s  %s%n", "Count", "Wasted Space", "File Path"));
       for (EfficiencyPath p : eff.inefficient()) {
-        out.append(String.format("  %-5d  %-12s  %s%n", p.count(), LayerBytes.human(p.cumulativeSize()), p.path()));
+        out.append(String.format("  %-5d  %-12s  %s%n", p.count(), LayerBytes.human(p.cumulativeSize()),
+            dev.lamina.sys.FileNames.printable(p.path())));
       }
     }
     out.append('\n').append("Evaluation:\n");

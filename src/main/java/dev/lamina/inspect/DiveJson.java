@@ -60,7 +60,7 @@ public final class DiveJson {
         g.writeStartObject();
         g.writeNumberField("count", p.count());
         g.writeNumberField("sizeBytes", p.cumulativeSize());
-        g.writeStringField("file", p.path());
+        writeName(g, "file", p.path());
         g.writeEndObject();
       }
       g.writeEndArray();
@@ -100,9 +100,9 @@ public final class DiveJson {
   /** One dive FileInfo; null (an implicit directory) is dive's zero value. */
   private static void writeFileInfo(JsonGenerator g, LayerEntry e) throws IOException {
     g.writeStartObject();
-    g.writeStringField("path", e == null ? "" : e.tarName());
+    writeName(g, "path", e == null ? "" : e.tarName());
     g.writeNumberField("typeFlag", e == null ? 0 : goTypeFlag(e));
-    g.writeStringField("linkName", e == null ? "" : e.linkTarget());
+    writeName(g, "linkName", e == null ? "" : e.linkTarget());
     g.writeNumberField("size", e == null ? 0 : e.size());
     g.writeNumberField("fileMode", e == null ? 0 : goFileMode(e));
     g.writeNumberField("uid", e == null ? 0 : e.uid());
@@ -150,6 +150,32 @@ public final class DiveJson {
     } else {
       g.writeNumber(v);
     }
+  }
+
+  /**
+   * A file name: as a plain string when it is UTF-8; otherwise each byte that is not UTF-8 is written as the escape
+   * {@code \\udcXX} of {@link dev.lamina.sys.FileNames} (Python's surrogateescape), so the JSON says which bytes the
+   * name has instead of a replacement character that would make two names one.
+   */
+  private static void writeName(JsonGenerator g, String field, String name) throws java.io.IOException {
+    if (!dev.lamina.sys.FileNames.hasInvalidBytes(name)) {
+      g.writeStringField(field, name);
+      return;
+    }
+    StringBuilder q = new StringBuilder(name.length() + 16).append('"');
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      boolean escapedByte = c >= 0xdc80 && c <= 0xdcff && (i == 0 || !Character.isHighSurrogate(name.charAt(i - 1)));
+      if (escapedByte || c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
+        q.append(String.format("\\u%04x", (int) c));
+      } else if (c == '"' || c == '\\') {
+        q.append('\\').append(c);
+      } else {
+        q.append(c);
+      }
+    }
+    g.writeFieldName(field);
+    g.writeRawValue(q.append('"').toString());
   }
 
   /** Go's json.Marshal escapes &lt;, &gt; and &amp; (HTML-safe output). */

@@ -10,8 +10,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import dev.lamina.layer.TarHeader;
+import dev.lamina.layer.TarReader;
 
 /**
  * An image's {@code Size} as docker reports it: the content bytes of the regular files of its layers (docker's
@@ -44,10 +44,10 @@ public final class InspectSize {
     }
     long bytes = 0;
     try (LayerTarStream in = ((Layer.Blob) l).openTar()) {
-      TarArchiveInputStream tar = new TarArchiveInputStream(in);
-      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-        if (e.isFile() && !e.isLink()) {
-          bytes += e.getSize();
+      TarReader tar = new TarReader(in, in.describe());
+      for (TarHeader e; (e = tar.next()) != null; ) {
+        if (e.isFile()) {
+          bytes += e.size();
         }
       }
       in.transferTo(OutputStream.nullOutputStream());
@@ -55,13 +55,15 @@ public final class InspectSize {
     return bytes;
   }
 
-  /** The bytes of the regular files under a dir. */
+  /** The bytes of the regular files under a dir, each hard-linked file once (as its tar counts it). */
   private static long fileBytes(Path dir) throws IOException {
+    java.util.Set<Object> seen = new java.util.HashSet<>();
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-          .mapToLong(p -> {
+      return s.mapToLong(p -> {
             try {
-              return Files.size(p);
+              var a = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                  LinkOption.NOFOLLOW_LINKS);
+              return a.isRegularFile() && seen.add(a.fileKey() == null ? p : a.fileKey()) ? a.size() : 0;
             } catch (IOException e) {
               return 0;
             }

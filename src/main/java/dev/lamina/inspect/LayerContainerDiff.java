@@ -19,7 +19,7 @@ public final class LayerContainerDiff {
   public record Change(char kind, String path) {
     @Override
     public String toString() {
-      return kind + " /" + path;
+      return kind + " /" + dev.lamina.sys.FileNames.printable(path); // bytes that are not UTF-8 as \\xNN
     }
   }
 

@@ -47,6 +47,9 @@ public final class LayerDirScanner {
       throw new IllegalStateException(e);
     }
     byte[] buf = new byte[64 * 1024];
+    // Regular files with more than one name: a tar stores the first name as the file and every later name as a
+    // hard link (size 0), so they are added after the walk in tar order (see HardLinks).
+    HardLinks links = new HardLinks();
     Files.walkFileTree(dir, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
@@ -68,15 +71,16 @@ public final class LayerDirScanner {
       }
 
       private String rel(Path p) {
-        return dir.relativize(p).toString().replace('\\', '/');
+        return dev.lamina.sys.FileNames.of(dir.relativize(p)); // names as bytes, whatever the locale
       }
 
       private void add(Path p, BasicFileAttributes basic) throws IOException {
-        Map<String, Object> u = Files.readAttributes(p, "unix:mode,uid,gid,rdev,size", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> u =
+            Files.readAttributes(p, "unix:mode,uid,gid,rdev,size,nlink,ino,dev", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) u.get("mode");
         int type = mode & 0170000;
         String rel = rel(p);
-        String name = p.getFileName().toString();
+        String name = dev.lamina.sys.FileNames.fileName(p);
         long uid = ((Integer) u.get("uid")) & 0xffffffffL;
         long gid = ((Integer) u.get("gid")) & 0xffffffffL;
         long rdev = (Long) u.get("rdev");
@@ -120,9 +124,9 @@ public final class LayerDirScanner {
           case 0120000 -> {
             kind = LayerEntry.Kind.SYMLINK;
             flag = '2';
-            link = Files.readSymbolicLink(p).toString();
+            link = dev.lamina.sys.FileNames.of(Files.readSymbolicLink(p));
             sha.reset();
-            hash = first8(sha.digest(link.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            hash = first8(sha.digest(dev.lamina.sys.FileNames.encode(link)));
           }
           case 0020000 -> { kind = LayerEntry.Kind.CHAR_DEVICE; flag = '3'; hash = rdev; }
           case 0060000 -> { kind = LayerEntry.Kind.BLOCK_DEVICE; flag = '4'; hash = rdev; }
@@ -138,6 +142,11 @@ public final class LayerDirScanner {
               }
             }
             hash = first8(sha.digest());
+            if ((Integer) u.get("nlink") > 1) {
+              links.add(u.get("dev") + ":" + u.get("ino"),
+                  new LayerEntry(rel, rel, kind, size, mode & 07777, uid, gid, link, hash, flag));
+              return;
+            }
           }
           default -> {
             return; // sockets: not part of an image
@@ -146,7 +155,50 @@ public final class LayerDirScanner {
         tree.add(new LayerEntry(rel, rel, kind, size, mode & 07777, uid, gid, link, hash, flag));
       }
     });
+    links.addTo(tree, sha);
     return tree;
+  }
+
+  /**
+   * The names of each multiply-linked regular file. The tar writers of images (Docker, buildkit, umoci, GNU tar
+   * on sorted input) walk a directory in name order, write the first name they meet as the file and each later
+   * one as a hard link to it; here the first name in that order becomes the file and the others hard links, so a
+   * layer read from the store gives the same sizes and efficiency as its tar.
+   */
+  private static final class HardLinks {
+    private final Map<String, java.util.List<LayerEntry>> byInode = new java.util.HashMap<>();
+
+    void add(String inode, LayerEntry e) {
+      byInode.computeIfAbsent(inode, k -> new java.util.ArrayList<>()).add(e);
+    }
+
+    void addTo(LayerTree tree, MessageDigest sha) {
+      for (java.util.List<LayerEntry> names : byInode.values()) {
+        names.sort((a, b) -> walkOrder(a.path(), b.path()));
+        LayerEntry first = names.get(0);
+        tree.add(first);
+        sha.reset();
+        long hash = first8(sha.digest(dev.lamina.sys.FileNames.encode(first.path())));
+        for (LayerEntry e : names.subList(1, names.size())) {
+          tree.add(new LayerEntry(e.path(), e.tarName(), LayerEntry.Kind.HARDLINK, 0, e.mode(), e.uid(), e.gid(),
+              first.path(), hash, (byte) '1'));
+        }
+      }
+    }
+
+    /** Depth-first name order: component by component, so "a/b" comes before "a-c" as in a directory walk. */
+    static int walkOrder(String a, String b) {
+      String[] x = a.split("/");
+      String[] y = b.split("/");
+      for (int i = 0; i < Math.min(x.length, y.length); i++) {
+        int c = java.util.Arrays.compareUnsigned(
+            dev.lamina.sys.FileNames.encode(x[i]), dev.lamina.sys.FileNames.encode(y[i]));
+        if (c != 0) {
+          return c;
+        }
+      }
+      return Integer.compare(x.length, y.length);
+    }
   }
 
   private static String whiteoutName(String rel) {

@@ -39,7 +39,8 @@ public final class LayerReport {
       out.append(String.format("Top wasted files (%d of %d):%n", Math.min(top, files.size()), files.size()));
       out.append(String.format("  %-5s  %-12s  %s%n", "Count", "Wasted Space", "File Path"));
       for (EfficiencyPath p : files.subList(0, Math.min(top, files.size()))) {
-        out.append(String.format("  %-5d  %-12s  %s%n", p.count(), LayerBytes.human(p.cumulativeSize()), p.path()));
+        out.append(String.format("  %-5d  %-12s  %s%n", p.count(), LayerBytes.human(p.cumulativeSize()),
+            dev.lamina.sys.FileNames.printable(p.path())));
       }
     }
     for (String w : a.warnings()) {

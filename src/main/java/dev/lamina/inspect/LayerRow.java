@@ -87,12 +87,14 @@ public record LayerRow(LayerDiffType type, String path, LayerEntry entry, long s
 
   /** The name as shown: a link's target follows an arrow; a removed directory says how much it hid. */
   public String decorate(String name) {
+    // names are bytes: those that are not UTF-8 (and control characters) print as \xNN, never as '?'
+    String shown = dev.lamina.sys.FileNames.printable(name);
     if (entry != null && !entry.linkTarget().isEmpty()) {
-      return name + " → " + entry.linkTarget();
+      return shown + " → " + dev.lamina.sys.FileNames.printable(entry.linkTarget());
     }
     if (type == LayerDiffType.REMOVED && hiddenFiles > 1) {
-      return name + " (" + hiddenFiles + " paths)";
+      return shown + " (" + hiddenFiles + " paths)";
     }
-    return name;
+    return shown;
   }
 }

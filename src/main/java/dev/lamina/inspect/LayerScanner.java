@@ -2,13 +2,13 @@ package dev.lamina.inspect;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import dev.lamina.layer.TarHeader;
+import dev.lamina.layer.TarReader;
+import dev.lamina.sys.FileNames;
 
 /**
  * Reads one layer's uncompressed tar once, hashing file contents on the fly, into a {@link LayerTree}. Contents are
@@ -33,11 +33,11 @@ public final class LayerScanner {
   public LayerTree scan(InputStream tar, String what) throws IOException {
     LayerTree tree = new LayerTree();
     // the tar stream is not closed here: it belongs to the caller, who may verify a digest at its end
-    TarArchiveInputStream in = new TarArchiveInputStream(new NonClosing(tar), StandardCharsets.UTF_8.name());
-    TarArchiveEntry te;
+    TarReader in = new TarReader(new NonClosing(tar), what);
+    TarHeader te;
     try {
-      while ((te = in.getNextEntry()) != null) {
-        LayerEntry e = toEntry(te, in, tree);
+      while ((te = in.next()) != null) {
+        LayerEntry e = toEntry(te, in.body(), tree);
         if (e != null) {
           tree.add(e);
         }
@@ -46,6 +46,8 @@ public final class LayerScanner {
       while (tar.read(buffer) >= 0) {
         // nothing: trailing zero blocks
       }
+    } catch (TarReader.TarFormatException e) {
+      throw e; // names the layer and the entry's offset already
     } catch (IOException | IllegalArgumentException e) {
       throw new IOException("reading the tar of " + what + " failed: " + e.getMessage()
           + " (is the layer a valid, uncompressed tar?)", e);
@@ -53,11 +55,11 @@ public final class LayerScanner {
     return tree;
   }
 
-  private LayerEntry toEntry(TarArchiveEntry te, InputStream body, LayerTree tree) throws IOException {
-    String unsafeName = te.getName();
+  private LayerEntry toEntry(TarHeader te, InputStream body, LayerTree tree) throws IOException {
+    String unsafeName = te.name();
     String path = cleanPath(unsafeName);
     if (path == null) {
-      tree.warn("skipped tar entry " + unsafeName + ": it climbs out of the root with '..'");
+      tree.warn("skipped tar entry " + FileNames.printable(unsafeName) + ": it climbs out of the root with '..'");
       return null;
     }
     if (path.isEmpty()) {
@@ -68,38 +70,38 @@ public final class LayerScanner {
     LayerEntry.Kind kind = kindOf(te);
     if (base.startsWith(WHITEOUT_PREFIX)) {
       if (base.equals(OPAQUE_MARKER)) {
-        return new LayerEntry(parent, path, LayerEntry.Kind.OPAQUE, te.getSize(), te.getMode() & 07777,
-            te.getLongUserId(), te.getLongGroupId(), "", 0, te.getLinkFlag());
+        return new LayerEntry(parent, path, LayerEntry.Kind.OPAQUE, te.size(), te.mode() & 07777,
+            te.uid(), te.gid(), "", 0, te.type());
       }
       if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) {
         return null; // other aufs metadata (.wh..wh.plnk, ...): not part of the file system, dive skips them too
       }
       String hidden = base.substring(WHITEOUT_PREFIX.length());
       return new LayerEntry(parent.isEmpty() ? hidden : parent + "/" + hidden, path, LayerEntry.Kind.WHITEOUT,
-          te.getSize(), te.getMode() & 07777, te.getLongUserId(), te.getLongGroupId(), "", 0, te.getLinkFlag());
+          te.size(), te.mode() & 07777, te.uid(), te.gid(), "", 0, te.type());
     }
     long hash = switch (kind) {
       case FILE -> hashBody(body);
-      case SYMLINK, HARDLINK -> hashBytes(te.getLinkName().getBytes(StandardCharsets.UTF_8));
-      case CHAR_DEVICE, BLOCK_DEVICE -> ((long) te.getDevMajor() << 32) | (te.getDevMinor() & 0xffffffffL);
+      case SYMLINK, HARDLINK -> hashBytes(FileNames.encode(te.linkName()));
+      case CHAR_DEVICE, BLOCK_DEVICE -> ((long) te.devMajor() << 32) | (te.devMinor() & 0xffffffffL);
       default -> 0;
     };
-    return new LayerEntry(path, path, kind, te.getSize(), te.getMode() & 07777, te.getLongUserId(),
-        te.getLongGroupId(), te.isSymbolicLink() || te.isLink() ? te.getLinkName() : "", hash, te.getLinkFlag());
+    return new LayerEntry(path, path, kind, te.size(), te.mode() & 07777, te.uid(),
+        te.gid(), te.isSymlink() || te.isHardLink() ? te.linkName() : "", hash, te.type());
   }
 
-  private static LayerEntry.Kind kindOf(TarArchiveEntry te) {
+  private static LayerEntry.Kind kindOf(TarHeader te) {
     if (te.isDirectory()) {
       return LayerEntry.Kind.DIR;
-    } else if (te.isSymbolicLink()) {
+    } else if (te.isSymlink()) {
       return LayerEntry.Kind.SYMLINK;
-    } else if (te.isLink()) {
+    } else if (te.isHardLink()) {
       return LayerEntry.Kind.HARDLINK;
-    } else if (te.isCharacterDevice()) {
+    } else if (te.isCharDevice()) {
       return LayerEntry.Kind.CHAR_DEVICE;
     } else if (te.isBlockDevice()) {
       return LayerEntry.Kind.BLOCK_DEVICE;
-    } else if (te.isFIFO()) {
+    } else if (te.isFifo()) {
       return LayerEntry.Kind.FIFO;
     }
     return LayerEntry.Kind.FILE;

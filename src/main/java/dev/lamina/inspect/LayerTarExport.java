@@ -4,7 +4,6 @@ import dev.lamina.image.Image;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,8 +12,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import dev.lamina.layer.TarHeader;
+import dev.lamina.layer.TarReader;
+import dev.lamina.sys.FileNames;
 
 /**
  * Gets files out of one layer: the whole uncompressed tar ({@code --export-layer}) or the entries at and below one
@@ -59,9 +59,9 @@ public final class LayerTarExport {
     Files.createDirectories(outDir);
     int count = 0;
     try (InputStream raw = LayerImages.openTar(img, index)) {
-      TarArchiveInputStream tar = new TarArchiveInputStream(raw, StandardCharsets.UTF_8.name());
-      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-        String path = LayerScanner.cleanPath(e.getName());
+      TarReader tar = new TarReader(raw, "layer " + index + " of " + img.reference());
+      for (TarHeader e; (e = tar.next()) != null; ) {
+        String path = LayerScanner.cleanPath(e.name());
         if (path == null || path.isEmpty() || !(want.isEmpty() || path.equals(want) || path.startsWith(want + "/"))) {
           continue;
         }
@@ -69,30 +69,30 @@ public final class LayerTarExport {
         if (base.startsWith(LayerScanner.WHITEOUT_PREFIX)) {
           continue;
         }
-        Path target = outDir.resolve(path);
+        Path target = FileNames.resolve(outDir, path);
         ensureNoSymlinkParents(outDir, path);
         Files.createDirectories(target.getParent());
         if (e.isDirectory()) {
           Files.createDirectories(target);
-        } else if (e.isSymbolicLink()) {
+        } else if (e.isSymlink()) {
           Files.deleteIfExists(target);
-          Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+          new dev.lamina.layer.SysNodeOps().symlink(e.linkName(), target); // the target's bytes, as the tar has them
           count++;
           continue;
-        } else if (e.isLink()) {
-          String linked = LayerScanner.cleanPath(e.getLinkName());
-          Path source = linked == null ? null : outDir.resolve(linked);
+        } else if (e.isHardLink()) {
+          String linked = LayerScanner.cleanPath(e.linkName());
+          Path source = linked == null ? null : FileNames.resolve(outDir, linked);
           if (source == null || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
             continue; // its target was not extracted
           }
           Files.deleteIfExists(target);
           Files.createLink(target, source);
         } else if (e.isFile()) {
-          Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+          Files.copy(tar.body(), target, StandardCopyOption.REPLACE_EXISTING);
         } else {
           continue; // devices and fifos need privileges and are of no use as extracted files
         }
-        Files.setPosixFilePermissions(target, permissions(e.getMode()));
+        Files.setPosixFilePermissions(target, permissions(e.mode()));
         count++;
       }
       raw.transferTo(OutputStream.nullOutputStream()); // let the stream verify its digest
@@ -109,7 +109,7 @@ public final class LayerTarExport {
     Path p = outDir;
     String[] parts = path.split("/");
     for (int i = 0; i < parts.length - 1; i++) {
-      p = p.resolve(parts[i]);
+      p = FileNames.resolve(p, parts[i]);
       if (Files.isSymbolicLink(p)) {
         throw new FileAlreadyExistsException(p.toString(), null,
             "refusing to extract /" + path + " through the symlink the layer put at " + p);

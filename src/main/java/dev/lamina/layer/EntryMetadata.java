@@ -12,7 +12,6 @@ import java.util.Map;
 import java.net.URLDecoder;
 import java.util.HashSet;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +39,9 @@ final class EntryMetadata {
   /** Times to set on a path once its contents are complete. */
   record DirTimes(Path path, FileTime atime, FileTime mtime) {}
 
-  DirTimes times(TarArchiveEntry e, Path p) {
-    FileTime m = e.getLastModifiedTime();
-    FileTime a = e.getLastAccessTime();
+  DirTimes times(TarHeader e, Path p) {
+    FileTime m = e.mtime();
+    FileTime a = e.atime();
     return new DirTimes(p, a == null ? m : a, m);
   }
 
@@ -53,10 +52,10 @@ final class EntryMetadata {
   }
 
   /** Owner, mode and xattrs of a directory, regular file, fifo or symlink ({@code type} is its S_IFMT). */
-  void apply(TarArchiveEntry e, Path p, int type, String unsafeName) throws IOException {
-    int uid = (int) e.getLongUserId();
-    int gid = (int) e.getLongGroupId();
-    int mode = e.getMode() & 07777;
+  void apply(TarHeader e, Path p, int type, String unsafeName) throws IOException {
+    int uid = (int) e.uid();
+    int gid = (int) e.gid();
+    int mode = e.mode() & 07777;
     if (opts.ownership() == Ownership.CHOWN) {
       if (uid != ownUid || gid != ownGid) {
         opts.ops().lchown(p, uid, gid);
@@ -75,36 +74,28 @@ final class EntryMetadata {
   }
 
   /** A device or (rootless) fifo kept as an empty regular file whose xattr says what it is. */
-  void recordSpecial(TarArchiveEntry e, Path p, int type, String unsafeName) throws IOException {
+  void recordSpecial(TarHeader e, Path p, int type, String unsafeName) throws IOException {
     opts.ops().chmod(p, 0600);
-    OverrideStat st = new OverrideStat(
-        (int) e.getLongUserId(), (int) e.getLongGroupId(), e.getMode(), type, e.getDevMajor(), e.getDevMinor());
+    OverrideStat st = new OverrideStat((int) e.uid(), (int) e.gid(), e.mode(), type, e.devMajor(), e.devMinor());
     opts.ops().lsetxattr(p, OverrideStat.XATTR, st.bytes());
   }
 
-  private void xattrs(TarArchiveEntry e, Path p, String unsafeName) throws IOException {
-    Map<String, String> pax = e.getExtraPaxHeaders();
+  private void xattrs(TarHeader e, Path p, String unsafeName) throws IOException {
+    Map<String, byte[]> pax = e.pax();
     if (pax.isEmpty()) {
       return;
     }
-    for (Map.Entry<String, String> h : pax.entrySet()) {
+    for (Map.Entry<String, byte[]> h : pax.entrySet()) {
       String k = h.getKey();
       String name;
       byte[] value;
       if (k.startsWith(SCHILY)) {
         name = k.substring(SCHILY.length());
-        // commons-compress decodes PAX values as UTF-8; valid UTF-8 round-trips exactly, other bytes became
-        // U+FFFD: skip such a value rather than write a corrupted one (e.g. a security.capability mask)
-        if (h.getValue().indexOf('\uFFFD') >= 0) {
-          warnOnce("binary:" + name, "skipping xattr {} of {}: its binary value cannot be read exactly from the tar",
-              name, unsafeName);
-          continue;
-        }
-        value = h.getValue().getBytes(StandardCharsets.UTF_8);
+        value = h.getValue(); // the raw bytes: binary values (security.capability) arrive exactly
       } else if (k.startsWith(LIBARCHIVE)) {
         name = URLDecoder.decode(k.substring(LIBARCHIVE.length()), StandardCharsets.UTF_8);
         try {
-          value = Base64.getDecoder().decode(h.getValue().trim());
+          value = Base64.getDecoder().decode(new String(h.getValue(), StandardCharsets.US_ASCII).trim());
         } catch (IllegalArgumentException ex) {
           throw new UnsafeEntryException(unsafeName, "xattr " + name + " has a value that is not base64");
         }

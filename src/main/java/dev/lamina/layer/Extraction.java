@@ -16,8 +16,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import dev.lamina.sys.FileNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +28,7 @@ final class Extraction {
       EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
 
   private final ExtractOptions opts;
+  private final String what;
   private final SafePath safe;
   private final EntryMetadata meta;
   private final boolean flat;
@@ -41,20 +41,21 @@ final class Extraction {
   private long whiteouts;
   private long opaques;
 
-  Extraction(Path root, ExtractOptions opts) throws IOException {
+  Extraction(Path root, ExtractOptions opts, String what) throws IOException {
     this.opts = opts;
+    this.what = what;
     this.safe = new SafePath(root, opts.limits());
     this.meta = new EntryMetadata(root, opts);
     this.flat = !opts.whiteouts().keepsMarkers();
   }
 
   LayerStats run(InputStream in) throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(in, 1 << 16), "UTF-8");
-    TarArchiveEntry e;
-    while ((e = nextEntry(tar)) != null) {
+    TarReader tar = new TarReader(new BufferedInputStream(in, 1 << 16), what);
+    TarHeader e;
+    while ((e = tar.next()) != null) {
       if (++entries > opts.limits().maxEntries()) {
         throw new UnsafeEntryException(
-            e.getName(), "the layer has more than " + opts.limits().maxEntries() + " entries (the configured limit)");
+            e.name(), "the layer has more than " + opts.limits().maxEntries() + " entries (the configured limit)");
       }
       entry(tar, e);
     }
@@ -65,17 +66,8 @@ final class Extraction {
     return new LayerStats(entries, bytes, whiteouts, opaques);
   }
 
-  private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) throws IOException {
-    try {
-      return tar.getNextEntry();
-    } catch (IllegalArgumentException e) {
-      // commons-compress reports some corrupt headers (bad numbers, bad PAX records) this way
-      throw new IOException("corrupt tar header: " + e.getMessage(), e);
-    }
-  }
-
-  private void entry(TarArchiveInputStream tar, TarArchiveEntry e) throws IOException {
-    String unsafeName = e.getName();
+  private void entry(TarReader tar, TarHeader e) throws IOException {
+    String unsafeName = e.name();
     List<String> comps = safe.components(unsafeName);
     if (comps.isEmpty()) {
       root(e, unsafeName);
@@ -86,13 +78,13 @@ final class Extraction {
       whiteoutEntry(unsafeName, comps, last);
       return;
     }
-    if (e.getLinkFlag() == '3' && e.getDevMajor() == 0 && e.getDevMinor() == 0) {
+    if (e.type() == '3' && e.devMajor() == 0 && e.devMinor() == 0) {
       // overlay-form whiteout inside a tar (docker export of an overlay2 upper dir): same meaning as .wh.NAME
       whiteoutNamed(unsafeName, comps, last);
       return;
     }
     Path dir = safe.parent(unsafeName, comps, true);
-    Path p = dir.resolve(last);
+    Path p = FileNames.resolve(dir, last);
     switch (kind(e)) {
       case DIR -> directory(e, comps, p);
       case SYMLINK -> symlink(e, unsafeName, p);
@@ -101,7 +93,7 @@ final class Extraction {
       case FIFO -> fifo(e, p);
       case REGULAR -> regular(tar, e, unsafeName, p);
       default -> {
-        LOG.warn("skipping tar entry \"{}\" of unsupported type '{}'", UnsafeEntryException.printable(unsafeName), (char) e.getLinkFlag());
+        LOG.warn("skipping tar entry \"{}\" of unsupported type '{}'", UnsafeEntryException.printable(unsafeName), (char) e.type());
         return;
       }
     }
@@ -116,12 +108,12 @@ final class Extraction {
    * The entry type from its type flag. commons-compress's isDirectory() also says yes for any name ending in
    * "/", which would let a symlink named "x/" pass for a directory; only the pre-POSIX type 0 means that.
    */
-  static Kind kind(TarArchiveEntry e) {
-    byte f = e.getLinkFlag();
+  static Kind kind(TarHeader e) {
+    byte f = e.type();
     return switch (f) {
       case '5' -> Kind.DIR;
-      case 0 -> e.getName().endsWith("/") ? Kind.DIR : Kind.REGULAR;
-      case '0', '7', 'S' -> Kind.REGULAR;
+      case 0 -> e.name().endsWith("/") ? Kind.DIR : Kind.REGULAR;
+      case '0', '7' -> Kind.REGULAR;
       case '2' -> Kind.SYMLINK;
       case '1' -> Kind.HARDLINK;
       case '3', '4' -> Kind.DEVICE;
@@ -130,7 +122,7 @@ final class Extraction {
     };
   }
 
-  private void root(TarArchiveEntry e, String unsafeName) throws IOException {
+  private void root(TarHeader e, String unsafeName) throws IOException {
     if (kind(e) != Kind.DIR) {
       throw new UnsafeEntryException(unsafeName, "refusing to change the type of the layer root directory");
     }
@@ -138,7 +130,7 @@ final class Extraction {
     dirTimes.add(meta.times(e, safe.root()));
   }
 
-  private void directory(TarArchiveEntry e, List<String> comps, Path p) throws IOException {
+  private void directory(TarHeader e, List<String> comps, Path p) throws IOException {
     BasicFileAttributes a = SafePath.lstat(p);
     if (a == null || !a.isDirectory()) {
       if (a != null) {
@@ -147,12 +139,13 @@ final class Extraction {
       Files.createDirectory(p);
     }
     safe.rememberDir(comps);
-    meta.apply(e, p, OverrideStat.S_IFDIR, e.getName());
+    meta.apply(e, p, OverrideStat.S_IFDIR, e.name());
     dirTimes.add(meta.times(e, p));
   }
 
-  private void regular(TarArchiveInputStream tar, TarArchiveEntry e, String unsafeName, Path p) throws IOException {
-    long size = e.getRealSize();
+  private void regular(TarReader tar, TarHeader e, String unsafeName, Path p) throws IOException {
+    long size = e.size();
+    InputStream body = tar.body();
     if (bytes + size > opts.limits().maxBytes()) {
       throw new UnsafeEntryException(
           unsafeName, "the layer expands to more than " + opts.limits().maxBytes() + " bytes (the configured limit)");
@@ -160,7 +153,7 @@ final class Extraction {
     try (FileChannel ch = createNew(p)) {
       long left = size;
       while (true) {
-        int n = tar.read(buf, 0, buf.length);
+        int n = body.read(buf, 0, buf.length);
         if (n < 0) {
           break;
         }
@@ -203,9 +196,9 @@ final class Extraction {
     }
   }
 
-  private void symlink(TarArchiveEntry e, String unsafeName, Path p) throws IOException {
-    String target = e.getLinkName();
-    if (target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > 4095) {
+  private void symlink(TarHeader e, String unsafeName, Path p) throws IOException {
+    String target = e.linkName();
+    if (target.isEmpty() || target.indexOf('\0') >= 0 || FileNames.encode(target).length > 4095) {
       throw new UnsafeEntryException(unsafeName, "symlink target is empty, too long or contains NUL");
     }
     removeExisting(p);
@@ -215,8 +208,8 @@ final class Extraction {
     meta.applyTimes(meta.times(e, p));
   }
 
-  private void hardLink(TarArchiveEntry e, String unsafeName, Path p) throws IOException {
-    Path target = safe.linkTarget(unsafeName, e.getLinkName());
+  private void hardLink(TarHeader e, String unsafeName, Path p) throws IOException {
+    Path target = safe.linkTarget(unsafeName, e.linkName());
     if (target.equals(p)) {
       return; // a link to itself: nothing to do
     }
@@ -225,23 +218,23 @@ final class Extraction {
     // metadata belongs to the shared inode, set by the entry that created it
   }
 
-  private void device(TarArchiveEntry e, String unsafeName, Path p) throws IOException {
+  private void device(TarHeader e, String unsafeName, Path p) throws IOException {
     // Never a real node, even as root: an image must not plant a raw disk or memory device on the host.
-    int type = e.getLinkFlag() == '3' ? OverrideStat.S_IFCHR : OverrideStat.S_IFBLK;
+    int type = e.type() == '3' ? OverrideStat.S_IFCHR : OverrideStat.S_IFBLK;
     createNew(p).close();
     meta.recordSpecial(e, p, type, unsafeName);
     meta.applyTimes(meta.times(e, p));
   }
 
-  private void fifo(TarArchiveEntry e, Path p) throws IOException {
+  private void fifo(TarHeader e, Path p) throws IOException {
     removeExisting(p);
     if (opts.ownership() == Ownership.CHOWN) {
       opts.ops().mknod(p, OverrideStat.S_IFIFO | 0600, 0);
-      meta.apply(e, p, OverrideStat.S_IFIFO, e.getName());
+      meta.apply(e, p, OverrideStat.S_IFIFO, e.name());
     } else {
       // user.* xattrs are not allowed on fifos: keep a regular file that carries the fifo's stat
       createNew(p).close();
-      meta.recordSpecial(e, p, OverrideStat.S_IFIFO, e.getName());
+      meta.recordSpecial(e, p, OverrideStat.S_IFIFO, e.name());
     }
     meta.applyTimes(meta.times(e, p));
   }
@@ -279,7 +272,7 @@ final class Extraction {
       return;
     }
     whiteouts++;
-    Path p = dir.resolve(name);
+    Path p = FileNames.resolve(dir, name);
     if (flat && createdHere(p)) {
       return; // hides lower layers only
     }

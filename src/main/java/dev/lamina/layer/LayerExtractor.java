@@ -29,10 +29,15 @@ public final class LayerExtractor {
    * again, so a failed extraction leaves nothing behind.
    */
   public LayerStats extract(InputStream tar, Path newDir) throws IOException {
+    return extract(tar, newDir, "the layer tar");
+  }
+
+  /** As {@link #extract(InputStream, Path)}; {@code what} names the layer in errors about its tar. */
+  public LayerStats extract(InputStream tar, Path newDir, String what) throws IOException {
     Files.createDirectory(newDir);
     boolean ok = false;
     try {
-      LayerStats stats = new Extraction(newDir, options).run(tar);
+      LayerStats stats = new Extraction(newDir, options, what).run(tar);
       ok = true;
       return stats;
     } finally {
@@ -51,6 +56,6 @@ public final class LayerExtractor {
    * whiteouts delete what lower layers put there. A failure leaves the directory as far as it got.
    */
   public LayerStats apply(InputStream tar, Path dir) throws IOException {
-    return new Extraction(dir, options).run(tar);
+    return new Extraction(dir, options, "the layer tar").run(tar);
   }
 }

@@ -198,7 +198,7 @@ public final class LayerStore {
           ReadAheadInputStream ahead = new ReadAheadInputStream(in, 1 << 20, 8, "lamina-read-" + hex(diffId).substring(0, 12));
           boolean read = false;
           try {
-            stats = new LayerExtractor(o).extract(ahead, tmp.resolve("diff"));
+            stats = new LayerExtractor(o).extract(ahead, tmp.resolve("diff"), in.describe());
             ahead.close(); // reads to the end: a digest mismatch of the blob or diff_id is thrown here
             read = true;
           } finally {

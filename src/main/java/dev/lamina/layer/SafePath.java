@@ -1,7 +1,7 @@
 package dev.lamina.layer;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.lamina.sys.FileNames;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -44,7 +44,7 @@ final class SafePath {
     if (unsafeName.indexOf('\0') >= 0) {
       throw new UnsafeEntryException(unsafeName, "name contains a NUL byte");
     }
-    int bytes = unsafeName.getBytes(StandardCharsets.UTF_8).length;
+    int bytes = FileNames.encode(unsafeName).length;
     if (bytes > limits.maxPathBytes()) {
       throw new UnsafeEntryException(
           unsafeName, "name is " + bytes + " bytes, over the limit of " + limits.maxPathBytes() + " bytes");
@@ -57,7 +57,7 @@ final class SafePath {
       if (c.equals("..")) {
         throw new UnsafeEntryException(unsafeName, "name contains '..'; refusing to extract outside the layer");
       }
-      int n = c.getBytes(StandardCharsets.UTF_8).length;
+      int n = FileNames.encode(c).length;
       if (n > LayerLimits.NAME_MAX) {
         throw new UnsafeEntryException(
             unsafeName, "a name component is " + n + " bytes, over NAME_MAX (255); names are never truncated");
@@ -71,7 +71,7 @@ final class SafePath {
   Path join(List<String> comps) {
     Path p = root;
     for (String c : comps) {
-      p = p.resolve(c);
+      p = FileNames.resolve(p, c);
     }
     return p;
   }
@@ -87,7 +87,7 @@ final class SafePath {
     StringBuilder rel = new StringBuilder();
     for (int i = 0; i < comps.size() - 1; i++) {
       String c = comps.get(i);
-      p = p.resolve(c);
+      p = FileNames.resolve(p, c);
       if (rel.length() > 0) {
         rel.append('/');
       }
@@ -135,7 +135,7 @@ final class SafePath {
     } catch (NotADirectory e) {
       dir = null;
     }
-    Path target = dir == null ? null : dir.resolve(comps.get(comps.size() - 1));
+    Path target = dir == null ? null : FileNames.resolve(dir, comps.get(comps.size() - 1));
     BasicFileAttributes a = target == null ? null : lstat(target);
     if (a == null) {
       throw new UnsafeEntryException(

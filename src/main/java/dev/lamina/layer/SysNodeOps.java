@@ -1,6 +1,7 @@
 package dev.lamina.layer;
 
 import dev.lamina.sys.Fcntl;
+import dev.lamina.sys.FileNames;
 import dev.lamina.sys.HostFs;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,34 +22,34 @@ public final class SysNodeOps implements NodeOps {
 
   @Override
   public void mknod(Path p, int mode, long dev) throws IOException {
-    fs.mknodat(Fcntl.AT_FDCWD, p.toString(), mode, dev);
+    fs.mknodat(Fcntl.AT_FDCWD, FileNames.of(p), mode, dev);
   }
 
   @Override
   public void lsetxattr(Path p, String name, byte[] value) throws IOException {
-    fs.lsetxattr(Fcntl.AT_FDCWD, p.toString(), name, value, 0);
+    fs.lsetxattr(Fcntl.AT_FDCWD, FileNames.of(p), name, value, 0);
   }
 
   @Override
   public void lchown(Path p, int uid, int gid) throws IOException {
-    fs.fchownat(Fcntl.AT_FDCWD, p.toString(), uid, gid, Fcntl.AT_SYMLINK_NOFOLLOW);
+    fs.fchownat(Fcntl.AT_FDCWD, FileNames.of(p), uid, gid, Fcntl.AT_SYMLINK_NOFOLLOW);
   }
 
   @Override
   public void chmod(Path p, int mode) throws IOException {
-    fs.fchmodat(Fcntl.AT_FDCWD, p.toString(), mode, 0);
+    fs.fchmodat(Fcntl.AT_FDCWD, FileNames.of(p), mode, 0);
   }
 
   @Override
   public void lutimes(Path p, FileTime atime, FileTime mtime) throws IOException {
     Instant a = atime.toInstant();
     Instant m = mtime.toInstant();
-    fs.utimensat(Fcntl.AT_FDCWD, p.toString(), a.getEpochSecond(), a.getNano(), m.getEpochSecond(), m.getNano(),
+    fs.utimensat(Fcntl.AT_FDCWD, FileNames.of(p), a.getEpochSecond(), a.getNano(), m.getEpochSecond(), m.getNano(),
         Fcntl.AT_SYMLINK_NOFOLLOW);
   }
 
   @Override
   public void symlink(String target, Path p) throws IOException {
-    fs.symlinkat(target, Fcntl.AT_FDCWD, p.toString());
+    fs.symlinkat(target, Fcntl.AT_FDCWD, FileNames.of(p));
   }
 }

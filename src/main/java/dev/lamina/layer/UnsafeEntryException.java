@@ -19,8 +19,9 @@ public class UnsafeEntryException extends IOException {
     return entry;
   }
 
-  /** Control characters in names would garble terminals; show them escaped, and cut huge names. */
-  static String printable(String s) {
+  /** Control characters and bytes that are not UTF-8 are shown escaped, and huge names are cut. */
+  static String printable(String name) {
+    String s = dev.lamina.sys.FileNames.printable(name); // bytes that are not UTF-8 as \\xNN, not '?'
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < s.length() && b.length() < 300; i++) {
       char c = s.charAt(i);

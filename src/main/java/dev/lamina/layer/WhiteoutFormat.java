@@ -38,7 +38,7 @@ public sealed interface WhiteoutFormat {
   record OverlayWhiteouts(String xattrPrefix) implements WhiteoutFormat {
     @Override
     public void whiteout(NodeOps ops, Path dir, String name) throws IOException {
-      Path p = dir.resolve(name);
+      Path p = dev.lamina.sys.FileNames.resolve(dir, name);
       // OCI: a whiteout only hides lower layers; an entry of this layer with the same name stays.
       if (SafePath.lstat(p) == null) {
         ops.mknod(p, OverrideStat.S_IFCHR, 0);
@@ -59,7 +59,7 @@ public sealed interface WhiteoutFormat {
   record WhiteoutFiles() implements WhiteoutFormat {
     @Override
     public void whiteout(NodeOps ops, Path dir, String name) throws IOException {
-      touch(dir.resolve(WH_PREFIX + name));
+      touch(dev.lamina.sys.FileNames.resolve(dir, WH_PREFIX + name));
     }
 
     @Override
@@ -82,7 +82,7 @@ public sealed interface WhiteoutFormat {
   record ApplyWhiteouts() implements WhiteoutFormat {
     @Override
     public void whiteout(NodeOps ops, Path dir, String name) throws IOException {
-      Trees.deleteRecursively(dir.resolve(name));
+      Trees.deleteRecursively(dev.lamina.sys.FileNames.resolve(dir, name));
     }
 
     @Override

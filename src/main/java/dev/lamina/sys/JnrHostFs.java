@@ -1,7 +1,6 @@
 package dev.lamina.sys;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import jnr.ffi.LibraryLoader;
@@ -67,9 +66,9 @@ final class JnrHostFs implements HostFs {
     return i;
   }
 
-  /** A NUL-terminated UTF-8 copy of s. */
+  /** A NUL-terminated copy of the name's bytes ({@link FileNames}: exact, also for bytes that are not UTF-8). */
   static byte[] cstr(String s) {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    byte[] b = FileNames.encode(s);
     byte[] c = new byte[b.length + 1];
     System.arraycopy(b, 0, c, 0, b.length);
     return c;
@@ -316,7 +315,7 @@ final class JnrHostFs implements HostFs {
       byte[] buf = new byte[size];
       long n = check(libc.readlinkat(dirfd, p, buf, size), "readlinkat", where(dirfd, path));
       if (n < size) {
-        return new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+        return FileNames.decode(buf, 0, (int) n);
       }
     }
   }
@@ -502,7 +501,7 @@ final class JnrHostFs implements HostFs {
     for (int i = 0; i < len; i++) {
       if (buf[i] == 0) {
         if (i > start) {
-          names.add(new String(buf, start, i - start, StandardCharsets.UTF_8));
+          names.add(FileNames.decode(buf, start, i - start));
         }
         start = i + 1;
       }
@@ -620,7 +619,7 @@ final class JnrHostFs implements HostFs {
         }
         boolean dot = (len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.');
         if (!dot) {
-          out.add(new DirEnt(new String(name, 0, len, StandardCharsets.UTF_8), ino, type));
+          out.add(new DirEnt(FileNames.decode(name, 0, len), ino, type));
         }
         off += reclen;
       }

@@ -1,2 +1,5 @@
-/** Host filesystem calls; the only package that imports jnr.ffi. Errors are ErrnoException. */
+/**
+ * Host filesystem calls; the only package that imports jnr.ffi. Errors are ErrnoException. File names are bytes,
+ * carried losslessly in Strings by FileNames.
+ */
 package dev.lamina.sys;

@@ -51,6 +51,17 @@ class LayersCommandGoldenTest {
     assertThat(r.out).isEqualTo(Files.readString(file));
   }
 
+  /** A broken .dive-ci fails the gate as a usage error (exit 2) naming the file, line and key (issue 11). */
+  @org.junit.jupiter.api.Test
+  void brokenCiConfig_exitsTwoNamingFileLineAndKey(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Path cfg = tmp.resolve(".dive-ci");
+    Files.writeString(cfg, "rules:\n  lowestEfficiency: 0.5\n  highestWastedByte: 20MB\n");
+    Run r = run("layers", IMAGE, "--ci", "--ci-config", cfg.toString());
+    assertThat(r.code).as("stderr: %s", r.err).isEqualTo(2);
+    assertThat(r.err).contains(cfg + " line 3: unknown rule 'highestWastedByte'");
+    assertThat(r.out).doesNotContain("Result:");
+  }
+
   record Run(int code, String out, String err) {}
 
   /** Runs the command line in this JVM with stdout and stderr captured (picocli binds them when it starts). */

@@ -70,7 +70,7 @@ class ExampleImageTest {
           }
         })
         .isInstanceOf(BlobMismatchException.class)
-        .hasMessageContaining("layer 1 (" + biggest.digest() + ")")
+        .hasMessageContaining("layer 0 (" + biggest.digest() + ")")
         .hasMessageContaining("the blob's digest is");
   }
 

@@ -45,7 +45,7 @@ class ImageErrorsTest {
       flipByte(new LayoutEditor(layout).blob(d.digest()), 600); // inside /etc/motd's content
       assertThatThrownBy(() -> readAll(img))
           .isInstanceOf(BlobMismatchException.class)
-          .hasMessageContaining("layer 2 (" + d.digest() + ")")
+          .hasMessageContaining("layer 1 (" + d.digest() + ")")
           .hasMessageContaining("the blob's digest is sha256:")
           .hasMessageContaining("but its descriptor says " + d.digest());
     }
@@ -59,7 +59,7 @@ class ImageErrorsTest {
       flipByte(new LayoutEditor(layout).blob(d.digest()), d.size() / 3);
       assertThatThrownBy(() -> readAll(img))
           .isInstanceOf(BlobMismatchException.class)
-          .hasMessageContaining("layer 1 (" + d.digest() + ")");
+          .hasMessageContaining("layer 0 (" + d.digest() + ")");
     }
   }
 
@@ -71,7 +71,7 @@ class ImageErrorsTest {
     try (Image img = open(layout)) {
       assertThatThrownBy(() -> readAll(img))
           .isInstanceOf(BlobMismatchException.class)
-          .hasMessageContaining("layer 3 (")
+          .hasMessageContaining("layer 2 (")
           .hasMessageContaining("longer than");
     }
   }
@@ -84,7 +84,7 @@ class ImageErrorsTest {
     try (Image img = open(layout)) {
       assertThatThrownBy(() -> readAll(img))
           .isInstanceOf(BlobMismatchException.class)
-          .hasMessageContaining("layer 2 (")
+          .hasMessageContaining("layer 1 (")
           .hasMessageMatching("(?s).*the blob is \\d+ bytes, but its descriptor says \\d+.*");
     }
   }
@@ -104,7 +104,7 @@ class ImageErrorsTest {
             }
           })
           .isInstanceOf(BlobMismatchException.class)
-          .hasMessageContaining("layer 2 (" + l.descriptor().digest() + ")")
+          .hasMessageContaining("layer 1 (" + l.descriptor().digest() + ")")
           .hasMessageContaining("rootfs.diff_ids says " + wrong);
     }
   }
@@ -140,7 +140,7 @@ class ImageErrorsTest {
     ed.editManifest(m -> ed.layer(m, 0).put("mediaType", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"));
     assertThatThrownBy(() -> open(layout))
         .isInstanceOf(ImageException.class)
-        .hasMessageContaining("layer 1")
+        .hasMessageContaining("layer 0 (")
         .hasMessageContaining("application/vnd.cncf.helm.chart.content.v1.tar+gzip")
         .hasMessageContaining("not an OCI or Docker layer type");
   }
@@ -181,7 +181,7 @@ class ImageErrorsTest {
     Files.delete(ed.blob(d));
     assertThatThrownBy(() -> open(layout))
         .isInstanceOf(ImageException.class)
-        .hasMessageContaining("layer 3 (" + d + ")")
+        .hasMessageContaining("layer 2 (" + d + ")")
         .hasMessageContaining("is missing");
   }
 
@@ -253,7 +253,7 @@ class ImageErrorsTest {
     try (Image img = ImageSource.open(new ImageReference.DockerArchive(archive, null), null)) {
       assertThatThrownBy(() -> readAll(img))
           .isInstanceOf(BlobMismatchException.class)
-          .hasMessageContaining("layer 2 (")
+          .hasMessageContaining("layer 1 (")
           .hasMessageContaining("rootfs.diff_ids says " + img.config().diffIds().get(1));
     }
   }

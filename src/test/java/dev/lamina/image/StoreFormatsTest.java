@@ -154,7 +154,7 @@ class StoreFormatsTest {
     Files.writeString(images.resolve("layerdb/sha256/" + chain0.hex() + "/diff"), "sha256:" + "00".repeat(32));
     assertThatThrownBy(() -> ImageSource.open(ImageSource.parse(refs.get(0)), null))
         .isInstanceOf(BlobMismatchException.class)
-        .hasMessageContaining("layer 1 (" + chain0 + ")");
+        .hasMessageContaining("layer 0 (" + chain0 + ")");
     assertThatThrownBy(() -> ImageSource.open(ImageSource.parse("docker-store:[" + tmp + "]x"), null))
         .hasMessageContaining("is not a Docker store with the overlay2 driver");
   }

@@ -83,4 +83,28 @@ class DiveCiRulesTest {
     assertThat(LayerBytes.human(32025)).isEqualTo("32 kB");
     assertThat(LayerBytes.human(12810)).isEqualTo("13 kB");
   }
+
+  /** A CI gate must not pass on a config it misread (issue 11): each broken file names its line and key. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "typo in a rule     | 'rules:\n  lowestEfficency: 0.9\n'                | line 2: unknown rule 'lowestEfficency'",
+      "unknown top key    | 'rule:\n  lowestEfficiency: 0.9\n'                | line 1: unknown key 'rule'",
+      "rule at the top    | 'lowestEfficiency: 0.9\n'                          | line 1: unknown key 'lowestEfficiency'; put it under 'rules:'",
+      "not key: value     | 'rules:\n  lowestEfficiency 0.9\n'                | line 2: expected 'key: value'",
+      "bad value          | 'rules:\n  highestWastedBytes: 20 parsecs\n'      | line 2: rule 'highestWastedBytes'",
+      "flow mapping       | 'rules: {lowestEfficiency: 0.9}\n'                | line 1: key 'rules'",
+      "given twice        | 'rules:\n  lowestEfficiency: 0.9\n  lowest-efficiency: 0.5\n' | line 3: rule 'lowest-efficiency' is given twice",
+      "unterminated quote | 'rules:\n  lowestEfficiency: \"0.9\n'             | line 2: unterminated quote",
+      "tab indentation    | 'rules:\n\tlowestEfficiency: 0.9\n'              | line 2: a tab",
+      "stray list item    | 'rules:\n  - lowestEfficiency\n'                 | line 2: unexpected list item",
+  })
+  void brokenConfig_failsNamingFileLineAndKey(String what, String text, String expected, @TempDir Path tmp)
+      throws Exception {
+    Path f = tmp.resolve(".dive-ci");
+    Files.writeString(f, text.replace("\\n", "\n").replace("\\t", "\t"));
+    assertThatThrownBy(() -> new DiveCiRules().load(f))
+        .isInstanceOf(DiveCiRules.ConfigException.class)
+        .hasMessageStartingWith(f.toString())
+        .hasMessageContaining(expected);
+  }
 }

@@ -3,7 +3,6 @@ package dev.lamina.fuse.kernel;
 import dev.lamina.union.UnionFs.Attr;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A reply under construction: fuse_out_header, then the operation's result structs. One instance per worker
@@ -127,8 +126,9 @@ final class Reply {
     return (Protocol.DIRENT + nameLength + 7) & ~7;
   }
 
+  /** A name's bytes ({@link dev.lamina.sys.FileNames}: exact, also when they are not UTF-8). */
   static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    return dev.lamina.sys.FileNames.encode(s);
   }
 
   /** A cache lifetime as the protocol's seconds plus nanoseconds. */

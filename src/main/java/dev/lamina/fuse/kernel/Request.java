@@ -2,7 +2,6 @@ package dev.lamina.fuse.kernel;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One request read from the device, decoded in place: the fuse_in_header fields, then a cursor over the
@@ -60,7 +59,7 @@ final class Request {
     byte[] b = new byte[end - pos];
     buf.get(pos, b);
     pos = Math.min(end + 1, length);
-    return new String(b, StandardCharsets.UTF_8);
+    return dev.lamina.sys.FileNames.decode(b); // names are bytes: exact, also when they are not UTF-8
   }
 
   /** The next {@code n} bytes as an array. */
