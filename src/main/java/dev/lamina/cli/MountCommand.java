@@ -78,6 +78,10 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "REF form: mount without an upper dir.")
   boolean readOnly;
 
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+      description = "REF form: the platform to take from a multi-platform image (default: this machine's).")
+  String platform;
+
   @Override
   public Integer call() throws Exception {
     if (foreground || debug) {
@@ -85,7 +89,7 @@ public final class MountCommand implements Callable<Integer> {
     }
     StoreMount.Plan plan = null;
     if (positional.size() == 2 && options.stream().noneMatch(o -> o.contains("lowerdir="))) {
-      plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly);
+      plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly, platform);
       options = new ArrayList<>(options);
       options.addAll(plan.options());
       positional = new ArrayList<>(List.of(positional.get(1)));
@@ -93,6 +97,10 @@ public final class MountCommand implements Callable<Integer> {
     if (singleThread) {
       options = new ArrayList<>(options);
       options.add(FuseArgs.SINGLE_THREAD);
+    }
+    if (plan == null && platform != null) {
+      throw new UserError("--platform chooses an image of the REF form (lamina mount REF MOUNTPOINT); it has no"
+          + " meaning with lowerdir=");
     }
     String source = positional.size() == 2 ? positional.get(0) : null;
     Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
