@@ -66,7 +66,10 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--ready-notify", hidden = true, description = "Print READY on stdout when live.")
   boolean readyNotify;
 
-  @Parameters(arity = "1..2", paramLabel = "[SOURCE|REF] MOUNTPOINT")
+  @Parameters(arity = "1..2", paramLabel = "[SOURCE|REF] MOUNTPOINT",
+      description = "MOUNTPOINT alone (or after a SOURCE name shown in /proc/mounts) with -o lowerdir=...; or REF,"
+          + " an image reference (as lamina load takes, or a name in the store), then MOUNTPOINT: mounts the image"
+          + " with a container's upper dir from the store.")
   List<String> positional;
 
   // The image form (layer helper): `lamina mount REF MNT` without lowerdir= mounts an image from the store.
@@ -152,6 +155,9 @@ public final class MountCommand implements Callable<Integer> {
   /** The same command for the child JVM: foreground, notifying, with absolute paths. */
   private List<String> childArgs(Path realMnt) {
     List<String> args = new ArrayList<>(List.of("mount", "-f", "--ready-notify"));
+    if (Main.logLevel() != null) {
+      args.addAll(List.of("--log-level", Main.logLevel())); // lamina --log-level L mount: the daemon logs at L too
+    }
     // The child inherits our working directory, so relative dirs in the options resolve the same.
     for (String opt : options) {
       args.add("-o");
