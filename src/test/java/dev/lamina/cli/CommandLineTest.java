@@ -125,4 +125,23 @@ class CommandLineTest {
     assertThat(man.resolve("lamina-mount.1")).exists();
     assertThat(man.resolve("lamina-generate-docs.1")).doesNotExist();
   }
+
+  /** A full filesystem: the message names the operation and the file, not just "No space left on device". */
+  @Test
+  void noSpaceLeft_namesThePathAndTheOperation() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.lamina.sys.HostFs.get().geteuid() == 0, "needs root to mount a small tmpfs");
+    Path small = Files.createDirectory(tmp.resolve("small"));
+    Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=200k", "lamina-enospc", small.toString())
+        .inheritIO().start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(m.waitFor() == 0, "cannot mount a tmpfs on " + small);
+    try {
+      Result r = lamina("load", "-q", "--root", small.resolve("store").toString(), EXAMPLE);
+      assertThat(r.code()).isNotZero();
+      assertThat(r.err()).containsPattern("lamina: write " + small + "/store/\\S+: No space left on device")
+          .contains("--root");
+    } finally {
+      new ProcessBuilder("umount", small.toString()).inheritIO().start().waitFor();
+    }
+  }
 }
