@@ -1,9 +1,16 @@
 package dev.lamina.cli;
 
+import ch.qos.logback.classic.Level;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
-/** Entry point of the {@code lamina} command: registers the subcommands and runs picocli. */
+/** Entry point of the {@code lamina} command: registers the subcommands, the global options, and runs picocli. */
 @Command(
     name = "lamina",
     mixinStandardHelpOptions = true,
@@ -23,10 +30,44 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       InspectCommand.class,
       MountCommand.class,
+      DocsCommand.class,
     })
 public final class Main implements Runnable {
+  private static volatile String logLevel;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** {@code lamina --root DIR images}: the store for every subcommand that does not give its own --root. */
+  @Option(
+      names = "--root",
+      paramLabel = "DIR",
+      description = "The store directory for the subcommand (as podman's and docker's global option; a --root"
+          + " after the subcommand wins).")
+  Path root;
+
+  /** Sets the level of the root logger; inherited, so it may come before or after the subcommand. */
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      scope = ScopeType.INHERIT,
+      description = "Log level: error, warn (the default), info, debug or trace; the environment variable"
+          + " LAMINA_LOG sets it too.")
+  void setLogLevel(String level) {
+    String l = level.toLowerCase(Locale.ROOT);
+    if (!l.matches("error|warn|info|debug|trace|off")) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "Invalid value for option '--log-level': '" + level + "' (expected error, warn, info, debug or trace)");
+    }
+    logLevel = l;
+    if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+      root.setLevel(Level.toLevel(l));
+    }
+  }
+
+  /** The level given with --log-level, or null (a mount's daemon JVM gets it passed on). */
+  static String logLevel() {
+    return logLevel;
+  }
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -34,7 +75,14 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit code (used by tests without exiting the JVM). */
   public static int run(String... args) {
-    return new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorHandler()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line (also for generating completion and man pages). */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorHandler());
+    HelpTexts.complete(cl);
+    return cl;
   }
 
   @Override

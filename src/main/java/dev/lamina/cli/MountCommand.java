@@ -69,7 +69,10 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--ready-notify", hidden = true, description = "Print READY on stdout when live.")
   boolean readyNotify;
 
-  @Parameters(arity = "1..2", paramLabel = "[SOURCE|REF] MOUNTPOINT")
+  @Parameters(arity = "1..2", paramLabel = "[SOURCE|REF] MOUNTPOINT",
+      description = "MOUNTPOINT alone (or after a SOURCE name shown in /proc/mounts) with -o lowerdir=...; or REF,"
+          + " an image reference (as lamina load takes, or a name in the store), then MOUNTPOINT: mounts the image"
+          + " with a container's upper dir from the store.")
   List<String> positional;
 
   // The image form (layer helper): `lamina mount REF MNT` without lowerdir= mounts an image from the store.
@@ -81,6 +84,10 @@ public final class MountCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "REF form: mount without an upper dir.")
   boolean readOnly;
 
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+      description = "REF form: the platform to take from a multi-platform image (default: this machine's).")
+  String platform;
+
   /** Whether the filesystem became live (a container it used is then kept, whatever happens after). */
   private boolean wentLive;
 
@@ -91,7 +98,7 @@ public final class MountCommand implements Callable<Integer> {
     }
     StoreMount.Plan plan = null;
     if (positional.size() == 2 && options.stream().noneMatch(o -> o.contains("lowerdir="))) {
-      plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly);
+      plan = StoreMount.plan(store.open(), positional.get(0), name, readOnly, platform);
       options = new ArrayList<>(options);
       options.addAll(plan.options());
       positional = new ArrayList<>(List.of(positional.get(1)));
@@ -109,6 +116,10 @@ public final class MountCommand implements Callable<Integer> {
     if (singleThread) {
       options = new ArrayList<>(options);
       options.add(FuseArgs.SINGLE_THREAD);
+    }
+    if (plan == null && platform != null) {
+      throw new UserError("--platform chooses an image of the REF form (lamina mount REF MOUNTPOINT); it has no"
+          + " meaning with lowerdir=");
     }
     String source = positional.size() == 2 ? positional.get(0) : null;
     Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
@@ -165,6 +176,9 @@ public final class MountCommand implements Callable<Integer> {
   /** The same command for the child JVM: foreground, notifying, with absolute paths. */
   private List<String> childArgs(Path realMnt) {
     List<String> args = new ArrayList<>(List.of("mount", "-f", "--ready-notify"));
+    if (Main.logLevel() != null) {
+      args.addAll(List.of("--log-level", Main.logLevel())); // lamina --log-level L mount: the daemon logs at L too
+    }
     // The child inherits our working directory, so relative dirs in the options resolve the same.
     for (String opt : options) {
       args.add("-o");

@@ -12,7 +12,7 @@ import picocli.CommandLine.Parameters;
 public final class RmCommand implements Callable<Integer> {
   @Mixin StoreOptions store;
 
-  @Parameters(arity = "1..*", paramLabel = "NAME")
+  @Parameters(arity = "1..*", paramLabel = "NAME", description = "Containers to remove, by name (see lamina ps).")
   List<String> names;
 
   @Override

@@ -88,13 +88,13 @@ public final class RunCommand implements Callable<Integer> {
     try {
       if (isRootDirectory(dir)) {
         if (name != null || rm) {
-          throw new UserError("lamina run: --name and --rm need an image; " + ref + " is a root directory");
+          throw new UserError("--name and --rm need an image; " + ref + " is a root directory");
         }
         return runIn(dir, ImageDefaults.NONE, false);
       }
       return runImage();
     } catch (RunException e) {
-      throw new UserError("lamina run: " + e.getMessage(), 125);
+      throw new UserError(e.getMessage(), 125);
     }
   }
 
@@ -163,7 +163,7 @@ public final class RunCommand implements Callable<Integer> {
       try {
         binds.add(BindMount.parse(v, cwd));
       } catch (IllegalArgumentException e) {
-        throw new UserError("lamina run: " + e.getMessage());
+        throw new UserError(e.getMessage());
       }
     }
     RunOptions opts =
@@ -179,7 +179,7 @@ public final class RunCommand implements Callable<Integer> {
             System.getenv(),
             rootOnlyAccess);
     if (note.length() > 0) {
-      System.err.println("lamina run: " + note);
+      OnceNote.print(store.root(), "subordinate-ids", "lamina run: " + note + " (said once)");
     }
     plan.warnings().forEach(w -> System.err.println("lamina run: " + w));
     return new NamespaceExecutor(tools).run(plan);

@@ -148,6 +148,10 @@ final class RunContainer implements AutoCloseable {
    * still stores uid 0. Without a subordinate range every owner shows as root (squashed).
    */
   static dev.lamina.union.IdMap unionMap(List<IdMap> lines) {
+    if (lines.size() == 1 && lines.get(0).inside() == 0 && lines.get(0).outside() == 0
+        && lines.get(0).count() == IdMapping.ALL_IDS) {
+      return dev.lamina.union.IdMap.IDENTITY; // real root: every id is itself
+    }
     List<dev.lamina.union.IdMap.Range> ranges = new ArrayList<>();
     for (IdMap l : lines) {
       ranges.add(new dev.lamina.union.IdMap.Range(l.inside(), l.outside(), l.count()));
@@ -155,7 +159,7 @@ final class RunContainer implements AutoCloseable {
         ranges.add(new dev.lamina.union.IdMap.Range(l.outside(), l.outside(), 1));
       }
     }
-    if (lines.size() == 1) {
+    if (lines.size() == 1 && lines.get(0).count() == 1) {
       // only root is mapped: every other owner would show as nobody (65534); show it as root, as promised
       return new dev.lamina.union.IdMap(ranges, (int) lines.get(0).outside());
     }

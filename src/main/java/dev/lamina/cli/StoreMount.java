@@ -1,5 +1,6 @@
 package dev.lamina.cli;
 
+import dev.lamina.image.Platform;
 import dev.lamina.layer.ContainerInfo;
 import dev.lamina.layer.Containers;
 import dev.lamina.layer.LayerStore;
@@ -27,8 +28,10 @@ final class StoreMount {
 
   private StoreMount() {}
 
-  static Plan plan(LayerStore store, String ref, String name, boolean readOnly) throws IOException {
-    StoredImage img = StoreImages.ensure(store, ref, null, ProgressBar.stderr());
+  static Plan plan(LayerStore store, String ref, String name, boolean readOnly, String platform)
+      throws IOException {
+    StoredImage img = StoreImages.ensure(
+        store, ref, platform == null ? null : Platform.parse(platform), ProgressBar.stderr());
     List<Path> lowers = new ArrayList<>(store.mountableLowerDirs(img));
     if (lowers.isEmpty()) {
       throw new UserError("image " + img.shortId() + " has no layers to mount");

@@ -4,10 +4,17 @@ import dev.lamina.layer.LayerStore;
 import dev.lamina.sys.HostFs;
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code --root DIR} option of every command that uses lamina's store (default from LAMINA_ROOT or the user). */
+/**
+ * The {@code --root DIR} option of every command that uses lamina's store; without it the global {@code lamina
+ * --root DIR} before the subcommand, else the default from LAMINA_ROOT or the user.
+ */
 public final class StoreOptions {
+  @Spec(Spec.Target.MIXEE) CommandSpec mixee;
+
   @Option(
       names = "--root",
       paramLabel = "DIR",
@@ -16,7 +23,13 @@ public final class StoreOptions {
   Path root;
 
   public Path root() {
-    return root != null ? root : LayerStore.defaultRoot(System.getenv(), HostFs.get().geteuid());
+    if (root != null) {
+      return root;
+    }
+    if (mixee != null && mixee.root().userObject() instanceof Main m && m.root != null) {
+      return m.root;
+    }
+    return LayerStore.defaultRoot(System.getenv(), HostFs.get().geteuid());
   }
 
   public LayerStore open() throws IOException {

@@ -54,7 +54,8 @@ final class ContainersStorageReader {
     byte[] manifestBytes = readBigData(bigData, "manifest", what);
     Descriptor manifestDescriptor =
         new Descriptor(null, Digest.sha256Of(manifestBytes), manifestBytes.length);
-    if (ImageIndex.looksLikeIndex(manifestBytes, what)) {
+    boolean chosenFromIndex = ImageIndex.looksLikeIndex(manifestBytes, what);
+    if (chosenFromIndex) {
       ImageIndex index = ImageIndex.parse(manifestBytes, what);
       manifestDescriptor =
           PlatformSelector.select(index, platform == null ? Platform.host() : platform, "the index of " + ref);
@@ -69,7 +70,9 @@ final class ContainersStorageReader {
             manifest.config(),
             "the config of " + ref);
     ImageConfig config = ImageConfig.parse(configBytes, "the config of " + ref);
-    ImageAssembler.checkPlatform(config, platform, ref);
+    if (!chosenFromIndex) {
+      ImageAssembler.checkPlatform(config, platform, ref); // the index entry chosen is the answer
+    }
 
     List<JsonNode> chain = layerChain(layersJson, Json.text(img, "layer"), ref);
     ImageAssembler.checkLayerCount(chain.size(), config, ref);

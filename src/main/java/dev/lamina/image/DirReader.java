@@ -29,7 +29,7 @@ final class DirReader {
     if (ImageIndex.looksLikeIndex(bytes, what)) {
       ImageIndex index = ImageIndex.parse(bytes, what);
       Descriptor d = PlatformSelector.select(index, platform == null ? Platform.host() : platform, what);
-      return ImageAssembler.open(store, d, ref, platform, List.of(), List.of(), tree);
+      return ImageAssembler.open(store, d, ref, platform, List.of(), List.of(), tree, true);
     }
     // dir: has no descriptor for its top manifest: describe it by its own digest
     Descriptor self =

@@ -17,6 +17,8 @@ final class ImageAssembler {
   /**
    * Opens the image a descriptor points to. {@code platform} null means: the host platform for indexes, and no
    * check for single-platform manifests; an explicit platform is also checked against a single manifest's config.
+   * A manifest chosen from an index is not checked against its config: the index entry the user chose is the
+   * answer (as with skopeo --override-arch), whatever the config says.
    */
   static Image open(
       BlobStore store,
@@ -27,7 +29,22 @@ final class ImageAssembler {
       List<String> repoDigests,
       Closeable resources)
       throws IOException {
+    return open(store, top, ref, platform, repoTags, repoDigests, resources, false);
+  }
+
+  /** As above; {@code chosenFromIndex} says {@code top} is a manifest the caller already chose from an index. */
+  static Image open(
+      BlobStore store,
+      Descriptor top,
+      ImageReference ref,
+      Platform platform,
+      List<String> repoTags,
+      List<String> repoDigests,
+      Closeable resources,
+      boolean chosenFromIndex)
+      throws IOException {
     Descriptor d = top;
+    boolean chosen = chosenFromIndex;
     String what = "the manifest of " + ref;
     byte[] bytes = store.readVerified(d, what);
     for (int depth = 0; ImageIndex.looksLikeIndex(bytes, what); depth++) {
@@ -38,11 +55,15 @@ final class ImageAssembler {
       d = PlatformSelector.select(index, platform == null ? Platform.host() : platform, "the index of " + ref);
       what = "the " + (d.platform() == null ? "" : d.platform() + " ") + "manifest of " + ref;
       bytes = store.readVerified(d, what);
+      chosen = true;
     }
-    return fromManifest(store, d, bytes, ref, platform, repoTags, repoDigests, resources, what);
+    return fromManifest(store, d, bytes, ref, chosen ? null : platform, repoTags, repoDigests, resources, what);
   }
 
-  /** Builds the image from verified manifest bytes; {@code manifestDescriptor} may be null (dir: has none). */
+  /**
+   * Builds the image from verified manifest bytes; {@code manifestDescriptor} may be null (dir: has none);
+   * {@code platform} (null: none) is checked against the config.
+   */
   static Image fromManifest(
       BlobStore store,
       Descriptor manifestDescriptor,
@@ -83,11 +104,12 @@ final class ImageAssembler {
     }
   }
 
+  /** Checks an explicit platform against a single-platform image's config (never one chosen from an index). */
   static void checkPlatform(ImageConfig config, Platform platform, ImageReference ref) throws ImageException {
     if (platform != null && config.architecture() != null && !platform.accepts(config.platform())) {
       throw new ImageException(
-          ref + " is an image for " + config.platform() + ", not for the requested " + platform
-              + "; platforms present: " + config.platform() + "; choose it with --platform " + config.platform());
+          ref + " is a single-platform image for " + config.platform() + ", not for the requested " + platform
+              + "; run it with --platform " + config.platform() + " (or without --platform)");
     }
   }
 }

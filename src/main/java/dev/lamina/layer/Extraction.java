@@ -159,7 +159,7 @@ final class Extraction {
         }
         ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
         while (bb.hasRemaining()) {
-          ch.write(bb);
+          write(ch, bb, p);
         }
         left -= n;
         bytes += n;
@@ -171,6 +171,17 @@ final class Extraction {
     }
     meta.apply(e, p, OverrideStat.S_IFREG, unsafeName);
     meta.applyTimes(meta.times(e, p));
+  }
+
+  /** A write whose failure (ENOSPC, EDQUOT, EIO) names the operation and the file: FileChannel's names neither. */
+  private static void write(FileChannel ch, ByteBuffer bb, Path p) throws IOException {
+    try {
+      ch.write(bb);
+    } catch (IOException e) {
+      throw new IOException("write " + p + ": " + e.getMessage()
+          + " (while extracting a layer into the store; free space on that filesystem, or use a store elsewhere"
+          + " with --root DIR)", e);
+    }
   }
 
   /** Creates a new file, replacing whatever non-directory or directory the name had (never following it). */

@@ -30,14 +30,29 @@ public final class HostIds {
     }
   }
 
-  /**
-   * The mapping to use: subordinate ranges when /etc/subuid and /etc/subgid grant the user one and newuidmap and
-   * newgidmap are installed, else root only. {@code note} receives why ranges are not used.
-   */
+  /** The mapping of this process's user: see {@link #mapping(long, long, String, HostTools, Path, Path, StringBuilder)}. */
   public static IdMapping mapping(HostTools tools, Path subuid, Path subgid, StringBuilder note)
       throws RunException {
     long[] ids = self();
-    String name = System.getProperty("user.name");
+    if (ids[0] == 0 && !ownsAllIds()) {
+      // root of a user namespace that does not map every id (a rootless container): only what it has
+      return IdMapping.rootOnly(0, ids[1]);
+    }
+    return mapping(ids[0], ids[1], System.getProperty("user.name"), tools, subuid, subgid, note);
+  }
+
+  /**
+   * The mapping to use: for root (uid 0 with every id) the host identity, which lamina writes itself; for other
+   * users subordinate ranges when /etc/subuid and /etc/subgid grant the user one and newuidmap and newgidmap are
+   * installed, else root only. {@code note} receives why ranges are not used.
+   */
+  public static IdMapping mapping(
+      long uid, long gid, String name, HostTools tools, Path subuid, Path subgid, StringBuilder note)
+      throws RunException {
+    if (uid == 0) {
+      return IdMapping.hostIdentity();
+    }
+    long[] ids = {uid, gid};
     try {
       Optional<SubIds.Range> u = SubIds.find(subuid, name, ids[0]);
       Optional<SubIds.Range> g = SubIds.find(subgid, name, ids[0]);
@@ -54,6 +69,16 @@ public final class HostIds {
       return IdMapping.rootOnly(ids[0], ids[1]);
     } catch (IOException e) {
       throw new RunException("cannot read " + subuid + " or " + subgid + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether this process's user namespace maps every id as itself (the initial namespace does). */
+  private static boolean ownsAllIds() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/self/uid_map")).trim().split("\\s+");
+      return f.length == 3 && f[0].equals("0") && f[1].equals("0") && f[2].equals(Long.toString(IdMapping.ALL_IDS));
+    } catch (IOException e) {
+      return false;
     }
   }
 }

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The uid and gid maps of the container's user namespace. Inside id 0 is always the invoking user; with a
- * subordinate range (/etc/subuid, /etc/subgid) inside ids 1..count follow on the range, as podman does.
+ * The uid and gid maps of the container's user namespace. For an ordinary user, inside id 0 is the invoking
+ * user; with a subordinate range (/etc/subuid, /etc/subgid) inside ids 1..count follow on the range, as podman
+ * does. For real root every id is itself ({@link #hostIdentity}), as for a rootful podman container.
  */
 public record IdMapping(List<IdMap> uids, List<IdMap> gids) {
 
@@ -15,6 +16,24 @@ public record IdMapping(List<IdMap> uids, List<IdMap> gids) {
     if (uids.isEmpty() || gids.isEmpty()) {
       throw new IllegalArgumentException("an id mapping needs at least one uid and one gid line");
     }
+  }
+
+  /** The number of ids a user namespace can map: all of 0..2^32-2 (user_namespaces(7): 4294967295 ids). */
+  public static final long ALL_IDS = 4294967295L;
+
+  private static final List<IdMap> IDENTITY = List.of(new IdMap(0, 0, ALL_IDS));
+
+  /**
+   * Every id is itself: what real root maps, so that image users (Debian's _apt, an image User) just work.
+   * Written into the maps by lamina itself (as root it needs neither newuidmap nor /etc/subuid).
+   */
+  public static IdMapping hostIdentity() {
+    return new IdMapping(IDENTITY, IDENTITY);
+  }
+
+  /** Whether this is {@link #hostIdentity}. */
+  public boolean isHostIdentity() {
+    return uids.equals(IDENTITY) && gids.equals(IDENTITY);
   }
 
   /** Only the invoking user, as root: what {@code unshare --map-root-user} sets up. */
@@ -29,9 +48,18 @@ public record IdMapping(List<IdMap> uids, List<IdMap> gids) {
         List.of(new IdMap(0, hostGid, 1), new IdMap(1, gidRange.start(), gidRange.count())));
   }
 
-  /** Whether ids other than root exist inside (a subordinate range is mapped). */
+  /** Whether ids other than root exist inside (a subordinate range, or every id as real root). */
   public boolean hasRanges() {
-    return uids.size() > 1 && gids.size() > 1;
+    return count(uids) > 1 && count(gids) > 1;
+  }
+
+  /** The highest inside uid, for messages. */
+  public long maxUid() {
+    return uids.stream().mapToLong(m -> m.inside() + m.count() - 1).max().orElse(0);
+  }
+
+  private static long count(List<IdMap> maps) {
+    return maps.stream().mapToLong(IdMap::count).sum();
   }
 
   public boolean mapsUid(long inside) {

@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
  * setpriv --pdeathsig KILL --            dies with lamina
  *   unshare --user --map-root-user [--map-users/--map-groups] --mount --pid --uts --ipc --fork --kill-child
  *       --propagation slave --
+ * (as real root, with every id mapped by lamina itself: unshare --user -- /bin/sh -c WAIT lamina-wait-for-map
+ *  FIFO unshare --mount --pid ...: the shell waits until lamina has written the maps, then execs the rest)
  *     /bin/sh -c INIT lamina-init ROOTFS HOSTNAME READONLY NBINDS [SRC DST MODE]... --   (pid 1, root inside)
  *       env --default-signal -i ENV... [setpriv --regid G --groups ...] unshare --root R --wd CWD [--setuid U] -- ARGV
  * </pre>
@@ -28,8 +30,24 @@ public final class NamespaceCommand {
   /** A bind mount with its target already resolved to a host path inside the root. */
   public record ResolvedBind(Path source, Path target, boolean readOnly) {}
 
+  /**
+   * Waits for one line on the FIFO (lamina writes it once the maps are written), then execs the rest. It runs
+   * without capabilities until then: an exec before the map exists would drop them for good.
+   */
+  static final String WAIT_FOR_MAP =
+      "read -r _ < \"$1\" || { echo 'lamina: the id maps of the container were not written' >&2; exit 125; };"
+          + " shift; exec \"$@\"";
+
   /** The whole argv; {@code binds} include the image's missing /etc/resolv.conf and /etc/hosts. */
   public static List<String> argv(RunPlan plan, HostTools tools, List<ResolvedBind> binds) {
+    return argv(plan, tools, binds, null);
+  }
+
+  /**
+   * As above; for {@link IdMapping#isHostIdentity} the user namespace is created first and its shell waits on
+   * {@code mapped} (a FIFO) for lamina to write the maps.
+   */
+  public static List<String> argv(RunPlan plan, HostTools tools, List<ResolvedBind> binds, Path mapped) {
     List<String> a = new ArrayList<>();
     a.add(tools.setpriv().toString());
     a.add("--pdeathsig");
@@ -37,9 +55,17 @@ public final class NamespaceCommand {
     a.add("--");
     a.add(tools.unshare().toString());
     a.add("--user");
-    a.add("--map-root-user");
     IdMapping m = plan.idMapping();
-    if (m.hasRanges()) {
+    if (m.isHostIdentity()) {
+      if (mapped == null) {
+        throw new IllegalArgumentException("the host identity map needs a FIFO to wait on");
+      }
+      a.addAll(List.of("--", tools.sh().toString(), "-c", WAIT_FOR_MAP, "lamina-wait-for-map", mapped.toString()));
+      a.add(tools.unshare().toString());
+    } else {
+      a.add("--map-root-user");
+    }
+    if (m.hasRanges() && !m.isHostIdentity()) {
       // unshare runs newuidmap/newgidmap for these lines; root's line comes from --map-root-user.
       for (IdMap u : m.uids().subList(1, m.uids().size())) {
         a.add("--map-users=" + u.outside() + "," + u.inside() + "," + u.count());

@@ -31,7 +31,15 @@ public final class NamespaceExecutor {
   /** Prepares the root, runs the plan, and returns the exit code; nothing of the container is left running. */
   public int run(RunPlan plan) throws RunException {
     List<ResolvedBind> binds = RootfsPreparer.prepare(plan);
-    List<String> argv = NamespaceCommand.argv(plan, tools, binds);
+    if (!plan.idMapping().isHostIdentity()) {
+      return run(plan, NamespaceCommand.argv(plan, tools, binds), null);
+    }
+    try (HostIdentityMap map = HostIdentityMap.prepare()) {
+      return run(plan, NamespaceCommand.argv(plan, tools, binds, map.fifo()), map);
+    }
+  }
+
+  private int run(RunPlan plan, List<String> argv, HostIdentityMap map) throws RunException {
     LOG.debug("run: {}", plan);
     // started from the calling thread on purpose: setpriv --pdeathsig fires when the thread that forked dies
     Process p;
@@ -43,6 +51,14 @@ public final class NamespaceExecutor {
       p = pb.start();
     } catch (IOException e) {
       throw new RunException("cannot start " + tools.unshare() + ": " + e.getMessage(), e);
+    }
+    if (map != null) {
+      try {
+        map.writeFor(p);
+      } catch (RunException e) {
+        killTree(p);
+        throw e;
+      }
     }
     Thread killer = new Thread(() -> killTree(p), "lamina-run-cleanup");
     Runtime.getRuntime().addShutdownHook(killer);

@@ -12,7 +12,7 @@ import java.util.Map;
  * docker's rules; executed by {@link NamespaceExecutor}. Pure, so the rules are tested without namespaces.
  *
  * @param interactive stdin is passed to the command ({@code -i}); otherwise it reads /dev/null, as with docker
- * @param warnings things the user should hear once (an image user that cannot be mapped, ...)
+ * @param warnings things the user should hear (supplementary groups that cannot be mapped, ...)
  */
 public record RunPlan(
     Path rootfs,
@@ -63,7 +63,7 @@ public record RunPlan(
   /**
    * As above; {@code rootOnlyAccess} says the root is a FUSE mount without {@code allow_other}, which the kernel
    * lets only processes with the mounting user's uid and gid use (fuse_allow_current_process): inside, only
-   * root (uid 0, gid 0) is that user, so any other image user falls back to root.
+   * root (uid 0, gid 0) is that user, so any other user is an error.
    */
   public static RunPlan of(
       Path rootfs,
@@ -98,14 +98,18 @@ public record RunPlan(
       cwd = "/";
     }
 
-    String userSpec = opts.user() != null && !opts.user().isEmpty() ? opts.user() : image.user();
-    ContainerUser user = mapUser(ContainerUser.resolve(userSpec, passwd, group), mapping, warnings);
+    boolean fromImage = opts.user() == null || opts.user().isEmpty();
+    String userSpec = fromImage ? image.user() : opts.user();
+    ContainerUser user = ContainerUser.resolve(userSpec, passwd, group);
+    String who = (fromImage ? "the image's user '" + userSpec + "'" : "-u " + userSpec)
+        + " (" + user.uid() + ":" + user.gid() + ")";
+    user = mapUser(user, mapping, who, warnings);
     if (rootOnlyAccess && (user.uid() != 0 || user.gid() != 0)) {
-      warnings.add(
-          "the image user " + user.uid() + ":" + user.gid() + " could not use the FUSE mount, which allows only"
-              + " your own uid without allow_other (add user_allow_other to /etc/fuse.conf to enable it);"
-              + " running as root (uid 0) instead");
-      user = new ContainerUser(0, 0, List.of(), user.home());
+      // never root instead: dropping privileges is often the point of -u
+      throw new RunException(
+          "cannot run as " + who + ": the container's FUSE mount admits only your own uid (root inside) without"
+              + " allow_other, which fusermount3 grants an ordinary user only when /etc/fuse.conf has the line"
+              + " user_allow_other; add that line (as root), or run as root inside with -u 0");
     }
     String hostname =
         opts.hostname() != null && !opts.hostname().isEmpty() ? opts.hostname() : DEFAULT_HOSTNAME;
@@ -147,18 +151,23 @@ public record RunPlan(
   }
 
   /**
-   * Keeps the user when the namespace maps its ids; otherwise runs as root (ids the namespace lacks cannot be
-   * switched to) and says why, once.
+   * Keeps the user when the namespace maps its ids; otherwise fails with the reason and the fix (never runs as
+   * root instead). Unmapped supplementary groups are dropped with a warning.
    */
-  private static ContainerUser mapUser(ContainerUser u, IdMapping mapping, List<String> warnings) {
+  private static ContainerUser mapUser(ContainerUser u, IdMapping mapping, String who, List<String> warnings)
+      throws RunException {
     if (!mapping.mapsUid(u.uid()) || !mapping.mapsGid(u.gid())) {
-      warnings.add(
-          "the image user " + u.uid() + ":" + u.gid() + " has no id in this user namespace"
+      throw new RunException(
+          "cannot run as " + who + ": "
+              + (!mapping.mapsUid(u.uid()) ? "uid " + u.uid() : "gid " + u.gid())
+              + " has no id in this user namespace"
               + (mapping.hasRanges()
-                  ? " (it is beyond the subordinate range)"
-                  : " (only root is mapped)")
-              + "; running as root (uid 0) instead, and files owned by other users show as root");
-      return new ContainerUser(0, 0, List.of(), u.home());
+                  ? " (it is beyond your subordinate id range: ids 0-" + mapping.maxUid() + " exist inside);"
+                      + " give your user a larger range in /etc/subuid and /etc/subgid"
+                  : " (only root is mapped); give your user a subordinate id range (usermod --add-subuids"
+                      + " 100000-165535 --add-subgids 100000-165535 $USER, with newuidmap/newgidmap from the"
+                      + " package uidmap)")
+              + ", or run as root inside with -u 0");
     }
     List<Long> groups = u.groups().stream().filter(mapping::mapsGid).toList();
     if (groups.size() != u.groups().size()) {

@@ -29,4 +29,9 @@ class RunContainerTest {
     assertThat(u.toBacking(1001, "/x")).isZero();
     assertThat(u.toPresented(1000)).as("squashed to the user, root inside").isEqualTo(1001);
   }
+
+  @Test
+  void unionMap_hostIdentity_isTheIdentity() {
+    assertThat(RunContainer.unionMap(IdMapping.hostIdentity().uids()).isIdentity()).isTrue();
+  }
 }

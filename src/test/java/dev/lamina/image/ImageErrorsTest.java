@@ -3,6 +3,8 @@ package dev.lamina.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -225,7 +227,33 @@ class ImageErrorsTest {
   void anExplicitPlatformMustMatchASingleManifestImage() throws Exception {
     ImageReference ref = ImageSource.parse("oci:" + TestImages.path("oci") + ":latest");
     assertThatThrownBy(() -> ImageSource.open(ref, Platform.parse("linux/arm64")))
-        .hasMessageContaining("is an image for linux/amd64, not for the requested linux/arm64");
+        .hasMessageContaining("is a single-platform image for linux/amd64, not for the requested linux/arm64")
+        .hasMessageNotContaining("platforms present");
+  }
+
+  /**
+   * The index entry the user chose is the answer, as with skopeo --override-arch: a config that names another
+   * platform (a mislabelled or emulated build) does not refuse it. Relabels multi's arm64 entry as riscv64.
+   */
+  @Test
+  void aManifestChosenFromAnIndexIsNotRefusedByItsConfig() throws Exception {
+    Path layout = TestImages.copy("multi", tmp);
+    LayoutEditor ed = new LayoutEditor(layout);
+    Digest idx = ed.manifestDigest();
+    ObjectNode index = (ObjectNode) new ObjectMapper().readTree(ed.blob(idx).toFile());
+    ObjectNode armPlatform = (ObjectNode) index.get("manifests").get(1).get("platform");
+    armPlatform.put("architecture", "riscv64");
+    armPlatform.remove("variant");
+    Digest relabelled = ed.store(new ObjectMapper().writeValueAsBytes(index));
+    ObjectNode top = ed.index();
+    ((ObjectNode) top.get("manifests").get(0)).put("digest", relabelled.toString());
+    ((ObjectNode) top.get("manifests").get(0)).put("size", Files.size(ed.blob(relabelled)));
+    Files.write(layout.resolve("index.json"), new ObjectMapper().writeValueAsBytes(top));
+    ImageReference ref = ImageSource.parse("oci:" + layout + ":latest");
+    try (Image img = ImageSource.open(ref, Platform.parse("linux/riscv64"))) {
+      assertThat(img.config().architecture()).isEqualTo("arm64");
+      assertThat(img.manifestDescriptor().platform()).isEqualTo(new Platform("linux", "riscv64", null));
+    }
   }
 
   @Test

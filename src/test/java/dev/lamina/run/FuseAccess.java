@@ -55,6 +55,20 @@ final class FuseAccess {
     }
   }
 
+  /** Runs {@code body} with no user_allow_other line in /etc/fuse.conf, then restores the file byte for byte. */
+  static void withoutUserAllowOther(ThrowingRunnable body) throws Exception {
+    byte[] before = Files.readAllBytes(FUSE_CONF);
+    try {
+      List<String> lines = Files.readAllLines(FUSE_CONF);
+      if (lines.stream().anyMatch(l -> l.strip().equals("user_allow_other"))) {
+        Files.write(FUSE_CONF, lines.stream().filter(l -> !l.strip().equals("user_allow_other")).toList());
+      }
+      body.run();
+    } finally {
+      Files.write(FUSE_CONF, before);
+    }
+  }
+
   interface ThrowingRunnable {
     void run() throws Exception;
   }

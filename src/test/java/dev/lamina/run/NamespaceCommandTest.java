@@ -52,4 +52,20 @@ class NamespaceCommandTest {
     assertThat(a.subList(a.size() - 6, a.size()))
         .containsExactly("/usr/bin/unshare", "--root=/r", "--wd=/w", "--", "/bin/id", "-u");
   }
+
+  /** As real root the whole id range is mapped by lamina itself (no newuidmap, no /etc/subuid needed). */
+  @Test
+  void argv_hostIdentity_waitsForTheMapThenSwitchesUser() throws Exception {
+    List<String> a = NamespaceCommand.argv(plan(IdMapping.hostIdentity(), "user"), TOOLS, List.of(),
+        Path.of("/tmp/x/mapped"));
+    assertThat(a.subList(0, 7))
+        .containsExactly("/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/usr/bin/unshare", "--user", "--");
+    assertThat(a).noneMatch(s -> s.startsWith("--map-"));
+    int wait = a.indexOf("lamina-wait-for-map");
+    assertThat(a.get(wait - 1)).contains("read").contains("exec \"$@\"");
+    assertThat(a.get(wait + 1)).isEqualTo("/tmp/x/mapped");
+    assertThat(a.get(wait + 2)).isEqualTo("/usr/bin/unshare");
+    assertThat(a.get(wait + 3)).isEqualTo("--mount");
+    assertThat(a).contains("--regid=1000", "--setuid=1000");
+  }
 }

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * hello, built by scripts/make-debian-test-image with mmdebstrap and cached in /var/tmp/lamina-run; skipped when
  * the Debian mirror cannot be reached) runs {@code dpkg -l}, {@code apt-get remove} and {@code dpkg -i} of a
  * local .deb, and every change lands in the container's upper dir only. /dev/fuse is set to 0666 for the test
- * user and restored (see {@link FuseAccess}).
+ * user and restored (see {@link FuseAccess}). {@code apt-get update && apt-get install} from the network runs as
+ * root and as the test user; those tests skip where the image's Debian mirror cannot be reached from here (they
+ * use the machine's apt proxy, if it has one).
  */
 class RunDebianIT {
   static final Path CACHE = Path.of(System.getProperty("lamina.debian.image", "/var/tmp/lamina-run/debian-oci"));
@@ -111,5 +113,86 @@ class RunDebianIT {
     TestUser.Result again = run("--rm", "--name", "deb", CACHE.toString(), "--", "/bin/sh", "-c",
         "dpkg-query -W -f '${Package} ${Status}\\n' lamina-test; command -v hello || echo no-hello");
     assertThat(again.out()).isEqualTo("lamina-test install ok installed\nno-hello\n");
+  }
+
+  /** apt drops to its _apt user (uid 42) to download: as real root every id is mapped, so it just works. */
+  @Test
+  void aptGetUpdateAndInstall_asRoot() throws Exception {
+    String proxy = assumeMirrorReachable();
+    Path rootStore = Files.createDirectories(dir.resolve("root-store"));
+    ProcessBuilder pb = new ProcessBuilder(Launcher.home().resolve("scripts/lamina").toString(), "run", "-q", "--rm",
+        CACHE.toString(), "--", "/bin/sh", "-c", aptScript(proxy, "cowsay", "/usr/games/cowsay lamina"))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("LAMINA_ROOT", rootStore.toString());
+    Path out = dir.resolve("root-apt.out");
+    Path err = dir.resolve("root-apt.err");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertThat(p.waitFor(600, java.util.concurrent.TimeUnit.SECONDS)).as("apt within 10 minutes").isTrue();
+    assertApt(p.exitValue(), Files.readString(out), Files.readString(err), "cowsay", "< lamina >");
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(rootStore.toString());
+  }
+
+  /**
+   * As an ordinary user with a subordinate range _apt is mapped too; it needs the mount to admit users other
+   * than the mounting one (user_allow_other in /etc/fuse.conf). The package is hello (removed, then installed
+   * again from the mirror): one without symlinks, as dpkg's lchown of a new symlink fails rootless (EPERM).
+   */
+  @Test
+  void aptGetUpdateAndInstall_asAnOrdinaryUserWithARange() throws Exception {
+    String proxy = assumeMirrorReachable();
+    FuseAccess.withUserAllowOther(() -> {
+      TestUser.Result r = run("--rm", CACHE.toString(), "--", "/bin/sh", "-c",
+          "apt-get remove -y -q hello >/dev/null; " + aptScript(proxy, "hello", "hello"));
+      assertApt(r.code(), r.out(), r.err(), "hello", "Hello, world!");
+    });
+  }
+
+  private static String aptScript(String proxy, String pkg, String use) {
+    String o = proxy.isEmpty() ? "" : " -o Acquire::http::Proxy=" + proxy;
+    return "set -e; apt-get" + o + " update -q >/dev/null; apt-get" + o
+        + " install -y -q --no-install-recommends " + pkg + " >/dev/null; " + use + ";"
+        + " dpkg-query -W -f '${Package} ${Status}\\n' " + pkg;
+  }
+
+  private static void assertApt(int code, String out, String err, String pkg, String output) {
+    assertThat(code).as(out + err).isZero();
+    assertThat(out).contains(output, pkg + " install ok installed");
+  }
+
+  /**
+   * The mirror the image's apt uses (the one make-debian-test-image took from this machine's sources), reached
+   * through this machine's apt proxy if it has one; skips when it cannot be reached. Returns the proxy or "".
+   */
+  private static String assumeMirrorReachable() throws Exception {
+    String mirror = "http://deb.debian.org/debian";
+    Path sources = Path.of("/etc/apt/sources.list.d/debian.sources");
+    if (Files.isReadable(sources)) {
+      mirror = Files.readAllLines(sources).stream().filter(l -> l.startsWith("URIs:"))
+          .map(l -> l.substring(5).trim()).findFirst().orElse(mirror);
+    }
+    String proxy = "";
+    if (HostTools.which("apt-config").isPresent()) {
+      TestUser.Result c = TestUser.exec(List.of("apt-config", "shell", "P", "Acquire::http::Proxy"), 30);
+      proxy = c.out().replaceAll("(?s)^P='(.*)'\\s*$", "$1").trim();
+    }
+    java.net.http.HttpClient.Builder b = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(java.time.Duration.ofSeconds(15));
+    if (!proxy.isEmpty()) {
+      java.net.URI u = java.net.URI.create(proxy);
+      b.proxy(java.net.ProxySelector.of(new java.net.InetSocketAddress(u.getHost(), u.getPort())));
+    }
+    String url = mirror.replaceAll("/+$", "") + "/dists/bookworm/InRelease";
+    int status;
+    try {
+      status = b.build().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+              .timeout(java.time.Duration.ofSeconds(30)).method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
+              .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (java.io.IOException e) {
+      status = -1;
+      System.out.println("RunDebianIT: " + url + ": " + e);
+    }
+    assumeTrue(status == 200, "the Debian mirror " + url + " is not reachable from here (HTTP " + status + ")"
+        + (proxy.isEmpty() ? "" : " through the apt proxy " + proxy));
+    return proxy;
   }
 }

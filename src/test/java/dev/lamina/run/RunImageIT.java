@@ -204,10 +204,14 @@ class RunImageIT {
   }
 
   @Test
-  void imageUser_needsAllowOther_elseRunsAsRootAndSaysSo() throws Exception {
-    TestUser.Result r = run("--rm", "-u", "user", image.toString(), "--", "id -u");
-    assertThat(r.out()).isEqualTo("0\n");
-    assertThat(r.err()).contains("user_allow_other");
+  void imageUser_needsAllowOther_elseFailsAndSaysWhy() throws Exception {
+    FuseAccess.withoutUserAllowOther(() -> {
+      TestUser.Result r = run("--rm", "-u", "user", image.toString(), "--", "echo ran; id -u");
+      assertThat(r.code()).as(r.out() + r.err()).isEqualTo(125);
+      assertThat(r.out()).as("never runs as root instead").isEmpty();
+      assertThat(r.err()).startsWith("lamina: cannot run as -u user (1000:1000)").contains("user_allow_other");
+      assertThat(lamina("ps", "-q").out()).as("--rm removed the container").isEmpty();
+    });
     FuseAccess.withUserAllowOther(() -> {
       TestUser.Result u = run("--rm", "-u", "user", image.toString(), "--",
           "id; cd && pwd && echo x > mine && stat -c '%u:%g' mine; touch /etc/nope 2>&1");
@@ -288,6 +292,10 @@ class RunImageIT {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("0:0 755 /home/user\n0:0 644 /home/user/notes.txt\n0:0 4755 /usr/bin/su-demo\n0\n");
     assertThat(r.err().split("no subordinate id range", -1)).hasSize(2);
+    TestUser.Result again = nr.run(List.of(Launcher.path(nr), "run", "-q", "--rm", image.toString(), "--", "true"),
+        null, 180, Map.of("LAMINA_ROOT", nrStore.toString()));
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.err()).as("said once").doesNotContain("subordinate");
     assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(nrStore.toString());
     assertThat(nr.leftoverProcesses()).isEmpty();
   }

@@ -119,31 +119,45 @@ class RunPlanTest {
   }
 
   @Test
-  void user_unmapped_fallsBackToRoot_withOneWarning() throws Exception {
+  void user_unmapped_isAnError_namingTheReasonAndTheFix() {
     ImageDefaults img = new ImageDefaults(null, null, List.of("sh"), null, "user");
-    RunPlan p = RunPlan.of(ROOT, img, opts(List.of()), PASSWD, GROUP, IdMapping.rootOnly(1001, 1001), Map.of());
-    assertThat(p.user().uid()).isZero();
-    assertThat(p.user().gid()).isZero();
-    assertThat(p.warnings()).hasSize(1);
-    assertThat(p.warnings().get(0)).contains("1000:1000").contains("only root is mapped");
+    assertThatThrownBy(
+            () -> RunPlan.of(ROOT, img, opts(List.of()), PASSWD, GROUP, IdMapping.rootOnly(1001, 1001), Map.of()))
+        .isInstanceOf(RunException.class)
+        .hasMessageContaining("cannot run as the image's user 'user' (1000:1000)")
+        .hasMessageContaining("only root is mapped")
+        .hasMessageContaining("usermod --add-subuids")
+        .hasMessageContaining("-u 0");
   }
 
   @Test
-  void user_beyondRange_fallsBackToRoot() throws Exception {
+  void user_beyondRange_isAnError() {
     RunOptions o = new RunOptions(List.of("sh"), List.of(), null, "70000", List.of(), false, false, false, null);
-    RunPlan p = plan(ImageDefaults.NONE, o);
-    assertThat(p.user().uid()).isZero();
-    assertThat(p.warnings()).singleElement().asString().contains("beyond");
+    assertThatThrownBy(() -> plan(ImageDefaults.NONE, o))
+        .isInstanceOf(RunException.class)
+        .hasMessageContaining("cannot run as -u 70000 (70000:0)")
+        .hasMessageContaining("beyond");
   }
 
   @Test
-  void user_fuseWithoutAllowOther_fallsBackToRoot() throws Exception {
+  void user_fuseWithoutAllowOther_isAnError_rootStillRuns() throws Exception {
     ImageDefaults img = new ImageDefaults(null, null, List.of("sh"), null, "user");
-    RunPlan p = RunPlan.of(ROOT, img, opts(List.of()), PASSWD, GROUP, RANGES, Map.of(), true);
-    assertThat(p.user()).isEqualTo(new ContainerUser(0, 0, List.of(), "/home/user"));
-    assertThat(p.warnings()).singleElement().asString().contains("allow_other");
+    assertThatThrownBy(() -> RunPlan.of(ROOT, img, opts(List.of()), PASSWD, GROUP, RANGES, Map.of(), true))
+        .isInstanceOf(RunException.class)
+        .hasMessageContaining("allow_other")
+        .hasMessageContaining("user_allow_other")
+        .hasMessageContaining("/etc/fuse.conf");
     RunPlan root = RunPlan.of(ROOT, ImageDefaults.NONE, opts(List.of("sh")), PASSWD, GROUP, RANGES, Map.of(), true);
+    assertThat(root.user().uid()).isZero();
     assertThat(root.warnings()).isEmpty();
+  }
+
+  @Test
+  void user_asRealRoot_everyIdIsMapped() throws Exception {
+    RunOptions o = new RunOptions(List.of("sh"), List.of(), null, "70000:42", List.of(), false, false, false, null);
+    RunPlan p = RunPlan.of(ROOT, ImageDefaults.NONE, o, PASSWD, GROUP, IdMapping.hostIdentity(), Map.of());
+    assertThat(p.user()).isEqualTo(new ContainerUser(70000, 42, List.of(), "/"));
+    assertThat(p.warnings()).isEmpty();
   }
 
   @Test

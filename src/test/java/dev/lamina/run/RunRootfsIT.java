@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -188,14 +189,27 @@ class RunRootfsIT {
   }
 
   @Test
-  void withoutRange_everythingIsRoot_andLaminaSaysSoOnce() throws Exception {
+  void withoutRange_everythingIsRoot_anotherUserIsAnError_andLaminaSaysSoOnce() throws Exception {
     chown(root, unranged.uid(), unranged.gid());
-    TestUser.Result r =
-        lamina(unranged, null, "-u", "user", root.toString(), "--", "/bin/sh", "-c", "id -u; stat -c %u /home/user");
+    Path store = Files.createDirectory(dir.resolve("store"));
+    chown(store, unranged.uid(), unranged.gid());
+    Map<String, String> env = Map.of("LAMINA_ROOT", store.toString());
+    TestUser.Result r = unranged.run(List.of(Launcher.path(unranged), "run", root.toString(), "--", "/bin/sh", "-c",
+        "id -u; stat -c %u /home/user"), null, 120, env);
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("0\n0\n");
     assertThat(r.err().split("no subordinate id range", -1)).hasSize(2);
-    assertThat(r.err()).contains("the image user 1000:1000 has no id in this user namespace");
+    TestUser.Result again = unranged.run(List.of(Launcher.path(unranged), "run", root.toString(), "--", "true"),
+        null, 120, env);
+    assertThat(again.code()).as(again.err()).isZero();
+    assertThat(again.err()).as("said once").doesNotContain("subordinate");
+    // a requested user is never replaced by root
+    TestUser.Result u = unranged.run(List.of(Launcher.path(unranged), "run", "-u", "user", root.toString(), "--",
+        "/bin/sh", "-c", "echo ran; id -u"), null, 120, env);
+    assertThat(u.code()).isEqualTo(125);
+    assertThat(u.out()).isEmpty();
+    assertThat(u.err()).startsWith("lamina: cannot run as -u user (1000:1000): uid 1000 has no id")
+        .contains("only root is mapped", "usermod --add-subuids", "-u 0").doesNotContain("lamina run:");
   }
 
   /**
