@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * a timeout: fusermount3 -u, then -z, then the daemon is killed by its pid. Skips when /dev/fuse is absent.
  */
 public final class FuseFixture implements BeforeEachCallback, AfterEachCallback {
-  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration TIMEOUT = Duration.ofSeconds(60); // deadlines for failures: generous, for loaded machines
 
   private final List<FuseMount> inProcess = new ArrayList<>();
   private final List<Path> cliMounts = new ArrayList<>();
@@ -133,7 +133,7 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
   static void tearDownCli(Path mnt) throws IOException {
     Optional<Long> pid = Cli.daemonPid(mnt);
     if (isMounted(mnt)) {
-      Unmount.unmount(mnt, Duration.ofSeconds(10));
+      Unmount.unmount(mnt, Duration.ofSeconds(30));
     }
     if (pid.isPresent()) {
       Optional<ProcessHandle> h = ProcessHandle.of(pid.get());

@@ -212,7 +212,7 @@ class UnionFuseIT {
     FuseMount m = fx.mountOverlay(false);
     Files.writeString(fx.mnt().resolve("f"), "x");
     assertThat(FuseFixture.isMounted(fx.mnt())).isTrue();
-    assertThat(Unmount.unmount(fx.mnt(), java.time.Duration.ofSeconds(10))).isTrue();
+    assertThat(Unmount.unmount(fx.mnt(), java.time.Duration.ofSeconds(60))).isTrue();
     assertThat(m.awaitUnmount()).isZero();
     assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
     assertThat(List.of(fx.mnt().toFile().list())).isEmpty();
