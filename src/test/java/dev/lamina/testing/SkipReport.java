@@ -62,7 +62,8 @@ public final class SkipReport implements TestExecutionListener {
     if (file != null && !file.isBlank()) {
       StringBuilder sb = new StringBuilder();
       for (Skip s : skips) {
-        sb.append(oneLine(s.reason())).append('\t').append(s.test()).append('\t').append(s.tests()).append('\n');
+        sb.append(category(s.reason())).append('\t').append(oneLine(s.reason())).append('\t').append(s.test())
+            .append('\t').append(s.tests()).append('\n');
       }
       try {
         Path p = Path.of(file);
@@ -124,6 +125,42 @@ public final class SkipReport implements TestExecutionListener {
     return m.startsWith("Assumption failed: ") ? m.substring("Assumption failed: ".length()) : m;
   }
 
+  /**
+   * What a skip needs, from its reason's words: root (or a capability only root has), FUSE, a locale, the
+   * network, a tool; "other" when none of them is named.
+   */
+  static String category(String reason) {
+    String r = reason.toLowerCase(java.util.Locale.ROOT);
+    if (r.matches(".*\\broot\\b.*") || r.contains("cap_sys_admin") || r.contains("privilege")) {
+      return "root";
+    }
+    if (r.contains("fuse")) {
+      return "FUSE";
+    }
+    if (r.contains("locale") || r.contains("utf-8")) {
+      return "locale";
+    }
+    if (r.contains("mirror") || r.contains("network") || r.contains("reachable")) {
+      return "network";
+    }
+    if (r.contains("installed") || r.contains("missing") || r.contains("needed") || r.contains("needs ")
+        || r.contains("cannot run")) {
+      return "tool";
+    }
+    return "other";
+  }
+
+  /** "need root", "need a tool", ... for the summary. */
+  static String phrase(String category) {
+    return switch (category) {
+      case "tool" -> "need a tool";
+      case "locale" -> "need a locale";
+      case "network" -> "need the network";
+      case "other" -> "for other reasons";
+      default -> "need " + category;
+    };
+  }
+
   static String oneLine(String s) {
     return s.replaceAll("\\s*\\R\\s*", " ").replace('\t', ' ').strip();
   }
@@ -137,7 +174,12 @@ public final class SkipReport implements TestExecutionListener {
     Map<String, List<Skip>> byReason = skips.stream()
         .collect(Collectors.groupingBy(Skip::reason, TreeMap::new, Collectors.toList()));
     StringBuilder sb = new StringBuilder();
-    sb.append(TAG).append(' ').append(total).append(total == 1 ? " test" : " tests").append(" skipped, by reason:");
+    Map<String, Long> byCategory = skips.stream()
+        .collect(Collectors.groupingBy(k -> category(k.reason()), TreeMap::new, Collectors.summingLong(Skip::tests)));
+    sb.append(TAG).append(' ').append(total).append(total == 1 ? " test" : " tests").append(" skipped (")
+        .append(byCategory.entrySet().stream().map(e -> e.getValue() + " " + phrase(e.getKey()))
+            .collect(Collectors.joining(", ")))
+        .append("), by reason:");
     byReason.entrySet().stream()
         .sorted((a, b) -> Long.compare(count(b.getValue()), count(a.getValue())))
         .forEach(e -> {
