@@ -44,6 +44,9 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
   @Override
   public void beforeEach(ExtensionContext ctx) throws IOException {
     assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing");
+    // an ordinary user mounts through the setuid fusermount3 (fuse3), which libfuse runs
+    assumeTrue(FuseMount.isRoot() || dev.lamina.testing.Tools.onPath("fusermount3")
+        || dev.lamina.testing.Tools.onPath("fusermount"), "FUSE mounts as an ordinary user need fusermount3 (fuse3)");
     base = Files.createTempDirectory(Path.of("/tmp"), "fuse-it-");
     for (String d : List.of("lower", "upper", "work", "mnt")) {
       Files.createDirectory(base.resolve(d));

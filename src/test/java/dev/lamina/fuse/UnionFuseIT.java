@@ -194,6 +194,7 @@ class UnionFuseIT {
 
   /** "HOLE DATA" of SEEK_HOLE from 0 and SEEK_DATA from 1 MiB, through python3 (the JDK has no SEEK_DATA). */
   static String seeks(Path p) throws Exception {
+    dev.lamina.testing.Tools.assumeOnPath("python3");
     Process pr =
         new ProcessBuilder(
                 "python3", "-c",
