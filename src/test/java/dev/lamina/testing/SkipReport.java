@@ -130,7 +130,8 @@ public final class SkipReport implements TestExecutionListener {
    * network, a tool; "other" when none of them is named.
    */
   static String category(String reason) {
-    String r = reason.toLowerCase(java.util.Locale.ROOT);
+    // options and paths that merely contain the word (buildah --root DIR, /root/...) say nothing about privileges
+    String r = reason.toLowerCase(java.util.Locale.ROOT).replaceAll("--?root\\S*|/root\\S*", "");
     if (r.matches(".*\\broot\\b.*") || r.contains("cap_sys_admin") || r.contains("privilege")) {
       return "root";
     }
@@ -144,7 +145,7 @@ public final class SkipReport implements TestExecutionListener {
       return "network";
     }
     if (r.contains("installed") || r.contains("missing") || r.contains("needed") || r.contains("needs ")
-        || r.contains("cannot run")) {
+        || r.contains("cannot run") || r.contains("cannot make") || r.contains("failed")) {
       return "tool";
     }
     return "other";

@@ -20,6 +20,8 @@ class SkipReportTest {
         .isEqualTo("network");
     assertThat(SkipReport.category("sysfs is read-only here (a container)")).isEqualTo("other");
     assertThat(SkipReport.category("rootless mode")).as("root only as a word").isNotEqualTo("root");
+    assertThat(SkipReport.category("buildah cannot make an overlay store here: buildah --root /tmp/s pull failed"))
+        .as("an option named root").isEqualTo("tool");
   }
 
   @Test
