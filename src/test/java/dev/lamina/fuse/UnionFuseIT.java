@@ -194,6 +194,7 @@ class UnionFuseIT {
 
   /** "HOLE DATA" of SEEK_HOLE from 0 and SEEK_DATA from 1 MiB, through python3 (the JDK has no SEEK_DATA). */
   static String seeks(Path p) throws Exception {
+    dev.lamina.testing.Tools.assumeOnPath("python3");
     Process pr =
         new ProcessBuilder(
                 "python3", "-c",
@@ -212,7 +213,7 @@ class UnionFuseIT {
     FuseMount m = fx.mountOverlay(false);
     Files.writeString(fx.mnt().resolve("f"), "x");
     assertThat(FuseFixture.isMounted(fx.mnt())).isTrue();
-    assertThat(Unmount.unmount(fx.mnt(), java.time.Duration.ofSeconds(10))).isTrue();
+    assertThat(Unmount.unmount(fx.mnt(), java.time.Duration.ofSeconds(60))).isTrue();
     assertThat(m.awaitUnmount()).isZero();
     assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
     assertThat(List.of(fx.mnt().toFile().list())).isEmpty();

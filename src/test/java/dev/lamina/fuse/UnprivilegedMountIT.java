@@ -79,7 +79,7 @@ class UnprivilegedMountIT {
       long pid = Cli.daemonPid(fx.mnt()).orElseThrow();
       Cli.Result u = asUser("fusermount3", "-u", fx.mnt().toString());
       assertThat(u.exit()).as(u.toString()).isZero();
-      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(60, TimeUnit.SECONDS).join());
       assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
     } finally {
       run(List.of("chmod", mode, DEV_FUSE.toString()));

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The image-format fixtures made by {@code scripts/make-test-images} (umoci + skopeo from busybox-static), built
- * once per script version into {@code /tmp/lamina-test-images-<hash>} and shared by test runs; tests skip when
- * umoci or skopeo is missing. Other packages' tests may use it too.
+ * once per script version into {@code target/test-images-<hash>} of the checkout (so each user and each clone has
+ * its own, never a shared /tmp path another user's run could have made unreadable) and reused by later runs until
+ * {@code mvn clean}; tests skip when umoci or skopeo is missing. Other packages' tests may use it too.
  */
 public final class TestImages {
   private static Path dir;
@@ -28,14 +29,16 @@ public final class TestImages {
     }
     assumeTrue(onPath("umoci") && onPath("skopeo") && Files.isExecutable(Path.of("/bin/busybox")),
         "umoci, skopeo and busybox-static are needed to build the test images");
-    Path scripts = Path.of("scripts").toAbsolutePath();
+    Path home = Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().normalize();
+    Path scripts = home.resolve("scripts");
     var md = Digest.newSha256();
     md.update(Files.readAllBytes(scripts.resolve("make-test-images")));
     md.update(Files.readAllBytes(scripts.resolve("make-example-image")));
     String hash = HexFormat.of().formatHex(md.digest()).substring(0, 12);
-    Path target = Path.of(System.getProperty("java.io.tmpdir"), "lamina-test-images-" + hash);
+    Path target = home.resolve("target/test-images-" + hash);
     if (!Files.isDirectory(target)) {
-      Path tmp = Files.createTempDirectory("lamina-test-images-build-");
+      Files.createDirectories(target.getParent());
+      Path tmp = Files.createTempDirectory(target.getParent(), "test-images-build-");
       Path out = tmp.resolve("out");
       Process p = new ProcessBuilder(scripts.resolve("make-test-images").toString(), out.toString())
           .redirectErrorStream(true).start();

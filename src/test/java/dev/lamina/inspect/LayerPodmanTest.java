@@ -9,17 +9,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.lamina.image.Image;
 import dev.lamina.image.ImageSource;
+import dev.lamina.testing.Exec;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +47,7 @@ class LayerPodmanTest {
     }
     List<String> podman = List.of("podman", "--root", work.resolve("root").toString(), "--runroot",
         work.resolve("run").toString(), "--storage-driver", "vfs");
+    LayerUmociTest.assumePodmanWorks(podman);
     try {
       String id = exec(concat(podman, "pull", "-q", "oci:" + layout + ":two")).strip();
       Set<String> theirs = new TreeSet<>();
@@ -141,16 +142,15 @@ class LayerPodmanTest {
   }
 
   private static String exec(String... cmd) throws IOException, InterruptedException {
-    Process p;
-    try {
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    } catch (IOException e) {
+    // stdout only: warnings on stderr (rootless podman's about mount propagation) must not be parsed as output
+    Exec r = Exec.run(null, Duration.ofSeconds(120), List.of(cmd)).orElse(null);
+    if (r == null) {
       return ""; // not installed
     }
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IOException(String.join(" ", cmd) + " failed: " + new String(out, StandardCharsets.UTF_8));
+    if (r.code() != 0) {
+      throw new IOException(String.join(" ", cmd) + " failed (status " + r.code() + "): " + r.err() + r.out());
     }
-    return new String(out, StandardCharsets.UTF_8);
+    return r.out();
   }
+
 }

@@ -3,6 +3,7 @@ package dev.lamina.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.TestCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A package manager inside {@code lamina run}, as an unprivileged user: the Debian test image (bookworm minbase +
- * hello, built by scripts/make-debian-test-image with mmdebstrap and cached in /var/tmp/lamina-run; skipped when
+ * hello, built by scripts/make-debian-test-image with mmdebstrap and cached in ~/.cache/lamina-tests; skipped when
  * the Debian mirror cannot be reached) runs {@code dpkg -l}, {@code apt-get remove} and {@code dpkg -i} of a
  * local .deb, and every change lands in the container's upper dir only. /dev/fuse is set to 0666 for the test
  * user and restored (see {@link FuseAccess}). {@code apt-get update && apt-get install} from the network runs as
@@ -24,7 +25,10 @@ import org.junit.jupiter.api.Test;
  * use the machine's apt proxy, if it has one).
  */
 class RunDebianIT {
-  static final Path CACHE = Path.of(System.getProperty("lamina.debian.image", "/var/tmp/lamina-run/debian-oci"));
+  /** The built image: -Dlamina.debian.image=DIR, else this user's test cache (one per version of the script). */
+  static Path CACHE;
+  /** CACHE, or a copy of it in the test's directory when the test user cannot read CACHE (e.g. under /root). */
+  private static Path image;
   private static TestUser user;
   private static Path dir;
   private static Path store;
@@ -34,11 +38,14 @@ class RunDebianIT {
     assumeTrue(TestUser.available(), "needs root (to create test users), useradd, runuser, unshare, setpriv");
     assumeTrue(FuseAccess.available(), "needs /dev/fuse and fusermount");
     assumeTrue(HostTools.which("dpkg-deb").isPresent(), "needs dpkg-deb");
+    Path script = Launcher.home().resolve("scripts/make-debian-test-image");
+    CACHE = Path.of(System.getProperty("lamina.debian.image",
+        TestCache.dir().resolve("debian-oci-" + TestCache.hashOf(script)).toString()));
     if (!Files.exists(CACHE.resolve("index.json"))) {
       assumeTrue(HostTools.which("mmdebstrap").isPresent(), "needs mmdebstrap to build the Debian test image");
       Files.createDirectories(CACHE.getParent());
       TestUser.Result b = TestUser.exec(
-          List.of(Launcher.home().resolve("scripts/make-debian-test-image").toString(), CACHE.toString()), 900);
+          List.of(script.toString(), CACHE.toString()), 900);
       assumeTrue(b.code() == 0, "could not build the Debian test image (is the Debian mirror reachable?): " + b.err());
     }
     user = TestUser.withRange("lamina-run-it");
@@ -46,6 +53,12 @@ class RunDebianIT {
     dir = Files.createTempDirectory(Path.of("/tmp"), "run-debian-it-");
     dir.toFile().setReadable(true, false);
     dir.toFile().setExecutable(true, false);
+    image = CACHE;
+    if (user.run(List.of("test", "-r", CACHE.resolve("index.json").toString()), null, 30).code() != 0) {
+      image = dir.resolve("debian-oci");
+      assertThat(TestUser.exec(List.of("cp", "-a", CACHE.toString(), image.toString()), 300).code()).isZero();
+      TestUser.exec(List.of("chmod", "-R", "a+rX", image.toString()), 60);
+    }
     store = dir.resolve("store");
     Files.createDirectories(store);
     TestUser.exec(List.of("chown", user.uid() + ":" + user.gid(), store.toString()), 10);
@@ -86,7 +99,7 @@ class RunDebianIT {
 
   @Test
   void dpkgAndApt_work_andChangeOnlyTheUpperDir() throws Exception {
-    TestUser.Result r = run("--name", "deb", "-v", dir.resolve("deb") + ":/mnt/deb:ro", CACHE.toString(), "--",
+    TestUser.Result r = run("--name", "deb", "-v", dir.resolve("deb") + ":/mnt/deb:ro", image.toString(), "--",
         "/bin/sh", "-c",
         "set -e; dpkg -l hello | tail -1; apt-get remove -y hello >/dev/null; dpkg -i /mnt/deb/lamina-test.deb"
             + " >/dev/null; lamina-test; dpkg-query -W -f '${Package} ${Status}\\n' lamina-test;"
@@ -110,7 +123,7 @@ class RunDebianIT {
       assertThat(lower).as("the image layer still has hello").anyMatch(p -> p.endsWith("/usr/bin/hello"));
       assertThat(lower).noneMatch(p -> p.endsWith("lamina-test"));
     }
-    TestUser.Result again = run("--rm", "--name", "deb", CACHE.toString(), "--", "/bin/sh", "-c",
+    TestUser.Result again = run("--rm", "--name", "deb", image.toString(), "--", "/bin/sh", "-c",
         "dpkg-query -W -f '${Package} ${Status}\\n' lamina-test; command -v hello || echo no-hello");
     assertThat(again.out()).isEqualTo("lamina-test install ok installed\nno-hello\n");
   }

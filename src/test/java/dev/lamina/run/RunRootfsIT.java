@@ -180,7 +180,7 @@ class RunRootfsIT {
               .findFirst()
               .orElseThrow();
       assertThat(TestUser.exec(List.of("kill", "-TERM", Long.toString(java.pid())), 10).code()).isZero();
-      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(128 + 15);
     } finally {
       p.descendants().forEach(ProcessHandle::destroyForcibly);

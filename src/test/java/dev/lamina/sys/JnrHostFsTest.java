@@ -292,8 +292,19 @@ class JnrHostFsTest {
   void utf8Names_roundTrip() throws Exception {
     String name = "naïve-日本-" + "\u00e9";
     fs.close(create(name, 0644));
-    assertThat(Files.exists(dir.resolve(name))).isTrue();
+    // the name on disk is its UTF-8 bytes, whatever the locale: read back by find(1), not through java.nio,
+    // whose file names follow the locale (under LANG=C or POSIX they cannot hold these characters)
+    assertThat(namesOnDisk(dir)).contains(name);
     assertThat(fs.listdir(dirfd, "")).extracting(DirEnt::name).contains(name);
+  }
+
+  /** The names in {@code d} as find(1) prints them, decoded as UTF-8. */
+  private static List<String> namesOnDisk(Path d) throws Exception {
+    Process p = new ProcessBuilder("find", d.toString(), "-mindepth", "1", "-maxdepth", "1", "-printf", "%f\\0")
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertThat(p.waitFor()).as("find %s", d).isZero();
+    return List.of(new String(out, StandardCharsets.UTF_8).split("\0"));
   }
 
   @Test

@@ -38,6 +38,11 @@ final class Fixture {
     return HostFs.get().geteuid() == 0;
   }
 
+  /** The user running the test, as a caller (ROOT when that is root). */
+  static Caller self() {
+    return new Caller(HostFs.get().geteuid(), HostFs.get().getegid());
+  }
+
   OverlayConfig.Builder config() {
     return OverlayConfig.builder().lowerDirs(List.of(lowers)).upperDir(upper).workDir(work);
   }
