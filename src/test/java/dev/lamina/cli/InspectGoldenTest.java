@@ -17,7 +17,7 @@ class InspectGoldenTest {
 
   @Test
   void exampleImageMatchesTheGoldenFile() throws Exception {
-    InspectCommandTest.Result r =
+    InProcessCli.Result r =
         InspectCommandTest.lamina("inspect", "--root", "/nonexistent-lamina-store", "src/example/busybox-layers");
     assertThat(r.code()).as(r.err()).isZero();
     if (Boolean.getBoolean("golden.update")) {

@@ -1,10 +1,9 @@
 package dev.lamina.cli;
 
+import dev.lamina.cli.InProcessCli.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,14 +45,14 @@ class LayersCommandGoldenTest {
         "needs a UTF-8 locale (the JVM's default charset is " + java.nio.charset.Charset.defaultCharset()
             + "; pom.xml sets LC_ALL=C.UTF-8)");
     String[] argv = Stream.concat(Stream.of("layers", IMAGE), Stream.of(args)).toArray(String[]::new);
-    Run r = run(argv);
-    assertThat(r.code).as("exit code; stderr: %s", r.err).isEqualTo(exitCode);
+    Result r = run(argv);
+    assertThat(r.code()).as("exit code; stderr: %s", r.err()).isEqualTo(exitCode);
     Path file = GOLDEN.resolve(golden);
     if (Boolean.getBoolean("golden.update")) {
       Files.createDirectories(GOLDEN);
-      Files.writeString(file, r.out);
+      Files.writeString(file, r.out());
     }
-    assertThat(r.out).isEqualTo(Files.readString(file));
+    assertThat(r.out()).isEqualTo(Files.readString(file));
   }
 
   /** A broken .dive-ci fails the gate as a usage error (exit 2) naming the file, line and key (issue 11). */
@@ -61,29 +60,13 @@ class LayersCommandGoldenTest {
   void brokenCiConfig_exitsTwoNamingFileLineAndKey(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
     Path cfg = tmp.resolve(".dive-ci");
     Files.writeString(cfg, "rules:\n  lowestEfficiency: 0.5\n  highestWastedByte: 20MB\n");
-    Run r = run("layers", IMAGE, "--ci", "--ci-config", cfg.toString());
-    assertThat(r.code).as("stderr: %s", r.err).isEqualTo(2);
-    assertThat(r.err).contains(cfg + " line 3: unknown rule 'highestWastedByte'");
-    assertThat(r.out).doesNotContain("Result:");
+    Result r = run("layers", IMAGE, "--ci", "--ci-config", cfg.toString());
+    assertThat(r.code()).as("stderr: %s", r.err()).isEqualTo(2);
+    assertThat(r.err()).contains(cfg + " line 3: unknown rule 'highestWastedByte'");
+    assertThat(r.out()).doesNotContain("Result:");
   }
 
-  record Run(int code, String out, String err) {}
-
-  /** Runs the command line in this JVM with stdout and stderr captured (picocli binds them when it starts). */
-  static synchronized Run run(String... argv) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.run(argv);
-      System.out.flush();
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static Result run(String... argv) {
+    return InProcessCli.run(argv);
   }
 }
