@@ -1,6 +1,13 @@
 package dev.lamina.cli;
 
 import ch.qos.logback.classic.Level;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -70,7 +77,22 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    useUtf8Output();
     System.exit(run(args));
+  }
+
+  /**
+   * Writes stdout and stderr as UTF-8 whatever the locale, as docker, podman and dive (Go programs) do: under the
+   * C/POSIX locale Java 17 encodes them as ASCII, which turned the layer tree's box-drawing characters and every
+   * non-ASCII name into '?'. Names that are not valid UTF-8 are escaped ({@code \xNN}) before they are printed.
+   */
+  private static void useUtf8Output() {
+    System.setOut(utf8(FileDescriptor.out));
+    System.setErr(utf8(FileDescriptor.err));
+  }
+
+  private static PrintStream utf8(FileDescriptor fd) {
+    return new PrintStream(new BufferedOutputStream(new FileOutputStream(fd), 8192), true, StandardCharsets.UTF_8);
   }
 
   /** Runs the command line and returns the exit code (used by tests without exiting the JVM). */
@@ -82,6 +104,9 @@ public final class Main implements Runnable {
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main()).setExecutionExceptionHandler(new ErrorHandler());
     HelpTexts.complete(cl);
+    // picocli's own writers follow the locale's charset, not System.out's: UTF-8 too (see useUtf8Output)
+    cl.setOut(new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+    cl.setErr(new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true));
     return cl;
   }
 
