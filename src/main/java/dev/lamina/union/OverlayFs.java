@@ -86,7 +86,7 @@ public final class OverlayFs implements UnionFs {
     Stat st = fs.fstat(h.fd);
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
     OverrideStat ov = !h.noOverride && attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
-    return attrs.build(st, h.ino, nlink, ov);
+    return attrs.build(st, h.ino, nlink, ov, st.isDir() ? 0 : attrs.linkId(h.layer, st));
   }
 
   @Override

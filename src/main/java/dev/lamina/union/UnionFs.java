@@ -137,7 +137,13 @@ public interface UnionFs extends AutoCloseable {
     public static final Timespec OMIT = new Timespec(0, UTIME_OMIT);
   }
 
-  /** What getattr returns: the stat fields FUSE passes to the kernel. */
+  /**
+   * What getattr returns: the stat fields FUSE passes to the kernel, and {@code linkId}: nonzero for a
+   * non-directory of the upper layer, the same for every name of one upper inode and for no other. Such
+   * names are one inode, as on the kernel overlay (a change through one is a change through all); names
+   * with linkId 0 are not, even with one inode number (hard links inside a lower layer: a write through one
+   * copies up only that one).
+   */
   record Attr(
       long ino,
       int mode,
@@ -150,7 +156,15 @@ public interface UnionFs extends AutoCloseable {
       int blksize,
       Timespec atime,
       Timespec mtime,
-      Timespec ctime) {}
+      Timespec ctime,
+      long linkId) {
+
+    /** An entry that shares its inode with no other name of a different one (linkId 0). */
+    public Attr(long ino, int mode, long nlink, int uid, int gid, long rdev, long size, long blocks,
+        int blksize, Timespec atime, Timespec mtime, Timespec ctime) {
+      this(ino, mode, nlink, uid, gid, rdev, size, blocks, blksize, atime, mtime, ctime, 0);
+    }
+  }
 
   /**
    * One directory entry; type is the S_IFMT bits of the mode (for d_type). {@code origin} is the

@@ -129,7 +129,6 @@ final class EntryOps {
           time(valid, Protocol.FATTR_ATIME, Protocol.FATTR_ATIME_NOW, atime, atimensec),
           time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
     }
-    s.invalidateSiblings(n);
     attrOut(rp, file != null ? union.fgetattr(file) : attr(n));
   }
 
@@ -185,9 +184,9 @@ final class EntryOps {
     String path = NodeTable.child(nodes.path(parent), name);
     union.link(nodes.path(source), path);
     Attr a = union.getattr(path);
-    nodes.track(source, a.ino());
-    s.invalidateSiblings(source);
-    entry(rp, parent, name, a);
+    // the new name is the source's node: the kernel updates the one inode it has (link count, ctime)
+    Node n = nodes.linked(source, parent, name, a);
+    rp.entry(n.id, a, s.options.entry(), s.options.attr());
   }
 
   void unlink(Request rq, boolean dir) throws IOException {
@@ -199,10 +198,7 @@ final class EntryOps {
     } else {
       union.unlink(path);
     }
-    Node gone = nodes.removed(parent, name);
-    if (gone != null) {
-      s.invalidateSiblings(gone);
-    }
+    nodes.removed(parent, name);
   }
 
   void rename(Request rq, boolean withFlags) throws IOException {
@@ -217,10 +213,7 @@ final class EntryOps {
     String newName = rq.name();
     union.rename(
         NodeTable.child(nodes.path(from), oldName), NodeTable.child(nodes.path(to), newName), flags);
-    Node replaced = nodes.renamed(from, oldName, to, newName, (flags & 2) != 0);
-    if (replaced != null) {
-      s.invalidateSiblings(replaced);
-    }
+    nodes.renamed(from, oldName, to, newName, (flags & 2) != 0);
   }
 
   static Caller caller(Request rq) {

@@ -3,17 +3,12 @@ package dev.lamina.fuse.kernel;
 import dev.lamina.fuse.HandleTable;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
-import dev.lamina.sys.FuseDevice;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.OpenDir;
 import dev.lamina.union.UnionFs.OpenFile;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** What every operation of a session reaches: the union, the node table, open handles, and the device. */
 final class Shared {
-  private static final Logger LOG = LoggerFactory.getLogger(Shared.class);
-
   /** An open file, the node it was opened through, and how the kernel does its I/O. */
   record NodeFile(Node node, OpenFile file, Passthrough.Mode mode) {}
 
@@ -27,7 +22,6 @@ final class Shared {
   final HandleTable<NodeDir> dirs = new HandleTable<>("directory");
   final int fd;
   final Passthrough passthrough;
-  private final ThreadLocal<Reply> notifyBuffer = ThreadLocal.withInitial(() -> new Reply(64));
 
   Shared(UnionFs union, SessionOptions options, int fd) {
     this.union = union;
@@ -48,26 +42,6 @@ final class Shared {
         return f.file();
       }
     }
-    throw new ErrnoException(Errno.ENOENT, "getattr", n.name + " was removed");
-  }
-
-  /**
-   * Makes the kernel forget the cached attributes of the other names of n's inode, after a change through
-   * n (link count, size, mode, times). Only attributes: that takes no lock the current request may hold.
-   */
-  void invalidateSiblings(Node n) {
-    for (Node other : nodes.siblings(n)) {
-      invalidateAttrs(other);
-    }
-  }
-
-  void invalidateAttrs(Node n) {
-    Reply r = notifyBuffer.get().start(0);
-    r.u64(n.id).u64(-1L).u64(0);
-    int rc = FuseDevice.write(fd, r.buf, r.finishNotify(Protocol.NOTIFY_INVAL_INODE));
-    // ENOENT: the kernel holds no inode for it any more, so nothing is cached.
-    if (rc < 0 && rc != -Errno.ENOENT) {
-      LOG.debug("invalidating {} failed: {}", n, Errno.describe(-rc));
-    }
+    throw new ErrnoException(Errno.ENOENT, "getattr", n.name() + " was removed");
   }
 }
