@@ -392,6 +392,13 @@ public final class OverlayFs implements UnionFs {
     return UnionFs.super.getattr(dir, dirPath, e);
   }
 
+  /** The directory's stat as resolved at opendir (its layers may no longer hold it), nlink 0. */
+  @Override
+  public Attr fgetattr(OpenDir dir) {
+    DirHandle h = (DirHandle) dir;
+    return attrs.build(h.dir.stat(), h.entries.get(0).ino(), 0, null, 0);
+  }
+
   @Override
   public List<DirEntry> readdir(OpenDir dir, long offset) {
     List<DirEntry> all = ((DirHandle) dir).entries;

@@ -105,6 +105,12 @@ public interface UnionFs extends AutoCloseable {
   /** Snapshot of the merged directory taken at open: offsets into it stay stable while it is open. */
   OpenDir opendir(String path) throws IOException;
 
+  /**
+   * fstat of an open directory that no longer has a name (removed, or replaced by a rename, since it was
+   * opened): its attributes as of opendir, with nlink 0.
+   */
+  Attr fgetattr(OpenDir dir) throws IOException;
+
   /** Entries of an open directory from index {@code offset} on ("." and ".." first). */
   List<DirEntry> readdir(OpenDir dir, long offset) throws IOException;
 

@@ -463,4 +463,34 @@ class OverlayWriteTest {
     assertThat(errno(() -> u.getattr("/dir"))).isEqualTo(Errno.ENOENT);
     assertThat(Files.exists(fx.upper.resolve(".wh.dir"))).isTrue();
   }
+
+  @Test
+  void fgetattr_openDirReplacedByRename_answersWithNlinkZero() throws Exception {
+    UnionFs.Caller me = new UnionFs.Caller(fx.fs.geteuid(), fx.fs.getegid());
+    u.mkdir("/x", 0755, me);
+    u.mkdir("/y", 0700, me);
+    long ino = u.getattr("/y").ino();
+    UnionFs.OpenDir y = u.opendir("/y");
+    UnionFs.OpenDir empty = u.opendir("/empty");
+    u.rename("/x", "/y", 0);
+    u.rename("/updir", "/empty", 0);
+    Attr a = u.fgetattr(y);
+    assertThat(a.ino()).isEqualTo(ino);
+    assertThat(a.mode()).isEqualTo(S_IFDIR | 0700);
+    assertThat(a.nlink()).isZero();
+    assertThat(u.fgetattr(empty).mode() & S_IFMT).isEqualTo(S_IFDIR);
+    u.releasedir(y);
+    u.releasedir(empty);
+  }
+
+  @Test
+  void linkId_namesOfOneUpperInodeShareIt_lowerFilesHaveNone() throws Exception {
+    assertThat(u.getattr("/f.txt").linkId()).isZero();
+    u.link("/f.txt", "/f2");
+    u.link("/up.txt", "/dir/up2");
+    assertThat(u.getattr("/f2").linkId()).isNotZero().isEqualTo(u.getattr("/f.txt").linkId());
+    assertThat(u.getattr("/dir/up2").linkId()).isEqualTo(u.getattr("/up.txt").linkId())
+        .isNotEqualTo(u.getattr("/f2").linkId());
+    assertThat(u.getattr("/updir").linkId()).isZero();
+  }
 }

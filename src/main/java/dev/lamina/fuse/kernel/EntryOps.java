@@ -71,10 +71,10 @@ final class EntryOps {
     attrOut(rp, a);
   }
 
-  /** The attributes of a node by path, or through an open file once it was unlinked. */
+  /** The attributes of a node by path, or through an open handle once it has no name. */
   private Attr attr(Node n) throws IOException {
     if (n.detached) {
-      return union.fgetattr(s.anyOpenFile(n));
+      return s.detachedAttr(n);
     }
     return union.getattr(nodes.path(n));
   }

@@ -4,6 +4,8 @@ import dev.lamina.fuse.HandleTable;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
 import dev.lamina.union.UnionFs;
+import dev.lamina.union.UnionFs.Attr;
+import java.io.IOException;
 import dev.lamina.union.UnionFs.OpenDir;
 import dev.lamina.union.UnionFs.OpenFile;
 
@@ -35,11 +37,19 @@ final class Shared {
     return files.get(fh).file();
   }
 
-  /** Some open file of a detached node (unlinked while open), for fstat; ENOENT when none is open. */
-  OpenFile anyOpenFile(Node n) throws ErrnoException {
+  /**
+   * The attributes of a detached node (unlinked, or replaced by a rename, while open): through one of its
+   * open files, else one of its open directories; ENOENT when it has neither.
+   */
+  Attr detachedAttr(Node n) throws IOException {
     for (NodeFile f : files.values()) {
       if (f.node() == n) {
-        return f.file();
+        return union.fgetattr(f.file());
+      }
+    }
+    for (NodeDir d : dirs.values()) {
+      if (d.node() == n) {
+        return union.fgetattr(d.dir());
       }
     }
     throw new ErrnoException(Errno.ENOENT, "getattr", n.name() + " was removed");
