@@ -386,6 +386,30 @@ class OverlayWriteTest {
     new ProcessBuilder("rm", "-rf", fx.upper.resolve(p.substring(1, 251)).toString()).start().waitFor();
   }
 
+  /** pjdfstest NN/03.t: below a lower-only directory, a whole path over PATH_MAX (the kernel sends names one at a time). */
+  @Test
+  void pathsOverPathMaxBelowALowerOnlyDir_work() throws Exception {
+    StringBuilder p = new StringBuilder("/dir");
+    for (int i = 0; i < 16; i++) {
+      p.append('/').append(String.valueOf((char) ('a' + i)).repeat(255));
+      u.mkdir(p.toString(), 0755, Fixture.ROOT);
+    }
+    String f = p + "/" + "f".repeat(255);
+    assertThat(f.length()).isGreaterThan(4096);
+    Fixture.write(u, f, "deep");
+    u.chmod(f, 0600);
+    assertThat(u.getattr(f).mode() & 07777).isEqualTo(0600);
+    u.link(f, p + "/g");
+    u.rename(p + "/g", p + "/h", 0);
+    assertThat(Fixture.names(u, p.toString())).containsExactly("f".repeat(255), "h");
+    u.unlink(f);
+    u.unlink(p + "/h");
+    for (String d = p.toString(); !d.equals("/dir"); d = d.substring(0, d.lastIndexOf('/'))) {
+      u.rmdir(d);
+    }
+    assertThat(Fixture.names(u, "/dir")).containsExactly("a", "b");
+  }
+
   // Regressions found by the differential suite (difftest scenario names in the test names).
 
   @Test
