@@ -52,7 +52,7 @@ public final class OverlayFs implements UnionFs {
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
-    InodeMap inodes = new InodeMap();
+    InodeMap inodes = new InodeMap(stack.all().stream().map(Layer::rootDev).toList());
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
     this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
