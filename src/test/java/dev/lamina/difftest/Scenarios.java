@@ -12,6 +12,7 @@ final class Scenarios {
     List<Scenario> all = new ArrayList<>(FileScenarios.all());
     all.addAll(NamespaceScenarios.all());
     all.addAll(LinkScenarios.all());
+    all.addAll(PathLengthScenarios.all());
     return all;
   }
 }
