@@ -51,6 +51,11 @@ final class LinkScenarios {
         named("hardlink_in_layer_write_one", "a lower hard link: writing one name leaves the other as it was")
             .op("statall", List.of("hl1", "hl2")).op("append", "hl2", "+").expect("ok")
             .op("stat", "hl1").op("stat", "hl2").op("read", "hl1").op("read", "hl2").build(),
+        named("hardlink_in_layer_copy_up_one",
+            "writing one name of a lower hard link makes it an inode of its own at once: nlink 1, its own number")
+            .op("stat", "hl1").op("stat", "hl2").op("append", "hl1", "!").expect("ok").op("stat", "hl1")
+            .op("stat", "hl2").op("sameinoas", "hl1", "hl2").op("link", "hl1", "hl3").expect("ok")
+            .op("statall", List.of("hl1", "hl3")).op("sameinoas", "hl2", "hl3").build(),
         named("fstat_dir_renamed_over", "fstat of an open directory after another was renamed over it")
             .op("mkdir", "x").op("mkdir", "y").op("open", "h", "y", List.of("O_RDONLY", "O_DIRECTORY"))
             .expect("ok").op("rename", "x", "y").expect("ok").op("fstat", "h").expect("ok").op("close", "h")

@@ -410,6 +410,21 @@ class OverlayWriteTest {
     assertThat(Fixture.names(u, "/dir")).containsExactly("a", "b");
   }
 
+  /** As overlayfs without index: the copied-up name is another inode than the names left below (no shared number). */
+  @Test
+  void copyUpOfOneNameOfALowerHardLink_getsANumberOfItsOwn() throws Exception {
+    Fixture hl = new Fixture(tmp.resolve("hl"), 1);
+    Path a = Fixture.file(hl.lowers[0], "a", "x");
+    Files.createLink(hl.lowers[0].resolve("b"), a);
+    try (OverlayFs o = hl.mount(WhiteoutFormat.FILE)) {
+      assertThat(o.getattr("/a").ino()).isEqualTo(o.getattr("/b").ino());
+      o.chmod("/a", 0600);
+      assertThat(o.getattr("/a").nlink()).isEqualTo(1);
+      assertThat(o.getattr("/a").ino()).isNotEqualTo(o.getattr("/b").ino());
+      assertThat(o.getattr("/b").nlink()).isEqualTo(2);
+    }
+  }
+
   // Regressions found by the differential suite (difftest scenario names in the test names).
 
   @Test

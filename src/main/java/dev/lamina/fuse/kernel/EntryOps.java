@@ -41,7 +41,7 @@ final class EntryOps {
   /** Replies with the entry of a name that now exists, counting the kernel's new reference. */
   Node entry(Reply rp, Node parent, String name, Attr a) {
     Node n = nodes.lookup(parent, name, a);
-    rp.entry(n.id, a, s.options.entry(), s.options.attr());
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
     return n;
   }
 
@@ -80,7 +80,8 @@ final class EntryOps {
   }
 
   private void attrOut(Reply rp, Attr a) {
-    rp.u64(s.options.attr().sec()).u32(s.options.attr().nsec()).u32(0).attr(a);
+    Reply.Timeout valid = s.attrValid(a);
+    rp.u64(valid.sec()).u32(valid.nsec()).u32(0).attr(a);
   }
 
   void setattr(Request rq, Reply rp) throws IOException {
@@ -186,7 +187,7 @@ final class EntryOps {
     Attr a = union.getattr(path);
     // the new name is the source's node: the kernel updates the one inode it has (link count, ctime)
     Node n = nodes.linked(source, parent, name, a);
-    rp.entry(n.id, a, s.options.entry(), s.options.attr());
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
   }
 
   void unlink(Request rq, boolean dir) throws IOException {

@@ -3,11 +3,12 @@ package dev.lamina.fuse.kernel;
 import dev.lamina.fuse.HandleTable;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.Fcntl;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
-import java.io.IOException;
 import dev.lamina.union.UnionFs.OpenDir;
 import dev.lamina.union.UnionFs.OpenFile;
+import java.io.IOException;
 
 /** What every operation of a session reaches: the union, the node table, open handles, and the device. */
 final class Shared {
@@ -30,6 +31,20 @@ final class Shared {
     this.options = options;
     this.fd = fd;
     this.passthrough = new Passthrough(fd, options.directIo());
+  }
+
+  private static final Reply.Timeout NO_CACHE = new Reply.Timeout(0, 0);
+
+  /**
+   * How long the kernel may keep a's attributes: the mount's attr_timeout, except for a name of a lower
+   * layer's hard link (several links, no upper inode), which the kernel must ask for each time: copying up
+   * one name (a write) makes it another inode with one link, which no request of the kernel's tells it.
+   */
+  Reply.Timeout attrValid(Attr a) {
+    if (a.nlink() > 1 && a.linkId() == 0 && (a.mode() & Fcntl.S_IFMT) != Fcntl.S_IFDIR) {
+      return NO_CACHE;
+    }
+    return options.attr();
   }
 
   /** The open file behind handle fh. */
