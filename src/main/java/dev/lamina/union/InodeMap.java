@@ -39,7 +39,15 @@ final class InodeMap {
 
   /** Numbers for a stack whose layer roots are on {@code rootDevs} (the upper's included). */
   InodeMap(java.util.Collection<Long> rootDevs) {
-    this.oneDev = rootDevs.stream().distinct().count() == 1 ? rootDevs.iterator().next() : -1;
+    long dev = -1;
+    for (long d : rootDevs) {
+      if (dev != -1 && d != dev) {
+        dev = -1;
+        break;
+      }
+      dev = d;
+    }
+    this.oneDev = dev;
   }
 
   /** Whether backing numbers are shown as they are (every layer on one file system). */

@@ -52,7 +52,11 @@ public final class OverlayFs implements UnionFs {
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
-    InodeMap inodes = new InodeMap(stack.all().stream().map(Layer::rootDev).toList());
+    List<Long> rootDevs = new java.util.ArrayList<>();
+    for (Layer l : stack.all()) {
+      rootDevs.add(l.rootDev()); // a loop, not a stream: no lambda bootstrap at mount
+    }
+    InodeMap inodes = new InodeMap(rootDevs);
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
     this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
