@@ -133,6 +133,41 @@ def op_parallel_append(path, threads, writes):
     return {"size": len(data), "counts": {chr(65 + i): data.count(bytes([65 + i])) for i in range(threads)}}
 
 
+def op_statall(paths):
+    """lstat of every path: the first one's attributes, and which fields differ between
+    them (ino, nlink, size, blocks, mode, owner, and exact atime, mtime and ctime)."""
+    sts = [os.lstat(p) for p in paths]
+    fields = ("st_ino", "st_nlink", "st_size", "st_blocks", "st_mode", "st_uid", "st_gid",
+              "st_atime_ns", "st_mtime_ns", "st_ctime_ns")
+    differ = sorted(f for f in fields if len({getattr(st, f) for st in sts}) > 1)
+    return {"first": stat_dict(sts[0]), "differ": differ}
+
+
+def op_longpath(dirs, name_len):
+    """Makes DIRS nested directories and a file in them, each name NAME_LEN bytes, every call given the whole
+    relative path (like pjdfstest's */03.t); stats, chmods and renames the file, then removes it all."""
+    names = ["%s%d" % ("x" * (name_len - len(str(i))), i) for i in range(dirs + 1)]
+    path = ""
+    for n in names[:-1]:
+        path = path + n + "/"
+        os.mkdir(path)
+    f = path + names[-1]
+    fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.close(fd)
+    os.chmod(f, 0o600)
+    mode = "%04o" % stat.S_IMODE(os.lstat(f).st_mode)
+    g = path + names[-1][:-1] + "z"
+    os.rename(f, g)
+    os.link(g, f)
+    nlink = os.lstat(f).st_nlink
+    os.unlink(f)
+    os.unlink(g)
+    while path:
+        os.rmdir(path)
+        path = path[:path[:-1].rfind("/") + 1]
+    return {"length": len(f), "mode": mode, "nlink": nlink}
+
+
 def op_parallel(steps):
     results = [None] * len(steps)
 
@@ -276,6 +311,15 @@ def op(name, a):
         return os.lstat(a[0]).st_ino == saved_inodes[a[1]]
     if name == "sameinoas":  # path1, path2: same inode number now?
         return os.lstat(a[0]).st_ino == os.lstat(a[1]).st_ino
+    if name == "fallocate":  # handle, mode (FALLOC_FL_* bits), offset, length: fallocate(2) itself
+        return libc_check(LIBC.fallocate(fds[a[0]], a[1], ctypes.c_long(a[2]), ctypes.c_long(a[3])),
+                          "fallocate")
+    if name == "statall":  # [paths]: the names of one inode must agree on every attribute right away
+        return op_statall(a[0])
+    if name == "chdir":
+        return os.chdir(a[0])
+    if name == "longpath":  # dirs, name length: a relative path of DIRS dirs and a file, made and undone
+        return op_longpath(a[0], a[1])
     if name == "listdir":
         return sorted(os.listdir(a[0]))
     if name == "access":

@@ -111,13 +111,106 @@ final class JnrHostFs implements HostFs {
     return path.isEmpty() ? "/proc/self/fd/" + dirfd : "/proc/self/fd/" + dirfd + "/" + path;
   }
 
+  /**
+   * The longest path handed to one syscall. PATH_MAX (4096 with the NUL) bounds every path argument, but a
+   * path below a layer root can be longer (a deep tree reached through a process's working directory); the
+   * margin leaves room for the {@code /proc/self/fd/N/} prefix of the xattr fallbacks.
+   */
+  static final int PATH_LIMIT = 4000;
+
+  /** Whether path is over {@link #PATH_LIMIT} bytes (a name's exact bytes, {@link FileNames}; at most 3 per Java char). */
+  static boolean isLong(String path) {
+    return path.length() > PATH_LIMIT / 3 && FileNames.encode(path).length > PATH_LIMIT;
+  }
+
+  /**
+   * The index of the last '/' in path that leaves at most {@link #PATH_LIMIT} bytes before it, -1 when
+   * there is none (a name longer than that, which no file system allows).
+   */
+  static int cut(String path) {
+    int bytes = 0;
+    int last = -1;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '/') {
+        last = i;
+      }
+      bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+      if (bytes > PATH_LIMIT) {
+        break;
+      }
+    }
+    return last;
+  }
+
+  /** A long (dirfd, path) as the fd of a directory on the way and the rest; close() closes that fd. */
+  private final class Near implements AutoCloseable {
+    final int fd;
+    final String path;
+    private final boolean owned;
+
+    Near(int fd, String path, boolean owned) {
+      this.fd = fd;
+      this.path = path;
+      this.owned = owned;
+    }
+
+    @Override
+    public void close() {
+      if (owned) {
+        closeQuietly(fd);
+      }
+    }
+  }
+
+  /**
+   * Brings (dirfd, path) under {@link #PATH_LIMIT} by opening its leading directories (O_PATH, as much of
+   * them per call as fits; beneath dirfd without symlinks when {@code beneath}, as openBeneath resolves).
+   */
+  private Near near(int dirfd, String path, boolean beneath) throws ErrnoException {
+    int cur = dirfd;
+    String rest = path;
+    try {
+      while (isLong(rest)) {
+        int cut = cut(rest);
+        if (cut <= 0) {
+          throw new ErrnoException(Errno.ENAMETOOLONG, "openat", where(dirfd, path));
+        }
+        String prefix = rest.substring(0, cut);
+        int flags = Fcntl.O_PATH | Fcntl.O_DIRECTORY;
+        int next = beneath ? openBeneath(cur, prefix, flags, 0) : openat(cur, prefix, flags, 0);
+        if (cur != dirfd) {
+          closeQuietly(cur);
+        }
+        cur = next;
+        rest = rest.substring(cut + 1);
+      }
+      return new Near(cur, rest, cur != dirfd);
+    } catch (ErrnoException e) {
+      if (cur != dirfd) {
+        closeQuietly(cur);
+      }
+      throw e;
+    }
+  }
+
   @Override
   public int openat(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return openat(n.fd, n.path, flags, mode);
+      }
+    }
     return check(libc.openat(dirfd, cstr(path), flags | Fcntl.O_CLOEXEC, mode), "openat", where(dirfd, path));
   }
 
   @Override
   public int openBeneath(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, true)) {
+        return openBeneath(n.fd, n.path, flags, mode);
+      }
+    }
     String p = path.isEmpty() ? "." : path;
     if (openat2Works) {
       Pointer how = howBuf.get();
@@ -219,6 +312,11 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public Stat stat(int dirfd, String path, int flags) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return stat(n.fd, n.path, flags);
+      }
+    }
     Pointer buf = statxBuf.get();
     int f = path.isEmpty() ? flags | Fcntl.AT_EMPTY_PATH : flags;
     check(libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf), "statx", where(dirfd, path));
@@ -232,6 +330,11 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public Stat lstatOrNull(int dirfd, String path) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return lstatOrNull(n.fd, n.path);
+      }
+    }
     Pointer buf = statxBuf.get();
     int f = Fcntl.AT_SYMLINK_NOFOLLOW | (path.isEmpty() ? Fcntl.AT_EMPTY_PATH : 0);
     if (libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf) < 0) {
@@ -275,22 +378,46 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void mkdirat(int dirfd, String path, int mode) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        mkdirat(n.fd, n.path, mode);
+      }
+      return;
+    }
     check(libc.mkdirat(dirfd, cstr(path), mode), "mkdirat", where(dirfd, path));
   }
 
   @Override
   public void mknodat(int dirfd, String path, int mode, long dev) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        mknodat(n.fd, n.path, mode, dev);
+      }
+      return;
+    }
     check(libc.mknodat(dirfd, cstr(path), mode, dev), "mknodat", where(dirfd, path));
   }
 
   @Override
   public void unlinkat(int dirfd, String path, int flags) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        unlinkat(n.fd, n.path, flags);
+      }
+      return;
+    }
     check(libc.unlinkat(dirfd, cstr(path), flags), "unlinkat", where(dirfd, path));
   }
 
   @Override
   public void renameat2(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags)
       throws ErrnoException {
+    if (isLong(oldPath) || isLong(newPath)) {
+      try (Near o = near(oldDirfd, oldPath, false); Near n = near(newDirfd, newPath, false)) {
+        renameat2(o.fd, o.path, n.fd, n.path, flags);
+      }
+      return;
+    }
     check(libc.renameat2(oldDirfd, cstr(oldPath), newDirfd, cstr(newPath), flags),
         "renameat2", where(oldDirfd, oldPath) + " -> " + where(newDirfd, newPath));
   }
@@ -298,6 +425,12 @@ final class JnrHostFs implements HostFs {
   @Override
   public void linkat(int oldDirfd, String oldPath, int newDirfd, String newPath, int flags)
       throws ErrnoException {
+    if (isLong(oldPath) || isLong(newPath)) {
+      try (Near o = near(oldDirfd, oldPath, false); Near n = near(newDirfd, newPath, false)) {
+        linkat(o.fd, o.path, n.fd, n.path, flags);
+      }
+      return;
+    }
     byte[] op = oldPath.isEmpty() ? EMPTY : cstr(oldPath);
     check(libc.linkat(oldDirfd, op, newDirfd, cstr(newPath), flags),
         "linkat", where(oldDirfd, oldPath) + " -> " + where(newDirfd, newPath));
@@ -305,11 +438,22 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void symlinkat(String target, int dirfd, String path) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        symlinkat(target, n.fd, n.path);
+      }
+      return;
+    }
     check(libc.symlinkat(cstr(target), dirfd, cstr(path)), "symlinkat", where(dirfd, path));
   }
 
   @Override
   public String readlinkat(int dirfd, String path) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return readlinkat(n.fd, n.path);
+      }
+    }
     byte[] p = path.isEmpty() ? EMPTY : cstr(path);
     for (int size = 256; ; size *= 4) {
       byte[] buf = new byte[size];
@@ -322,6 +466,12 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void fchmodat(int dirfd, String path, int mode, int flags) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        fchmodat(n.fd, n.path, mode, flags);
+      }
+      return;
+    }
     check(libc.fchmodat(dirfd, cstr(path), mode, flags), "fchmodat", where(dirfd, path));
   }
 
@@ -332,6 +482,12 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void fchownat(int dirfd, String path, int uid, int gid, int flags) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        fchownat(n.fd, n.path, uid, gid, flags);
+      }
+      return;
+    }
     byte[] p = path.isEmpty() ? EMPTY : cstr(path);
     int f = path.isEmpty() ? flags | Fcntl.AT_EMPTY_PATH : flags;
     check(libc.fchownat(dirfd, p, uid, gid, f), "fchownat", where(dirfd, path));
@@ -345,6 +501,12 @@ final class JnrHostFs implements HostFs {
   @Override
   public void utimensat(int dirfd, String path, long aSec, long aNsec, long mSec, long mNsec, int flags)
       throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        utimensat(n.fd, n.path, aSec, aNsec, mSec, mNsec, flags);
+      }
+      return;
+    }
     long[] times = {aSec, aNsec, mSec, mNsec};
     if (path.isEmpty() && dirfd != Fcntl.AT_FDCWD) {
       // dirfd itself, also when it is an O_PATH fd (futimens needs a real open file): via its magic link
@@ -375,6 +537,11 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public byte[] lgetxattr(int dirfd, String path, String name) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return lgetxattr(n.fd, n.path, name);
+      }
+    }
     if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
       Pointer mem = xattrBuf.get();
       mem.putLong(0, mem.address() + 16); // struct xattr_args: value, size, flags
@@ -437,6 +604,12 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void lsetxattr(int dirfd, String path, String name, byte[] value, int flags) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        lsetxattr(n.fd, n.path, name, value, flags);
+      }
+      return;
+    }
     byte[] p = cstr(xattrPath(dirfd, path));
     int rc = viaMagicLink(dirfd, path)
         ? libc.setxattr(p, cstr(name), value, value.length, flags)
@@ -452,6 +625,11 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public List<String> llistxattr(int dirfd, String path) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return llistxattr(n.fd, n.path);
+      }
+    }
     if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
       byte[] buf = new byte[1024];
       int at = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : Fcntl.AT_SYMLINK_NOFOLLOW;
@@ -511,6 +689,12 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void lremovexattr(int dirfd, String path, String name) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        lremovexattr(n.fd, n.path, name);
+      }
+      return;
+    }
     byte[] p = cstr(xattrPath(dirfd, path));
     int rc = viaMagicLink(dirfd, path) ? libc.removexattr(p, cstr(name)) : libc.lremovexattr(p, cstr(name));
     check(rc, "lremovexattr " + name, where(dirfd, path));

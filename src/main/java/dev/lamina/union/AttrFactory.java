@@ -70,7 +70,7 @@ final class AttrFactory {
       ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.rel());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
-    return build(e.stat(), ino(e), nlink, ov);
+    return build(e.stat(), ino(e), nlink, ov, e.isDir() ? 0 : linkId(e.layer(), e.stat()));
   }
 
   /** What getattr shows for a lower non-directory whose top instance is le (its layer's entry at rel). */
@@ -78,7 +78,15 @@ final class AttrFactory {
     Layer l = le.layer;
     Stat st = lower.stat(l, rel, le);
     OverrideStat ov = honorsOverride(st) ? override(l, rel, le) : null;
-    return build(st, inodes.compose(l, st.dev(), st.ino()), st.nlink(), ov);
+    return build(st, inodes.compose(l, st.dev(), st.ino()), st.nlink(), ov, 0);
+  }
+
+  /**
+   * The {@link Attr#linkId} of a non-directory found in layer l: its upper inode's identity (the composed
+   * number, never its origin's, which broken lower hard links share), 0 in a lower layer.
+   */
+  long linkId(Layer l, Stat st) {
+    return l.upper() ? inodes.compose(l, st.dev(), st.ino()) : 0;
   }
 
   /** Marks "no override" in a lower entry (null there means "not read yet"). */
@@ -121,7 +129,7 @@ final class AttrFactory {
     }
   }
 
-  Attr build(Stat st, long ino, long nlink, OverrideStat ov) {
+  Attr build(Stat st, long ino, long nlink, OverrideStat ov, long linkId) {
     int mode = st.mode();
     int uid = st.uid();
     int gid = st.gid();
@@ -150,6 +158,7 @@ final class AttrFactory {
         st.blksize(),
         new Timespec(st.atimeSec(), st.atimeNsec()),
         new Timespec(st.mtimeSec(), st.mtimeNsec()),
-        new Timespec(st.ctimeSec(), st.ctimeNsec()));
+        new Timespec(st.ctimeSec(), st.ctimeNsec()),
+        linkId);
   }
 }

@@ -161,7 +161,11 @@ final class CopyUp {
           if (copy == null) {
             copy = fs.lstat(parent, Resolver.nameOf(e.rel()));
           }
-          inodes.recordOrigin(copy, mergedIno);
+          if (st.nlink() <= 1) {
+            // a lower hard link copied up is no longer its other names' inode (overlayfs without index
+            // breaks the link, and shows the upper number then): only a single-link file keeps its number
+            inodes.recordOrigin(copy, mergedIno);
+          }
           fileCopyUps.incrementAndGet();
         }
       } finally {

@@ -52,7 +52,11 @@ public final class OverlayFs implements UnionFs {
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
-    InodeMap inodes = new InodeMap();
+    List<Long> rootDevs = new java.util.ArrayList<>();
+    for (Layer l : stack.all()) {
+      rootDevs.add(l.rootDev()); // a loop, not a stream: no lambda bootstrap at mount
+    }
+    InodeMap inodes = new InodeMap(rootDevs);
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
     this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
@@ -86,7 +90,7 @@ public final class OverlayFs implements UnionFs {
     Stat st = fs.fstat(h.fd);
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
     OverrideStat ov = !h.noOverride && attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
-    return attrs.build(st, h.ino, nlink, ov);
+    return attrs.build(st, h.ino, nlink, ov, st.isDir() ? 0 : attrs.linkId(h.layer, st));
   }
 
   @Override
@@ -390,6 +394,13 @@ public final class OverlayFs implements UnionFs {
       return attrs.lowerFile(Resolver.child(h.rel, e.name()), le);
     }
     return UnionFs.super.getattr(dir, dirPath, e);
+  }
+
+  /** The directory's stat as resolved at opendir (its layers may no longer hold it), nlink 0. */
+  @Override
+  public Attr fgetattr(OpenDir dir) {
+    DirHandle h = (DirHandle) dir;
+    return attrs.build(h.dir.stat(), h.entries.get(0).ino(), 0, null, 0);
   }
 
   @Override

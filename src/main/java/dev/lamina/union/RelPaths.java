@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 /** Turns a mount path ("/a/b") into the layer-relative form ("a/b", "" for the root), checking its names. */
 final class RelPaths {
   static final int NAME_MAX = 255;
-  static final int PATH_MAX = 4096;
 
   private RelPaths() {}
 
@@ -42,9 +41,9 @@ final class RelPaths {
         ascii = false;
       }
     }
-    if (rel.length() >= PATH_MAX && rel.getBytes(StandardCharsets.UTF_8).length + 1 >= PATH_MAX) {
-      throw new ErrnoException(Errno.ENAMETOOLONG, "path", path);
-    }
+    // No limit on the whole path: the kernel hands FUSE one name at a time, so a path from the mount root
+    // may be longer than PATH_MAX (a tree reached through a working directory below it); the host calls
+    // reach such paths through their directories (HostFs).
     return rel;
   }
 

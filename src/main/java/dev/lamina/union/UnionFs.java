@@ -105,6 +105,12 @@ public interface UnionFs extends AutoCloseable {
   /** Snapshot of the merged directory taken at open: offsets into it stay stable while it is open. */
   OpenDir opendir(String path) throws IOException;
 
+  /**
+   * fstat of an open directory that no longer has a name (removed, or replaced by a rename, since it was
+   * opened): its attributes as of opendir, with nlink 0.
+   */
+  Attr fgetattr(OpenDir dir) throws IOException;
+
   /** Entries of an open directory from index {@code offset} on ("." and ".." first). */
   List<DirEntry> readdir(OpenDir dir, long offset) throws IOException;
 
@@ -137,7 +143,13 @@ public interface UnionFs extends AutoCloseable {
     public static final Timespec OMIT = new Timespec(0, UTIME_OMIT);
   }
 
-  /** What getattr returns: the stat fields FUSE passes to the kernel. */
+  /**
+   * What getattr returns: the stat fields FUSE passes to the kernel, and {@code linkId}: nonzero for a
+   * non-directory of the upper layer, the same for every name of one upper inode and for no other. Such
+   * names are one inode, as on the kernel overlay (a change through one is a change through all); names
+   * with linkId 0 are not, even with one inode number (hard links inside a lower layer: a write through one
+   * copies up only that one).
+   */
   record Attr(
       long ino,
       int mode,
@@ -150,7 +162,15 @@ public interface UnionFs extends AutoCloseable {
       int blksize,
       Timespec atime,
       Timespec mtime,
-      Timespec ctime) {}
+      Timespec ctime,
+      long linkId) {
+
+    /** An entry that shares its inode with no other name of a different one (linkId 0). */
+    public Attr(long ino, int mode, long nlink, int uid, int gid, long rdev, long size, long blocks,
+        int blksize, Timespec atime, Timespec mtime, Timespec ctime) {
+      this(ino, mode, nlink, uid, gid, rdev, size, blocks, blksize, atime, mtime, ctime, 0);
+    }
+  }
 
   /**
    * One directory entry; type is the S_IFMT bits of the mode (for d_type). {@code origin} is the

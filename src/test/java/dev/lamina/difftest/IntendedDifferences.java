@@ -53,9 +53,10 @@ final class IntendedDifferences {
    * is still printed as "open bug" on each run. Remove an entry as soon as its bug is fixed.
    */
   static final List<Intended> OPEN_BUGS = List.of(
-      // The three libfuse 2 path-API gaps (RENAME_NOREPLACE/EXCHANGE refused with EINVAL, fstat of a file
-      // unlinked while open giving ENOENT, the other name of a hard link keeping a stale nlink/size for
-      // attr_timeout) went away with lamina's own kernel-protocol session (dev.lamina.fuse.kernel).
+      // The libfuse 2 path-API gaps (RENAME_NOREPLACE/EXCHANGE refused with EINVAL, fstat of a file unlinked
+      // while open giving ENOENT) went away with lamina's own kernel-protocol session; the other name of a
+      // hard link keeping a stale nlink/size went away once all names of an upper inode were one node
+      // (LinkScenarios).
       new Intended("parallel-copy-up-dir-mtime",
           "open bug, rare: after parallel_copy_up_same_dir's concurrent copy-ups into /d1, lamina's upper /d1"
               + " once (about 1 full suite run in 20, 2026-11-26) kept the fixture's fixed mtime where the"

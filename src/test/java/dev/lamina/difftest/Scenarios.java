@@ -11,6 +11,8 @@ final class Scenarios {
   static List<Scenario> all() {
     List<Scenario> all = new ArrayList<>(FileScenarios.all());
     all.addAll(NamespaceScenarios.all());
+    all.addAll(LinkScenarios.all());
+    all.addAll(PathLengthScenarios.all());
     return all;
   }
 }

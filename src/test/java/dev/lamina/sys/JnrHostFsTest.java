@@ -315,4 +315,41 @@ class JnrHostFsTest {
     assertThat(fs.listdir(dirfd, "")).extracting(DirEnt::name).containsExactlyInAnyOrder(n, "y".repeat(254));
     assertThat(fs.lstatOrNull(dirfd, ".wh." + n)).as("a name that cannot exist").isNull();
   }
+
+  /** A relative path of 20 directories of 255 bytes (5,120 bytes, over PATH_MAX) and a file in them. */
+  @Test
+  void pathsLongerThanPathMaxAreReachedThroughTheirDirectories() throws Exception {
+    StringBuilder p = new StringBuilder();
+    for (int i = 0; i < 20; i++) {
+      String name = "d".repeat(250) + String.format("%05d", i);
+      p.append(p.length() == 0 ? "" : "/").append(name);
+      fs.mkdirat(dirfd, p.toString(), 0755);
+    }
+    String deep = p.toString();
+    String f = deep + "/" + "f".repeat(255);
+    assertThat(f.length()).isGreaterThan(4096);
+    fs.close(fs.openat(dirfd, f, O_WRONLY | O_CREAT | O_EXCL, 0600));
+    fs.fchmodat(dirfd, f, 0640, 0);
+    assertThat(fs.lstat(dirfd, f).mode() & 07777).isEqualTo(0640);
+    fs.lsetxattr(dirfd, f, "user.k", "v".getBytes(StandardCharsets.UTF_8), 0);
+    assertThat(new String(fs.lgetxattr(dirfd, f, "user.k"), StandardCharsets.UTF_8)).isEqualTo("v");
+    assertThat(fs.llistxattr(dirfd, f)).contains("user.k");
+    fs.linkat(dirfd, f, dirfd, deep + "/g", 0);
+    fs.renameat2(dirfd, deep + "/g", dirfd, deep + "/h", 0);
+    fs.symlinkat("target", dirfd, deep + "/s");
+    assertThat(fs.readlinkat(dirfd, deep + "/s")).isEqualTo("target");
+    int beneath = fs.openBeneath(dirfd, f, O_RDONLY, 0);
+    fs.close(beneath);
+    assertThat(fs.listdir(dirfd, deep)).extracting(DirEnt::name).contains("h", "s");
+    for (String name : List.of(f, deep + "/h", deep + "/s")) {
+      fs.unlinkat(dirfd, name, 0);
+    }
+    assertThat(fs.lstatOrNull(dirfd, f)).isNull();
+    assertThatThrownBy(() -> fs.lstat(dirfd, f)).isInstanceOf(ErrnoException.class)
+        .matches(e -> ((ErrnoException) e).errno() == Errno.ENOENT);
+    // @TempDir's clean-up cannot reach that deep: remove the directories from the bottom up
+    for (String d = deep; !d.isEmpty(); d = d.substring(0, Math.max(0, d.lastIndexOf('/')))) {
+      fs.unlinkat(dirfd, d, AT_REMOVEDIR);
+    }
+  }
 }

@@ -389,6 +389,45 @@ class OverlayWriteTest {
     new ProcessBuilder("rm", "-rf", fx.upper.resolve(p.substring(1, 251)).toString()).start().waitFor();
   }
 
+  /** pjdfstest NN/03.t: below a lower-only directory, a whole path over PATH_MAX (the kernel sends names one at a time). */
+  @Test
+  void pathsOverPathMaxBelowALowerOnlyDir_work() throws Exception {
+    StringBuilder p = new StringBuilder("/dir");
+    for (int i = 0; i < 16; i++) {
+      p.append('/').append(String.valueOf((char) ('a' + i)).repeat(255));
+      u.mkdir(p.toString(), 0755, Fixture.ROOT);
+    }
+    String f = p + "/" + "f".repeat(255);
+    assertThat(f.length()).isGreaterThan(4096);
+    Fixture.write(u, f, "deep");
+    u.chmod(f, 0600);
+    assertThat(u.getattr(f).mode() & 07777).isEqualTo(0600);
+    u.link(f, p + "/g");
+    u.rename(p + "/g", p + "/h", 0);
+    assertThat(Fixture.names(u, p.toString())).containsExactly("f".repeat(255), "h");
+    u.unlink(f);
+    u.unlink(p + "/h");
+    for (String d = p.toString(); !d.equals("/dir"); d = d.substring(0, d.lastIndexOf('/'))) {
+      u.rmdir(d);
+    }
+    assertThat(Fixture.names(u, "/dir")).containsExactly("a", "b");
+  }
+
+  /** As overlayfs without index: the copied-up name is another inode than the names left below (no shared number). */
+  @Test
+  void copyUpOfOneNameOfALowerHardLink_getsANumberOfItsOwn() throws Exception {
+    Fixture hl = new Fixture(tmp.resolve("hl"), 1);
+    Path a = Fixture.file(hl.lowers[0], "a", "x");
+    Files.createLink(hl.lowers[0].resolve("b"), a);
+    try (OverlayFs o = hl.mount(WhiteoutFormat.FILE)) {
+      assertThat(o.getattr("/a").ino()).isEqualTo(o.getattr("/b").ino());
+      o.chmod("/a", 0600);
+      assertThat(o.getattr("/a").nlink()).isEqualTo(1);
+      assertThat(o.getattr("/a").ino()).isNotEqualTo(o.getattr("/b").ino());
+      assertThat(o.getattr("/b").nlink()).isEqualTo(2);
+    }
+  }
+
   // Regressions found by the differential suite (difftest scenario names in the test names).
 
   @Test
@@ -466,5 +505,35 @@ class OverlayWriteTest {
     assertThat(Fixture.names(u, "/moved")).containsExactly("n");
     assertThat(errno(() -> u.getattr("/dir"))).isEqualTo(Errno.ENOENT);
     assertThat(Files.exists(fx.upper.resolve(".wh.dir"))).isTrue();
+  }
+
+  @Test
+  void fgetattr_openDirReplacedByRename_answersWithNlinkZero() throws Exception {
+    UnionFs.Caller me = new UnionFs.Caller(fx.fs.geteuid(), fx.fs.getegid());
+    u.mkdir("/x", 0755, me);
+    u.mkdir("/y", 0700, me);
+    long ino = u.getattr("/y").ino();
+    UnionFs.OpenDir y = u.opendir("/y");
+    UnionFs.OpenDir empty = u.opendir("/empty");
+    u.rename("/x", "/y", 0);
+    u.rename("/updir", "/empty", 0);
+    Attr a = u.fgetattr(y);
+    assertThat(a.ino()).isEqualTo(ino);
+    assertThat(a.mode()).isEqualTo(S_IFDIR | 0700);
+    assertThat(a.nlink()).isZero();
+    assertThat(u.fgetattr(empty).mode() & S_IFMT).isEqualTo(S_IFDIR);
+    u.releasedir(y);
+    u.releasedir(empty);
+  }
+
+  @Test
+  void linkId_namesOfOneUpperInodeShareIt_lowerFilesHaveNone() throws Exception {
+    assertThat(u.getattr("/f.txt").linkId()).isZero();
+    u.link("/f.txt", "/f2");
+    u.link("/up.txt", "/dir/up2");
+    assertThat(u.getattr("/f2").linkId()).isNotZero().isEqualTo(u.getattr("/f.txt").linkId());
+    assertThat(u.getattr("/dir/up2").linkId()).isEqualTo(u.getattr("/up.txt").linkId())
+        .isNotEqualTo(u.getattr("/f2").linkId());
+    assertThat(u.getattr("/updir").linkId()).isZero();
   }
 }

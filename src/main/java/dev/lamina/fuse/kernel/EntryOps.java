@@ -41,7 +41,7 @@ final class EntryOps {
   /** Replies with the entry of a name that now exists, counting the kernel's new reference. */
   Node entry(Reply rp, Node parent, String name, Attr a) {
     Node n = nodes.lookup(parent, name, a);
-    rp.entry(n.id, a, s.options.entry(), s.options.attr());
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
     return n;
   }
 
@@ -71,16 +71,17 @@ final class EntryOps {
     attrOut(rp, a);
   }
 
-  /** The attributes of a node by path, or through an open file once it was unlinked. */
+  /** The attributes of a node by path, or through an open handle once it has no name. */
   private Attr attr(Node n) throws IOException {
     if (n.detached) {
-      return union.fgetattr(s.anyOpenFile(n));
+      return s.detachedAttr(n);
     }
     return union.getattr(nodes.path(n));
   }
 
   private void attrOut(Reply rp, Attr a) {
-    rp.u64(s.options.attr().sec()).u32(s.options.attr().nsec()).u32(0).attr(a);
+    Reply.Timeout valid = s.attrValid(a);
+    rp.u64(valid.sec()).u32(valid.nsec()).u32(0).attr(a);
   }
 
   void setattr(Request rq, Reply rp) throws IOException {
@@ -129,7 +130,6 @@ final class EntryOps {
           time(valid, Protocol.FATTR_ATIME, Protocol.FATTR_ATIME_NOW, atime, atimensec),
           time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
     }
-    s.invalidateSiblings(n);
     attrOut(rp, file != null ? union.fgetattr(file) : attr(n));
   }
 
@@ -185,9 +185,9 @@ final class EntryOps {
     String path = NodeTable.child(nodes.path(parent), name);
     union.link(nodes.path(source), path);
     Attr a = union.getattr(path);
-    nodes.track(source, a.ino());
-    s.invalidateSiblings(source);
-    entry(rp, parent, name, a);
+    // the new name is the source's node: the kernel updates the one inode it has (link count, ctime)
+    Node n = nodes.linked(source, parent, name, a);
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
   }
 
   void unlink(Request rq, boolean dir) throws IOException {
@@ -199,10 +199,7 @@ final class EntryOps {
     } else {
       union.unlink(path);
     }
-    Node gone = nodes.removed(parent, name);
-    if (gone != null) {
-      s.invalidateSiblings(gone);
-    }
+    nodes.removed(parent, name);
   }
 
   void rename(Request rq, boolean withFlags) throws IOException {
@@ -217,10 +214,7 @@ final class EntryOps {
     String newName = rq.name();
     union.rename(
         NodeTable.child(nodes.path(from), oldName), NodeTable.child(nodes.path(to), newName), flags);
-    Node replaced = nodes.renamed(from, oldName, to, newName, (flags & 2) != 0);
-    if (replaced != null) {
-      s.invalidateSiblings(replaced);
-    }
+    nodes.renamed(from, oldName, to, newName, (flags & 2) != 0);
   }
 
   static Caller caller(Request rq) {

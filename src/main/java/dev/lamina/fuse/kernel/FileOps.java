@@ -56,8 +56,8 @@ final class FileOps {
   /**
    * fuse_open_out. An upper file is handed to the kernel when it can (passthrough: no READ or WRITE reaches
    * us); otherwise the page cache is kept across opens: every change to a file goes through this mount, so
-   * the kernel's cached pages are never older than the file (AUTO_INVAL_DATA drops them when another name
-   * of a hard link changed the file's mtime). No FLUSH on close: the union buffers nothing (every WRITE
+   * the kernel's cached pages are never older than the file (the names of an upper hard link are one node,
+   * so one page cache). No FLUSH on close: the union buffers nothing (every WRITE
    * reaches the backing file before its reply) and holds no POSIX locks (the kernel keeps those), so each
    * close would cost a round trip for nothing (kernels before 5.15 ignore the flag and still send it).
    */
@@ -136,7 +136,6 @@ final class FileOps {
         throw new ErrnoException(Errno.EIO, "write", "handle " + fh);
       }
     }
-    s.invalidateSiblings(nf.node());
     rp.u32(size).u32(0);
   }
 

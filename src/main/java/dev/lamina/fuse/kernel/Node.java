@@ -1,17 +1,26 @@
 package dev.lamina.fuse.kernel;
 
+import java.util.List;
+
 /**
- * One inode the kernel knows by node id: a name in a parent directory. The kernel holds {@link #lookups}
- * references to it (one per entry reply it received) and gives them back with FORGET.
+ * One inode the kernel knows by node id. It has a name in a parent directory ({@link #at}); a hard-linked
+ * file of the upper layer has several, all of them one node, so the kernel keeps one inode (one set of
+ * attributes, one page cache) for them as it does on overlayfs. The kernel holds {@link #lookups}
+ * references to the node (one per entry reply it received) and gives them back with FORGET.
  */
 final class Node {
+  /** A name of a node: the directory it is in and the name there. Immutable, so a path walk reads it whole. */
+  record Name(Node parent, String name) {}
+
   final long id;
-  volatile Node parent;
-  volatile String name;
-  /** Unlinked, or replaced by a rename: no path names it any more (an open file still reaches it). */
+  /** The name the node's path is built from; the last one it had once it has none ({@link #detached}). */
+  volatile Name at;
+  /** No name left: unlinked, or replaced by a rename (an open file still reaches it). */
   volatile boolean detached;
-  /** The merged inode number when it had other hard links (0 otherwise); see {@link NodeTable#siblings}. */
-  volatile long linkedIno;
+  /** Its other names (hard links), null when it has one; guarded by the table. */
+  List<Name> moreNames;
+  /** The {@link dev.lamina.union.UnionFs.Attr#linkId} it is known under in the table, 0 for none; guarded by the table. */
+  long linkId;
   /** Guarded by the table. */
   long lookups;
   /** Open files in each I/O mode, and the passthrough backing file; guarded by this node (see Passthrough). */
@@ -25,12 +34,17 @@ final class Node {
 
   Node(long id, Node parent, String name) {
     this.id = id;
-    this.parent = parent;
-    this.name = name;
+    this.at = parent == null ? null : new Name(parent, name);
+  }
+
+  /** The name of the node's path (its last one once detached); "" for the root. */
+  String name() {
+    Name a = at;
+    return a == null ? "" : a.name();
   }
 
   @Override
   public String toString() {
-    return "node " + id + " (" + name + ")";
+    return "node " + id + " (" + name() + ")";
   }
 }

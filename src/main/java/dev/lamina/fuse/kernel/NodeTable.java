@@ -1,19 +1,24 @@
 package dev.lamina.fuse.kernel;
 
+import dev.lamina.fuse.kernel.Node.Name;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
-import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.sys.Fcntl;
+import dev.lamina.union.UnionFs.Attr;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The kernel's node ids and the names they stand for. The overlay core works on paths; a node's path is
  * found by walking up its parents, so renaming a directory moves its whole subtree by changing one node.
- * Node ids are never reused. Hard links are separate nodes (one per name, like libfuse's path API), and the
- * nodes of one multiply-linked inode are tracked so a change through one name invalidates the others.
+ * Node ids are never reused.
+ *
+ * <p>Every name of one upper-layer inode is one node (found by the entry's {@link Attr#linkId}), the way
+ * a passthrough file system keys nodes by inode: LINK and the LOOKUP of another name answer with the node
+ * the kernel already has, so the kernel holds one inode with one set of attributes for them, and a link,
+ * a write or a truncate through one name is seen through every other at once (link count, size, times).
+ * Names of a lower layer's hard link stay separate nodes: a change through one copies up only that one, as
+ * on kernel overlayfs without index.
  */
 final class NodeTable {
   /**
@@ -35,7 +40,8 @@ final class NodeTable {
   private final Node root = new Node(Protocol.ROOT_ID, null, "");
   private final ConcurrentHashMap<Long, Node> byId = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Key, Node> byName = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Long, Set<Node>> links = new ConcurrentHashMap<>();
+  /** Nodes of multiply-linked upper inodes by linkId; guarded by this table. */
+  private final ConcurrentHashMap<Long, Node> byLink = new ConcurrentHashMap<>();
   private long nextId = Protocol.ROOT_ID + 1;
 
   NodeTable() {
@@ -54,22 +60,23 @@ final class NodeTable {
 
   /** The node's path from the mount root ("/" for the root); ENOENT once it or a parent was removed. */
   String path(Node n) throws ErrnoException {
-    if (n.parent == null) {
+    if (n == root) {
       return "/";
     }
     String[] parts = new String[16];
     int depth = 0;
     int len = 0;
-    for (Node c = n; c.parent != null; c = c.parent) {
-      if (c.detached) {
-        throw new ErrnoException(Errno.ENOENT, "node", c.name + " was removed");
+    for (Node c = n; c != root; ) {
+      Name at = c.at;
+      if (c.detached || at == null) {
+        throw new ErrnoException(Errno.ENOENT, "node", c.name() + " was removed");
       }
       if (depth == parts.length) {
         parts = java.util.Arrays.copyOf(parts, depth * 2);
       }
-      String name = c.name;
-      parts[depth++] = name;
-      len += name.length() + 1;
+      parts[depth++] = at.name();
+      len += at.name().length() + 1;
+      c = at.parent();
     }
     StringBuilder sb = new StringBuilder(len);
     for (int i = depth - 1; i >= 0; i--) {
@@ -82,20 +89,124 @@ final class NodeTable {
     return parentPath.length() == 1 ? "/" + name : parentPath + "/" + name;
   }
 
-  /** The node for {@code name} in {@code parent}, counting one more kernel reference to it. */
+  /**
+   * The node for {@code name} in {@code parent}, counting one more kernel reference to it: the node the
+   * name already has, else the node of the same upper inode under another name, else a new one.
+   */
   synchronized Node lookup(Node parent, String name, Attr attr) {
     Key k = new Key(parent.id, name);
     Node n = byName.get(k);
     if (n == null) {
-      n = new Node(nextId++, parent, name);
-      byId.put(n.id, n);
+      n = linked(attr);
+      if (n != null) {
+        addName(n, parent, name);
+      } else {
+        n = new Node(nextId++, parent, name);
+        byId.put(n.id, n);
+      }
       byName.put(k, n);
     }
     n.lookups++;
-    if (attr.nlink() > 1 && (attr.mode() & Fcntl.S_IFMT) != Fcntl.S_IFDIR) {
-      track(n, attr.ino());
+    if (attr.linkId() != 0 && attr.nlink() > 1 && !isDir(attr)) {
+      register(n, attr.linkId());
     }
     return n;
+  }
+
+  /**
+   * LINK made {@code name} in {@code parent} another name of {@code source}'s inode, whose attributes are
+   * now {@code attr}: the new name is the same node (one more kernel reference). Should the new name be no
+   * upper inode (it always is), it gets a node of its own.
+   */
+  synchronized Node linked(Node source, Node parent, String name, Attr attr) {
+    if (attr.linkId() == 0 || isDir(attr) || byId.get(source.id) != source) {
+      return lookup(parent, name, attr);
+    }
+    Key k = new Key(parent.id, name);
+    Node old = byName.get(k);
+    if (old != null && old != source) {
+      dropName(old, parent, name); // a stale name (the kernel had a negative entry): it is source's now
+    }
+    if (old != source) {
+      addName(source, parent, name);
+      byName.put(k, source);
+    }
+    source.lookups++;
+    register(source, attr.linkId());
+    return source;
+  }
+
+  private static boolean isDir(Attr a) {
+    return (a.mode() & Fcntl.S_IFMT) == Fcntl.S_IFDIR;
+  }
+
+  /** The live node of the multiply-linked upper inode of attr, or null. */
+  private Node linked(Attr attr) {
+    if (attr.linkId() == 0 || attr.nlink() <= 1 || isDir(attr)) {
+      return null;
+    }
+    Node n = byLink.get(attr.linkId());
+    return n != null && !n.detached ? n : null;
+  }
+
+  private void register(Node n, long linkId) {
+    if (n.linkId == linkId) {
+      return;
+    }
+    unregister(n);
+    if (byLink.putIfAbsent(linkId, n) == null) {
+      n.linkId = linkId;
+    }
+  }
+
+  private void unregister(Node n) {
+    if (n.linkId != 0) {
+      byLink.remove(n.linkId, n);
+      n.linkId = 0;
+    }
+  }
+
+  /** Gives n one more name (the first again if it had none left). */
+  private void addName(Node n, Node parent, String name) {
+    Name nm = new Name(parent, name);
+    if (n.detached) {
+      n.at = nm;
+      n.detached = false;
+      return;
+    }
+    if (n.moreNames == null) {
+      n.moreNames = new ArrayList<>(2);
+    }
+    n.moreNames.add(nm);
+  }
+
+  /** Takes one name from n; with none left n is detached (and no longer found by its inode). */
+  private void dropName(Node n, Node parent, String name) {
+    Name at = n.at;
+    if (at != null && at.parent() == parent && at.name().equals(name)) {
+      if (n.moreNames != null && !n.moreNames.isEmpty()) {
+        n.at = n.moreNames.remove(n.moreNames.size() - 1);
+      } else {
+        n.detached = true;
+        unregister(n);
+      }
+    } else if (n.moreNames != null) {
+      n.moreNames.removeIf(m -> m.parent() == parent && m.name().equals(name));
+    }
+    if (n.moreNames != null && n.moreNames.isEmpty()) {
+      n.moreNames = null;
+    }
+  }
+
+  /** Renames one of n's names. */
+  private static void moveName(Node n, Node from, String fromName, Node to, String toName) {
+    Name moved = new Name(to, toName);
+    Name at = n.at;
+    if (at != null && at.parent() == from && at.name().equals(fromName)) {
+      n.at = moved;
+    } else if (n.moreNames != null) {
+      n.moreNames.replaceAll(m -> m.parent() == from && m.name().equals(fromName) ? moved : m);
+    }
   }
 
   /** Counts {@code n} fewer kernel references; at zero the node is gone. */
@@ -107,91 +218,51 @@ final class NodeTable {
     node.lookups -= n;
     if (node.lookups <= 0) {
       byId.remove(id);
-      if (node.parent != null) {
-        byName.remove(new Key(node.parent.id, node.name), node);
+      Name at = node.at;
+      if (!node.detached && at != null) {
+        byName.remove(new Key(at.parent().id, at.name()), node);
       }
-      untrack(node);
+      if (node.moreNames != null) {
+        for (Name m : node.moreNames) {
+          byName.remove(new Key(m.parent().id, m.name()), node);
+        }
+        node.moreNames = null;
+      }
+      unregister(node);
     }
   }
 
-  /** {@code name} was unlinked from {@code parent}; returns its node (now detached) or null. */
+  /** {@code name} was unlinked from {@code parent}; returns its node (detached unless it has other names) or null. */
   synchronized Node removed(Node parent, String name) {
     Node n = byName.remove(new Key(parent.id, name));
     if (n != null) {
-      n.detached = true;
+      dropName(n, parent, name);
     }
     return n;
   }
 
   /**
-   * A rename happened; returns the node it replaced at the target (detached), or null. RENAME_EXCHANGE
-   * swaps the two names.
+   * A rename happened; returns the node it replaced at the target (detached unless it has other names), or
+   * null. RENAME_EXCHANGE swaps the two names.
    */
   synchronized Node renamed(Node from, String fromName, Node to, String toName, boolean exchange) {
     Key src = new Key(from.id, fromName);
     Key dst = new Key(to.id, toName);
     Node moved = byName.remove(src);
     Node target = byName.remove(dst);
+    if (target != null && target != moved && !exchange) {
+      dropName(target, to, toName);
+    }
     if (moved != null) {
-      moved.parent = to;
-      moved.name = toName;
+      moveName(moved, from, fromName, to, toName);
       byName.put(dst, moved);
     }
     if (target != null && exchange) {
-      target.parent = from;
-      target.name = fromName;
+      moveName(target, to, toName, from, fromName);
       byName.put(src, target);
       return null;
     }
-    if (target != null && target != moved) {
-      target.detached = true;
-      return target;
-    }
-    return null;
-  }
-
-  /** Records that {@code n} is one name of the multiply-linked inode {@code ino}. */
-  synchronized void track(Node n, long ino) {
-    if (n.linkedIno == ino) {
-      return;
-    }
-    untrack(n);
-    n.linkedIno = ino;
-    links.computeIfAbsent(ino, i -> ConcurrentHashMap.newKeySet()).add(n);
-  }
-
-  private void untrack(Node n) {
-    long ino = n.linkedIno;
-    if (ino == 0) {
-      return;
-    }
-    Set<Node> s = links.get(ino);
-    if (s != null) {
-      s.remove(n);
-      if (s.isEmpty()) {
-        links.remove(ino);
-      }
-    }
-    n.linkedIno = 0;
-  }
-
-  /** The other nodes of {@code n}'s inode (other names of a hard-linked file); empty for most files. */
-  List<Node> siblings(Node n) {
-    long ino = n.linkedIno;
-    if (ino == 0) {
-      return List.of();
-    }
-    Set<Node> s = links.get(ino);
-    if (s == null) {
-      return List.of();
-    }
-    List<Node> out = new ArrayList<>(s.size());
-    for (Node o : s) {
-      if (o != n) {
-        out.add(o);
-      }
-    }
-    return out;
+    return target != null && target != moved ? target : null;
   }
 
   int size() {

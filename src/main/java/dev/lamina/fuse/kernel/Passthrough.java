@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * or cached; mixing them fails the open with EIO. So a node that has cached opens gets cached opens, one
  * with passthrough opens gets passthrough opens with the same backing id, and a node with none decides
  * afresh. Only upper files are handed over: a lower file opened for reading must follow a later copy-up (as
- * on overlayfs), which the kernel could not do for it. Hard-linked files stay cached too, because the other
- * names are other FUSE inodes whose page caches would not see passthrough writes.
+ * on overlayfs), which the kernel could not do for it. Files with more than one link are served cached: a
+ * choice kept from when each name was a FUSE inode of its own (every name of an upper inode is one node now).
  */
 final class Passthrough {
   private static final Logger LOG = LoggerFactory.getLogger(Passthrough.class);

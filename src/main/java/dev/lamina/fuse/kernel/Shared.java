@@ -3,17 +3,15 @@ package dev.lamina.fuse.kernel;
 import dev.lamina.fuse.HandleTable;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
-import dev.lamina.sys.FuseDevice;
+import dev.lamina.sys.Fcntl;
 import dev.lamina.union.UnionFs;
+import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.union.UnionFs.OpenDir;
 import dev.lamina.union.UnionFs.OpenFile;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.io.IOException;
 
 /** What every operation of a session reaches: the union, the node table, open handles, and the device. */
 final class Shared {
-  private static final Logger LOG = LoggerFactory.getLogger(Shared.class);
-
   /** An open file, the node it was opened through, and how the kernel does its I/O. */
   record NodeFile(Node node, OpenFile file, Passthrough.Mode mode) {}
 
@@ -27,7 +25,6 @@ final class Shared {
   final HandleTable<NodeDir> dirs = new HandleTable<>("directory");
   final int fd;
   final Passthrough passthrough;
-  private final ThreadLocal<Reply> notifyBuffer = ThreadLocal.withInitial(() -> new Reply(64));
 
   Shared(UnionFs union, SessionOptions options, int fd) {
     this.union = union;
@@ -36,38 +33,40 @@ final class Shared {
     this.passthrough = new Passthrough(fd, options.directIo());
   }
 
+  private static final Reply.Timeout NO_CACHE = new Reply.Timeout(0, 0);
+
+  /**
+   * How long the kernel may keep a's attributes: the mount's attr_timeout, except for a name of a lower
+   * layer's hard link (several links, no upper inode), which the kernel must ask for each time: copying up
+   * one name (a write) makes it another inode with one link, which no request of the kernel's tells it.
+   */
+  Reply.Timeout attrValid(Attr a) {
+    if (a.nlink() > 1 && a.linkId() == 0 && (a.mode() & Fcntl.S_IFMT) != Fcntl.S_IFDIR) {
+      return NO_CACHE;
+    }
+    return options.attr();
+  }
+
   /** The open file behind handle fh. */
   OpenFile file(long fh) throws ErrnoException {
     return files.get(fh).file();
   }
 
-  /** Some open file of a detached node (unlinked while open), for fstat; ENOENT when none is open. */
-  OpenFile anyOpenFile(Node n) throws ErrnoException {
+  /**
+   * The attributes of a detached node (unlinked, or replaced by a rename, while open): through one of its
+   * open files, else one of its open directories; ENOENT when it has neither.
+   */
+  Attr detachedAttr(Node n) throws IOException {
     for (NodeFile f : files.values()) {
       if (f.node() == n) {
-        return f.file();
+        return union.fgetattr(f.file());
       }
     }
-    throw new ErrnoException(Errno.ENOENT, "getattr", n.name + " was removed");
-  }
-
-  /**
-   * Makes the kernel forget the cached attributes of the other names of n's inode, after a change through
-   * n (link count, size, mode, times). Only attributes: that takes no lock the current request may hold.
-   */
-  void invalidateSiblings(Node n) {
-    for (Node other : nodes.siblings(n)) {
-      invalidateAttrs(other);
+    for (NodeDir d : dirs.values()) {
+      if (d.node() == n) {
+        return union.fgetattr(d.dir());
+      }
     }
-  }
-
-  void invalidateAttrs(Node n) {
-    Reply r = notifyBuffer.get().start(0);
-    r.u64(n.id).u64(-1L).u64(0);
-    int rc = FuseDevice.write(fd, r.buf, r.finishNotify(Protocol.NOTIFY_INVAL_INODE));
-    // ENOENT: the kernel holds no inode for it any more, so nothing is cached.
-    if (rc < 0 && rc != -Errno.ENOENT) {
-      LOG.debug("invalidating {} failed: {}", n, Errno.describe(-rc));
-    }
+    throw new ErrnoException(Errno.ENOENT, "getattr", n.name() + " was removed");
   }
 }

@@ -73,16 +73,54 @@ class NodeTableTest {
     assertThat(t.path(y)).isEqualTo("/y");
   }
 
+  private static Attr upper(long ino, long nlink) {
+    Timespec z = new Timespec(0, 0);
+    return new Attr(ino, 0100644, nlink, 0, 0, 0, 0, 0, 4096, z, z, z, 1000 + ino);
+  }
+
   @Test
-  void namesOfOneMultiplyLinkedInodeAreSiblings() {
+  void everyNameOfAMultiplyLinkedUpperInodeIsOneNode() throws ErrnoException {
     Node root = rootOf(t);
-    Node a = t.lookup(root, "a", attr(9, 0100644, 2));
-    Node b = t.lookup(root, "b", attr(9, 0100644, 2));
-    Node c = t.lookup(root, "c", file(10));
-    assertThat(t.siblings(a)).containsExactly(b);
-    assertThat(t.siblings(c)).isEmpty();
-    t.forget(b.id, 1);
-    assertThat(t.siblings(a)).isEmpty();
+    Node a = t.lookup(root, "a", upper(9, 2));
+    Node b = t.lookup(root, "b", upper(9, 2));
+    Node c = t.lookup(root, "c", upper(10, 1));
+    assertThat(b).isSameAs(a);
+    assertThat(c).isNotSameAs(a);
+    assertThat(a.lookups).isEqualTo(2);
+    // unlinking one name leaves the node reachable through the other
+    t.removed(root, "a");
+    assertThat(a.detached).isFalse();
+    assertThat(t.path(a)).isEqualTo("/b");
+    t.removed(root, "b");
+    assertThat(a.detached).isTrue();
+    // a new inode under the same linkId (a reused inode number) gets a new node
+    assertThat(t.lookup(root, "d", upper(9, 2))).isNotSameAs(a);
+  }
+
+  @Test
+  void aLinkAnswersWithTheSourceNodeAndRenamesMoveEachNameOnItsOwn() throws ErrnoException {
+    Node root = rootOf(t);
+    Node dir = t.lookup(root, "dir", dir(3));
+    Node a = t.lookup(root, "a", upper(9, 1));
+    assertThat(t.linked(a, dir, "b", upper(9, 2))).isSameAs(a);
+    assertThat(t.lookup(dir, "b", upper(9, 2))).isSameAs(a);
+    assertThat(t.lookup(root, "c", upper(9, 3))).isSameAs(a);
+    t.renamed(dir, "b", root, "b2", false);
+    assertThat(t.lookup(root, "b2", upper(9, 3))).isSameAs(a);
+    t.removed(root, "a");
+    t.removed(root, "c");
+    assertThat(t.path(a)).isEqualTo("/b2");
+    // every kernel reference given back: the names are free again
+    t.forget(a.id, a.lookups);
+    assertThat(t.lookup(root, "b2", upper(9, 1))).isNotSameAs(a);
+  }
+
+  @Test
+  void namesOfALowerHardLinkStaySeparateNodes() {
+    Node root = rootOf(t);
+    Node a = t.lookup(root, "hl1", attr(9, 0100644, 2));
+    Node b = t.lookup(root, "hl2", attr(9, 0100644, 2));
+    assertThat(b).isNotSameAs(a);
   }
 
   private static Node rootOf(NodeTable t) {
