@@ -11,6 +11,7 @@ final class Scenarios {
   static List<Scenario> all() {
     List<Scenario> all = new ArrayList<>(FileScenarios.all());
     all.addAll(NamespaceScenarios.all());
+    all.addAll(CreateModeScenarios.all());
     return all;
   }
 }
