@@ -32,10 +32,13 @@ class NewEntryModeTest {
     fx = new Fixture(tmp, 1);
     Fixture.dir(fx.upper, "acl");
     Fixture.dir(fx.upper, "plain");
+    Fixture.dir(fx.lowers[0], "lacl");
     try {
       // setfacl -m d:u::r-x,d:u:1234:rwx,d:g::r--,d:m::r-x,d:o::---
-      fx.fs.lsetxattr(AT_FDCWD, fx.upper.resolve("acl").toString(), DEFAULT_ACL,
-          acl(new int[][] {{0x01, 5, -1}, {0x02, 7, 1234}, {0x04, 4, -1}, {0x10, 5, -1}, {0x20, 0, -1}}), 0);
+      byte[] value =
+          acl(new int[][] {{0x01, 5, -1}, {0x02, 7, 1234}, {0x04, 4, -1}, {0x10, 5, -1}, {0x20, 0, -1}});
+      fx.fs.lsetxattr(AT_FDCWD, fx.upper.resolve("acl").toString(), DEFAULT_ACL, value, 0);
+      fx.fs.lsetxattr(AT_FDCWD, fx.lowers[0].resolve("lacl").toString(), DEFAULT_ACL, value, 0);
     } catch (ErrnoException e) {
       assumeTrue(e.errno() != Errno.EOPNOTSUPP, "the temp dir's filesystem has no POSIX ACLs: skipped");
       throw e;
@@ -87,6 +90,15 @@ class NewEntryModeTest {
     assertThat(u.getattr("/acl/p").mode()).isEqualTo(S_IFIFO | 0440);
     assertThat(upperXattr("acl/f", ACCESS_ACL)).isNotNull(); // the named user's entry came along
     assertThat(upperXattr("acl/s", DEFAULT_ACL)).isEqualTo(upperXattr("acl", DEFAULT_ACL));
+  }
+
+  @Test
+  void defaultAclOfLowerDir_decidesAfterItsCopyUp() throws Exception {
+    assumeTrue(Fixture.isRoot(), "needs root (new entries are chowned to the caller)");
+    OverlayFs u = fx.mount();
+    u.release(u.create("/lacl/f", 0666, O_WRONLY | O_CREAT, new Caller(0, 0, 022)));
+    assertThat(u.getattr("/lacl/f").mode()).isEqualTo(S_IFREG | 0440);
+    assertThat(upperXattr("lacl", DEFAULT_ACL)).isNotNull();
   }
 
   @Test
