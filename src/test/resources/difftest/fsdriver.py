@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import stat
+import struct
 import sys
 
 from fssnapshot import digest, merged_entry, snapshot, stat_dict, upper_entry
@@ -298,6 +299,12 @@ def op(name, a):
         return sorted(x for x in os.listxattr(a[0], follow_symlinks=False) if x.startswith("user."))
     if name == "removexattr":
         return os.removexattr(a[0], a[1], follow_symlinks=False)
+    if name == "umask":  # octal: the driver's umask for the steps that follow
+        return oct(os.umask(int(a[0], 8)))
+    if name == "setdefacl":  # path, [[tag, perm] or [tag, id, perm]]: tags u g o m U G (U, G named)
+        return os.setxattr(a[0], "system.posix_acl_default", acl_value(a[1]))
+    if name == "acl":  # path: its access and default ACL entries, sorted, or None where it has none
+        return {k: acl_entries(a[0], "system.posix_acl_" + k) for k in ("access", "default")}
     if name == "stat":
         return stat_dict(os.stat(a[0]))
     if name == "lstat":
@@ -338,6 +345,30 @@ def op(name, a):
     if name == "settimes_all":  # ns: set atime and mtime of every entry (children first), for fixtures
         return set_times_all(".", a[0])
     raise ValueError("unknown op " + name)
+
+
+ACL_TAGS = {"u": 0x01, "U": 0x02, "g": 0x04, "G": 0x08, "m": 0x10, "o": 0x20}
+
+
+def acl_value(entries):
+    """The system.posix_acl_* xattr value (version 2, then tag u16, perm u16, id u32 per entry)."""
+    out = struct.pack("<I", 2)
+    for e in sorted(entries, key=lambda e: ACL_TAGS[e[0]]):
+        ident, perm = (e[1], e[2]) if len(e) == 3 else (0xFFFFFFFF, e[1])
+        out += struct.pack("<HHI", ACL_TAGS[e[0]], perm, ident)
+    return out
+
+
+def acl_entries(path, xattr):
+    try:
+        v = os.getxattr(path, xattr, follow_symlinks=False)
+    except OSError as e:
+        if e.errno == errno.ENODATA:
+            return None
+        raise
+    names = {t: n for n, t in ACL_TAGS.items()}
+    ents = [struct.unpack_from("<HHI", v, i) for i in range(4, len(v), 8)]
+    return sorted("%s:%s:%o" % (names[t], "" if i == 0xFFFFFFFF else i, p) for t, p, i in ents)
 
 
 def set_times_all(path, ns):

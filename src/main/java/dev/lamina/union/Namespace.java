@@ -56,8 +56,8 @@ final class Namespace {
   }
 
   /**
-   * Makes one new entry (in dirFd under name). realMode is the mode it should end with; makers may create
-   * with it or with a private one ({@link #finishNew} sets it). Returns an open fd of the entry, or -1.
+   * Makes one new entry (in dirFd under name) with the mode given (the caller's, umasked unless a default ACL
+   * decides; rootless, with the owner's bits added). Returns an open fd of the entry, or -1.
    */
   @FunctionalInterface
   private interface Maker {
@@ -119,7 +119,11 @@ final class Namespace {
             mode |= S_ISGID;
           }
         }
-        boolean chown = root; // (files and directories check their stat first: see finishNew)
+        boolean chown = root; // (all but symlinks check their stat first: see finishNew)
+        // the mode of the new entry, as the kernel's overlayfs makes it: the caller's, which the upper
+        // directory's default ACL masks where it has one, and the caller's umask otherwise
+        byte[] defaultAcl = type != S_IFLNK ? defaultAcl(pfd) : null;
+        NewMode nm = new NewMode(mode & 07777, caller.umask(), defaultAcl != null);
         Placed made;
         boolean direct = !deviceWhiteout;
         if (!deviceWhiteout) {
@@ -128,7 +132,7 @@ final class Namespace {
             // (what was known of an earlier directory of this name was forgotten when it went away)
             stamp = upperNames.stamp(rel);
           }
-          made = make(maker, pfd, parentRel, name, type, mode, rdev, uid, gid, chown);
+          made = make(maker, pfd, parentRel, name, type, nm, rdev, uid, gid, chown);
           if (type == S_IFDIR) {
             upperNames.created(rel, stamp);
             if (fileWhiteout) {
@@ -139,13 +143,25 @@ final class Namespace {
           int work = stack.workFd();
           String tmp = stack.tempName("new");
           made = null;
+          int aclDir = -1;
           try {
-            made = make(maker, work, null, tmp, type, mode, rdev, uid, gid, chown);
+            int mkDir = work;
+            String mkName = tmp;
+            if (defaultAcl != null) {
+              // made in a private work dir that carries the parent's default ACL: the backing filesystem then
+              // applies and inherits it as it would in the parent
+              fs.mkdirat(work, tmp, 0700);
+              aclDir = fs.openat(work, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+              fs.fsetxattr(aclDir, POSIX_ACL_DEFAULT, defaultAcl, 0);
+              mkDir = aclDir;
+              mkName = "new";
+            }
+            made = make(maker, mkDir, null, mkName, type, nm, rdev, uid, gid, chown);
             if (type == S_IFDIR) {
-              whiteouts.makeOpaque(work, null, tmp);
-              fs.renameat2(work, tmp, pfd, name, RENAME_EXCHANGE);
+              whiteouts.makeOpaque(mkDir, null, mkName);
+              fs.renameat2(mkDir, mkName, pfd, name, RENAME_EXCHANGE);
             } else {
-              fs.renameat2(work, tmp, pfd, name, 0);
+              fs.renameat2(mkDir, mkName, pfd, name, 0);
             }
             upperNames.added(parentRel, name); // it held the whiteout: known already, unless listed before that
           } catch (ErrnoException | RuntimeException e) {
@@ -154,6 +170,9 @@ final class Namespace {
             }
             throw e;
           } finally {
+            if (aclDir >= 0) {
+              fs.closeQuietly(aclDir);
+            }
             stack.removeTree(work, tmp); // the exchanged whiteout, or the new entry after a failure
           }
         }
@@ -181,16 +200,14 @@ final class Namespace {
    * Runs maker and {@link #finishNew}; closes the fd it returned when finishing fails. dirRel is the upper
    * directory dirFd stands for (its new name is recorded at once, even if finishing fails), null for the work dir.
    */
-  private Placed make(Maker maker, int dirFd, String dirRel, String name, int type, int mode, long rdev, int uid,
+  private Placed make(Maker maker, int dirFd, String dirRel, String name, int type, NewMode nm, long rdev, int uid,
       int gid, boolean chown) throws ErrnoException {
-    int perm = mode & 07777;
-    int realMode = root || type == S_IFLNK ? perm : perm | (type == S_IFDIR ? 0700 : 0600);
-    int fd = maker.make(dirFd, name, realMode);
+    int fd = maker.make(dirFd, name, root || type == S_IFLNK ? nm.asked() : nm.asked() | ownerBits(type));
     if (dirRel != null) {
       upperNames.added(dirRel, name);
     }
     try {
-      return new Placed(fd, finishNew(dirFd, name, fd, type, perm, realMode, rdev, uid, gid, chown));
+      return new Placed(fd, finishNew(dirFd, name, fd, type, nm, rdev, uid, gid, chown));
     } catch (ErrnoException | RuntimeException e) {
       if (fd >= 0) {
         fs.closeQuietly(fd);
@@ -200,19 +217,59 @@ final class Namespace {
   }
 
   /**
-   * Sets owner and mode of a new entry, and the rootless override_stat. A file with an fd, or a directory,
-   * was made with realMode: its fstat (lstat) decides whether a chown or chmod is still needed; other entries
-   * get a chown when {@code chown} (as root) and a chmod. Returns the file's fstat (owner or
-   * mode may be stale; dev and ino are right), the directory's current lstat, or null.
+   * The mode a new entry gets. perm is the caller's (with S_ISGID added for a directory in a setgid directory);
+   * where the upper directory has a default ACL (acl), the backing filesystem masks it with that ACL, as
+   * posix_acl_create does under the kernel's overlayfs, and the umask plays no part; otherwise the umask masks it.
    */
-  private Stat finishNew(int dirFd, String name, int fd, int type, int perm, int realMode, long rdev, int uid,
-      int gid, boolean chown) throws ErrnoException {
+  private record NewMode(int perm, int umask, boolean acl) {
+    /** The mode to create with (the backing filesystem's ACL, if any, masks it further). */
+    int asked() {
+      return acl ? perm : perm & ~(umask & 0777);
+    }
+
+    /** The mode the entry shows, given what the backing filesystem made of {@link #asked} (| owner bits). */
+    int shown(int madeMode) {
+      // rootless adds the owner's bits at creation: the ACL's owner entry masked those, not the caller's
+      return acl ? (madeMode & 0777 & (perm | 0077)) | (perm & 07000) : asked();
+    }
+  }
+
+  /** The default ACL of the upper directory dirFd (which then decides the mode of new entries), or null. */
+  private byte[] defaultAcl(int dirFd) throws ErrnoException {
+    try {
+      return fs.lgetxattr(dirFd, "", POSIX_ACL_DEFAULT); // (an O_PATH fd: fgetxattr would give EBADF)
+    } catch (ErrnoException e) {
+      if (e.errno() == Errno.EOPNOTSUPP) {
+        return null; // no ACLs on the upper filesystem
+      }
+      throw e;
+    }
+  }
+
+  private static final String POSIX_ACL_DEFAULT = "system.posix_acl_default";
+
+  private static int ownerBits(int type) {
+    return type == S_IFDIR ? 0700 : 0600;
+  }
+
+  /**
+   * Sets owner and mode of a new entry, and the rootless override_stat. All but a symlink were made with their
+   * mode (see {@link Maker}): their fstat (lstat) decides whether a chown or chmod is still needed; a symlink
+   * gets a chown when {@code chown} (as root). Returns the file's fstat (owner or mode may be stale; dev and ino
+   * are right), the directory's or node's current lstat, or null.
+   */
+  private Stat finishNew(int dirFd, String name, int fd, int type, NewMode nm, long rdev, int uid, int gid,
+      boolean chown) throws ErrnoException {
     boolean link = type == S_IFLNK;
     Stat st = null;
-    if (fd >= 0 || type == S_IFDIR) {
-      // made with realMode: one stat tells whether owner and mode still need setting (the kernel gave what was
-      // asked unless the umask took bits or the owner differs), and is the stat the caller needs
+    int shown = 0777;
+    int realMode = 0777;
+    if (!link) {
+      // one stat tells whether owner and mode still need setting (the backing filesystem gave what was asked
+      // unless its ACL or the daemon's umask took bits or the owner differs), and is the stat the caller needs
       st = fd >= 0 ? fs.fstat(fd) : fs.lstat(dirFd, name);
+      shown = nm.shown(st.mode());
+      realMode = root ? shown : shown | ownerBits(type);
       boolean chowned = root && (st.uid() != uid || st.gid() != gid);
       if (chowned) {
         if (fd >= 0) {
@@ -233,19 +290,14 @@ final class Namespace {
       if (fd < 0 && (chowned || (st.mode() & 07777) != realMode)) {
         st = null; // a directory's stat is returned only when it is current
       }
-    } else {
-      if (chown) {
-        fs.fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-      }
-      if (!link) {
-        fs.fchmodat(dirFd, name, realMode, 0);
-      }
+    } else if (chown) {
+      fs.fchownat(dirFd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
     }
     if (!root && config.overrideStat() && !link) {
       Stat now = st != null ? st : fs.lstat(dirFd, name); // (owner and type only: a stale mode is fine)
       boolean deviceAsFile = (type == S_IFCHR || type == S_IFBLK) && now.isRegular();
-      if (uid != now.uid() || gid != now.gid() || realMode != perm || deviceAsFile) {
-        fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, new OverrideStat(uid, gid, perm, type, rdev).format(), 0);
+      if (uid != now.uid() || gid != now.gid() || realMode != shown || deviceAsFile) {
+        fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, new OverrideStat(uid, gid, shown, type, rdev).format(), 0);
       }
     }
     return st;
@@ -281,9 +333,9 @@ final class Namespace {
     int t = type;
     place(rel, type, mode, rdev, caller, (d, n, m) -> {
       if (fake) {
-        fs.close(fs.openat(d, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600));
+        fs.close(fs.openat(d, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, m));
       } else {
-        fs.mknodat(d, n, t | 0600, rdev);
+        fs.mknodat(d, n, t | m, rdev);
       }
       return -1;
     });

@@ -132,8 +132,16 @@ public interface UnionFs extends AutoCloseable {
   @Override
   void close() throws IOException;
 
-  /** The caller of an operation that creates a file: new entries are owned by it. */
-  record Caller(int uid, int gid) {}
+  /**
+   * The caller of an operation that creates a file: new entries are owned by it. umask is the caller's umask
+   * when the mode it asks is not yet masked (0: the mode is final); the upper directory's default ACL, when it
+   * has one, decides instead, as on the kernel's overlayfs.
+   */
+  record Caller(int uid, int gid, int umask) {
+    public Caller(int uid, int gid) {
+      this(uid, gid, 0);
+    }
+  }
 
   /** A point in time as seconds and nanoseconds, with the two utimensat markers. */
   record Timespec(long sec, long nsec) {

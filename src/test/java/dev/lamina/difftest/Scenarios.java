@@ -13,6 +13,7 @@ final class Scenarios {
     all.addAll(NamespaceScenarios.all());
     all.addAll(LinkScenarios.all());
     all.addAll(PathLengthScenarios.all());
+    all.addAll(CreateModeScenarios.all());
     return all;
   }
 }

@@ -150,9 +150,9 @@ final class EntryOps {
   }
 
   /** Creates {@code name} in the request's directory with {@code maker} and replies with its entry. */
-  private void create(Request rq, Reply rp, Node parent, String name, Maker maker) throws IOException {
+  private void create(Request rq, Reply rp, Node parent, String name, int umask, Maker maker) throws IOException {
     String path = NodeTable.child(nodes.path(parent), name);
-    maker.make(path, caller(rq));
+    maker.make(path, caller(rq, umask));
     entry(rp, parent, name, union.getattr(path));
   }
 
@@ -160,22 +160,23 @@ final class EntryOps {
     Node parent = nodes.get(rq.nodeid);
     int mode = rq.u32();
     long rdev = Integer.toUnsignedLong(rq.u32());
-    rq.skip(8);
-    create(rq, rp, parent, rq.name(), (path, who) -> union.mknod(path, mode, rdev, who));
+    int umask = rq.u32();
+    rq.skip(4);
+    create(rq, rp, parent, rq.name(), umask, (path, who) -> union.mknod(path, mode, rdev, who));
   }
 
   void mkdir(Request rq, Reply rp) throws IOException {
     Node parent = nodes.get(rq.nodeid);
     int mode = rq.u32();
-    rq.skip(4);
-    create(rq, rp, parent, rq.name(), (path, who) -> union.mkdir(path, mode, who));
+    int umask = rq.u32();
+    create(rq, rp, parent, rq.name(), umask, (path, who) -> union.mkdir(path, mode, who));
   }
 
   void symlink(Request rq, Reply rp) throws IOException {
     Node parent = nodes.get(rq.nodeid);
     String name = rq.name();
     String target = rq.name();
-    create(rq, rp, parent, name, (path, who) -> union.symlink(target, path, who));
+    create(rq, rp, parent, name, 0, (path, who) -> union.symlink(target, path, who));
   }
 
   void link(Request rq, Reply rp) throws IOException {
@@ -219,5 +220,10 @@ final class EntryOps {
 
   static Caller caller(Request rq) {
     return new Caller(rq.uid, rq.gid);
+  }
+
+  /** The caller of a create, mkdir or mknod, with the umask the request carries (see Protocol.DONT_MASK). */
+  static Caller caller(Request rq, int umask) {
+    return new Caller(rq.uid, rq.gid, umask & 0777);
   }
 }

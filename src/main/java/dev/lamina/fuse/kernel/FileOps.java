@@ -31,10 +31,11 @@ final class FileOps {
     Node parent = nodes.get(rq.nodeid);
     int flags = rq.u32();
     int mode = rq.u32();
-    rq.skip(8);
+    int umask = rq.u32();
+    rq.skip(4);
     String name = rq.name();
     OpenFile file =
-        union.create(NodeTable.child(nodes.path(parent), name), mode, flags, EntryOps.caller(rq));
+        union.create(NodeTable.child(nodes.path(parent), name), mode, flags, EntryOps.caller(rq, umask));
     Attr a;
     try {
       a = union.fgetattr(file);

@@ -79,6 +79,8 @@ final class Protocol {
   static final int ASYNC_READ = 1;
   static final int ATOMIC_O_TRUNC = 1 << 3;
   static final int BIG_WRITES = 1 << 5;
+  /** The kernel leaves the umask to us: create, mkdir and mknod bring the caller's mode and umask apart. */
+  static final int DONT_MASK = 1 << 6;
   static final int AUTO_INVAL_DATA = 1 << 12;
   static final int DO_READDIRPLUS = 1 << 13;
   static final int READDIRPLUS_AUTO = 1 << 14;

@@ -264,8 +264,9 @@ public final class Session {
       throw new IOException("the kernel speaks FUSE " + major + "." + minor + "; lamina needs 7.x");
     }
     int wanted =
-        Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.AUTO_INVAL_DATA
-            | Protocol.ASYNC_DIO | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES | Protocol.CACHE_SYMLINKS;
+        Protocol.ASYNC_READ | Protocol.ATOMIC_O_TRUNC | Protocol.BIG_WRITES | Protocol.DONT_MASK
+            | Protocol.AUTO_INVAL_DATA | Protocol.ASYNC_DIO | Protocol.PARALLEL_DIROPS | Protocol.MAX_PAGES
+            | Protocol.CACHE_SYMLINKS;
     switch (shared.options.readdirPlus()) {
       case "always" -> wanted |= Protocol.DO_READDIRPLUS;
       case "auto" -> wanted |= Protocol.DO_READDIRPLUS | Protocol.READDIRPLUS_AUTO;
