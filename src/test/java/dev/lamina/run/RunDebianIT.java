@@ -154,7 +154,7 @@ class RunDebianIT {
   void aptGetUpdateAndInstall_asAnOrdinaryUserWithARange() throws Exception {
     String proxy = assumeMirrorReachable();
     FuseAccess.withUserAllowOther(() -> {
-      TestUser.Result r = run("--rm", CACHE.toString(), "--", "/bin/sh", "-c",
+      TestUser.Result r = run("--rm", image.toString(), "--", "/bin/sh", "-c",
           "apt-get remove -y -q hello >/dev/null; " + aptScript(proxy, "hello", "hello"));
       assertApt(r.code(), r.out(), r.err(), "hello", "Hello, world!");
     });
