@@ -7,18 +7,8 @@ BENCH_IMPLS_ALL=(kernel fuse-overlayfs lamina)
 
 now() { printf '%s' "${EPOCHREALTIME/./}"; }   # microseconds, without forking
 
-# The pid of the FUSE daemon serving MNT: the fuse-overlayfs or java process with MNT among its arguments.
-daemon_pid() {
-  local mnt="$1" d exe
-  for d in /proc/[0-9]*; do
-    exe=$(readlink "$d/exe" 2>/dev/null) || continue
-    case "${exe##*/}" in fuse-overlayfs | java) ;; *) continue ;; esac
-    if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qxF -e "$mnt" -e "${mnt%/}/"; then
-      printf '%s' "${d#/proc/}"; return 0
-    fi
-  done
-  return 1
-}
+# shellcheck source=fuse-daemon.sh
+. "$BENCH_HOME/scripts/fuse-daemon.sh"   # daemon_pid
 
 # Waits until MNT is a mount point whose root answers (the probe is a stat through the file system).
 wait_live() {

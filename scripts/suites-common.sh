@@ -60,18 +60,8 @@ fresh_layers() {
   cp -a "$tpl/l1" "$tpl/l2" "$dst/" && mkdir -p "$dst/upper" "$dst/work" "$dst/mnt"
 }
 
-# The pid of the FUSE daemon serving MNT (a java or fuse-overlayfs process with MNT among its arguments).
-daemon_pid() {
-  local mnt="$1" d exe
-  for d in /proc/[0-9]*; do
-    exe=$(readlink "$d/exe" 2>/dev/null) || continue
-    case "${exe##*/}" in fuse-overlayfs | java) ;; *) continue ;; esac
-    if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qxF -e "$mnt" -e "${mnt%/}/"; then
-      printf '%s' "${d#/proc/}"; return 0
-    fi
-  done
-  return 1
-}
+# shellcheck source=fuse-daemon.sh
+. "$HOME_DIR/scripts/fuse-daemon.sh"   # daemon_pid
 
 # mount_impl IMPL DIR [EXTRA_OPTS]: mounts DIR/mnt over DIR/l1:DIR/l2 with DIR/upper and DIR/work.
 # lamina and fuse-overlayfs log to DIR/daemon.log.

@@ -2,6 +2,7 @@ package dev.lamina.engine;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,14 @@ final class EngineTools {
     require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing");
     require(Files.isExecutable(Path.of(FUSE_OVERLAYFS)), FUSE_OVERLAYFS + " is missing (apt-get install fuse-overlayfs)");
     for (String t : List.of(tools)) {
-      require(Run.onPath(t), t + " is not installed (apt-get install " + t + ")");
+      require(Tools.onPath(t), t + " is not installed (apt-get install " + t + ")");
     }
     require(Files.isRegularFile(home().resolve("target/lamina.jar")), "target/lamina.jar is missing (mvn package)");
   }
 
   static void requireRootless() throws IOException {
-    require(Run.onPath("newuidmap") && Run.onPath("newgidmap"), "newuidmap/newgidmap are missing (apt-get install uidmap)");
-    require(Run.onPath("runuser"), "runuser is missing");
+    require(Tools.onPath("newuidmap") && Tools.onPath("newgidmap"), "newuidmap/newgidmap are missing (apt-get install uidmap)");
+    require(Tools.onPath("runuser"), "runuser is missing");
   }
 
   static boolean isRoot() {

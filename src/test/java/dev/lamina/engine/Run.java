@@ -69,8 +69,4 @@ final class Run {
   static Result run(String... cmd) throws IOException {
     return run(List.of(cmd), Map.of(), null, Duration.ofSeconds(60));
   }
-
-  static boolean onPath(String tool) throws IOException {
-    return run("sh", "-c", "command -v " + tool).ok();
-  }
 }
