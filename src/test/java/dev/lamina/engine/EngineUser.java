@@ -8,18 +8,25 @@ import java.util.List;
 /**
  * An ordinary account for rootless podman and buildah: created with useradd when missing, given a subordinate
  * uid and gid range above every range /etc/subuid and /etc/subgid already hold (podman's user namespace needs
- * one), and removed with its ranges by {@link #close()} if this object created it.
+ * one), and removed with its ranges by {@link #close()} if this object created it. <b>/dev/fuse is set to mode
+ * 0666 while the user exists when it is not already</b> (a fresh machine has it 0600, and rootless podman and
+ * buildah mount through fusermount3 as this user); {@link #close()} restores the mode it found.
  */
 final class EngineUser implements AutoCloseable {
   static final String NAME = "lamina-engines";
   private static final int RANGE = 65536;
 
+  private static final String DEV_FUSE = "/dev/fuse";
+
   private final boolean created;
+  /** The mode /dev/fuse had when this object opened it to everyone, null when it was already 0666. */
+  private final String fuseMode;
   final int uid;
   final int gid;
 
-  private EngineUser(boolean created, int uid, int gid) {
+  private EngineUser(boolean created, String fuseMode, int uid, int gid) {
     this.created = created;
+    this.fuseMode = fuseMode;
     this.uid = uid;
     this.gid = gid;
   }
@@ -37,7 +44,13 @@ final class EngineUser implements AutoCloseable {
     }
     int uid = Integer.parseInt(Run.run("id", "-u", NAME).check().strip());
     int gid = Integer.parseInt(Run.run("id", "-g", NAME).check().strip());
-    return new EngineUser(created, uid, gid);
+    String mode = Run.run("stat", "-c", "%a", DEV_FUSE).check().strip();
+    String fuseMode = null;
+    if (!mode.equals("666")) {
+      Run.run("chmod", "0666", DEV_FUSE).check();
+      fuseMode = mode;
+    }
+    return new EngineUser(created, fuseMode, uid, gid);
   }
 
   private static boolean hasRange(Path file) throws IOException {
@@ -69,6 +82,9 @@ final class EngineUser implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (fuseMode != null) {
+      Run.run("chmod", fuseMode, DEV_FUSE).check();
+    }
     if (!created) {
       return;
     }
