@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cloning a mount needs CAP_SYS_ADMIN over the mount namespace and Linux 5.12 (mount_setattr); without it the
  * upper files are read through the upper layer's own mount, whose options (usually relatime) then decide, except
- * that {@code noatime} is still kept (O_NOATIME on every open).
+ * that {@code noatime} is still kept for reads lamina serves (O_NOATIME on every open; a passthrough read by the
+ * kernel uses the reader's flags instead).
  */
 final class AccessTimes {
   private static final Logger LOG = LoggerFactory.getLogger(AccessTimes.class);
@@ -36,8 +37,11 @@ final class AccessTimes {
     Layer up = stack.upper();
     int fd = up == null ? -1 : up.fd();
     boolean clone = false;
-    if (up != null && !atime.never()) {
-      long set = (atime.mode() == Atime.Mode.STRICTATIME ? MOUNT_ATTR_STRICTATIME : 0)
+    if (up != null) {
+      // noatime too: the kernel reads a passthrough file with the reader's open flags on the mount of the
+      // descriptor lamina registered, so O_NOATIME on that descriptor would not keep its atime
+      long set = (atime.mode() == Atime.Mode.STRICTATIME ? MOUNT_ATTR_STRICTATIME
+              : atime.mode() == Atime.Mode.NOATIME ? MOUNT_ATTR_NOATIME : 0)
           | (atime.dirs() ? 0 : MOUNT_ATTR_NODIRATIME);
       try {
         fd = fs.cloneMount(up.fd(), set, MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME);
