@@ -149,6 +149,13 @@ public interface HostFs {
    */
   void touchAtime(int dirfd, String path, boolean dir) throws ErrnoException;
 
+  /**
+   * Gives the open file fd (an O_TMPFILE file, or one whose names are all gone) the name newPath below newDirfd:
+   * linkat(fd, "", ..., AT_EMPTY_PATH), which needs CAP_DAC_READ_SEARCH, else through /proc/self/fd/N with
+   * AT_SYMLINK_FOLLOW. ENOENT for a file that may not get a name again (O_TMPFILE with O_EXCL, or unlinked).
+   */
+  void linkFd(int fd, int newDirfd, String newPath) throws ErrnoException;
+
   int geteuid();
 
   int getegid();

@@ -892,6 +892,22 @@ final class JnrHostFs implements HostFs {
   }
 
   @Override
+  public void linkFd(int fd, int newDirfd, String newPath) throws ErrnoException {
+    if (!isLong(newPath)) {
+      byte[] np = cstr(newPath);
+      if (libc.linkat(fd, EMPTY, newDirfd, np, Fcntl.AT_EMPTY_PATH) == 0) {
+        return;
+      }
+      int errno = runtime.getLastError();
+      if (errno != Errno.ENOENT && errno != Errno.EPERM) {
+        throw new ErrnoException(errno, "linkat", "fd " + fd + " -> " + where(newDirfd, newPath));
+      }
+      // ENOENT: AT_EMPTY_PATH without CAP_DAC_READ_SEARCH, or a file that may not be linked (asked again below)
+    }
+    linkat(Fcntl.AT_FDCWD, "/proc/self/fd/" + fd, newDirfd, newPath, Fcntl.AT_SYMLINK_FOLLOW);
+  }
+
+  @Override
   public int geteuid() {
     return libc.geteuid();
   }

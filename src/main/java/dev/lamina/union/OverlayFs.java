@@ -212,6 +212,25 @@ public final class OverlayFs implements UnionFs {
     return namespace.create(rel, mode, times.upperFlags(flags & OPEN_FLAGS_KEPT) | (flags & O_EXCL), caller, this);
   }
 
+  @Override
+  public OpenFile tmpfile(String dirPath, int mode, int flags, Caller caller) throws IOException {
+    String rel = RelPaths.of(dirPath);
+    checkWritable("open O_TMPFILE", rel);
+    return namespace.tmpfile(rel, mode, times.upperFlags(flags & OPEN_FLAGS_KEPT) | (flags & O_EXCL), caller, this);
+  }
+
+  @Override
+  public void linkOpen(OpenFile file, String newPath) throws IOException {
+    String rel = RelPaths.of(newPath);
+    checkWritable("link", rel);
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      // a lower file always has a name a link can take; only an unnamed upper file comes here
+      throw new ErrnoException(Errno.ENOENT, "link (the file has no name)", "/" + rel);
+    }
+    namespace.linkOpen(h.fd, rel);
+  }
+
   /**
    * The handle of a file the namespace just created in the upper layer, on the fd it was created with (st is
    * its fstat). noOverride: no override_stat can ever appear on this inode (as root, only copy-up writes one
