@@ -144,6 +144,22 @@ def op_statall(paths):
     return {"first": stat_dict(sts[0]), "differ": differ}
 
 
+def op_accessed(path, how):
+    """Reads the file (or lists the directory) at path and tells which of its times that changed."""
+    before = os.lstat(path)
+    if how == "list":
+        os.listdir(path)
+    else:
+        fd = os.open(path, os.O_RDONLY | (os.O_NOATIME if how == "read_noatime" else 0))
+        try:
+            read_all(fd)
+        finally:
+            os.close(fd)
+    after = os.lstat(path)
+    return {t: "changed" if getattr(after, "st_%s_ns" % t) != getattr(before, "st_%s_ns" % t) else "same"
+            for t in ("atime", "mtime", "ctime")}
+
+
 def op_longpath(dirs, name_len):
     """Makes DIRS nested directories and a file in them, each name NAME_LEN bytes, every call given the whole
     relative path (like pjdfstest's */03.t); stats, chmods and renames the file, then removes it all."""
@@ -311,6 +327,8 @@ def op(name, a):
         return stat_dict(os.lstat(a[0]))
     if name == "stattimes":
         return stat_dict(os.lstat(a[0]), times=True)
+    if name == "accessed":  # path, how (read, read_noatime, list): which of atime, mtime, ctime it changed
+        return op_accessed(a[0], a[1])
     if name == "saveino":  # path, key
         saved_inodes[a[1]] = os.lstat(a[0]).st_ino
         return None

@@ -8,7 +8,7 @@ import java.util.Objects;
 /**
  * What an overlay mount is made of: the lower dirs (top first), the optional upper and work dirs, how
  * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, and the
- * uid/gid mappings. Immutable; build with {@link #builder()}. Without an upper dir the mount is read-only.
+ * uid/gid mappings, and when reads update access times. Immutable; build with {@link #builder()}. Without an upper dir the mount is read-only.
  */
 public record OverlayConfig(
     List<Path> lowerDirs,
@@ -17,9 +17,11 @@ public record OverlayConfig(
     WhiteoutFormat whiteoutFormat,
     boolean overrideStat,
     IdMap uidMap,
-    IdMap gidMap) {
+    IdMap gidMap,
+    Atime atime) {
 
   public OverlayConfig {
+    Objects.requireNonNull(atime, "atime");
     lowerDirs = List.copyOf(lowerDirs);
     Objects.requireNonNull(whiteoutFormat, "whiteoutFormat");
     Objects.requireNonNull(uidMap, "uidMap");
@@ -49,6 +51,7 @@ public record OverlayConfig(
     private Boolean overrideStat;
     private IdMap uidMap = IdMap.IDENTITY;
     private IdMap gidMap = IdMap.IDENTITY;
+    private Atime atime = Atime.DEFAULT;
 
     /** Adds a lower dir below the ones added before (the first added is the top). */
     public Builder lowerDir(Path p) {
@@ -92,6 +95,12 @@ public record OverlayConfig(
       return this;
     }
 
+    /** When reads and listings update access times (default relatime, as on the kernel). */
+    public Builder atime(Atime a) {
+      atime = a;
+      return this;
+    }
+
     public OverlayConfig build() {
       int euid = dev.lamina.sys.HostFs.get().geteuid();
       return new OverlayConfig(
@@ -101,7 +110,8 @@ public record OverlayConfig(
           whiteoutFormat != null ? whiteoutFormat : WhiteoutFormat.forEuid(euid),
           overrideStat != null ? overrideStat : euid != 0,
           uidMap,
-          gidMap);
+          gidMap,
+          atime);
     }
   }
 }

@@ -80,8 +80,14 @@ final class KernelOverlay implements OverlayTarget {
 
   @Override
   public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
+    return mount(lowers, upper, work, mnt, "");
+  }
+
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
     Shell.check("mount", "-t", "overlay", "overlay", "-o",
-        OverlayTarget.layerOptions(lowers, upper, work) + "," + OPTIONS, mnt.toString());
+        OverlayTarget.layerOptions(lowers, upper, work) + "," + OPTIONS + (options.isEmpty() ? "" : "," + options),
+        mnt.toString());
     return () -> {
       if (!Shell.run("umount", mnt.toString()).ok()) {
         Shell.check("umount", "-l", mnt.toString());

@@ -47,6 +47,29 @@ final class FileOps {
     openOut(rp, n, file);
   }
 
+  /**
+   * O_TMPFILE in the request's directory: an entry for a node without a name (the kernel's dentry is not
+   * hashed) and its open handle, as for CREATE. The file's nlink is 0, so the kernel lets linkat(2) name it
+   * only when it was opened without O_EXCL; that LINK names the node (EntryOps.link).
+   */
+  void tmpfile(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    int flags = rq.u32();
+    int mode = rq.u32();
+    int umask = rq.u32();
+    OpenFile file = union.tmpfile(nodes.path(parent), mode, flags, EntryOps.caller(rq, umask));
+    Attr a;
+    try {
+      a = union.fgetattr(file);
+    } catch (IOException | RuntimeException e) {
+      union.release(file);
+      throw e;
+    }
+    Node n = nodes.unnamed(parent);
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
+    openOut(rp, n, file);
+  }
+
   void open(Request rq, Reply rp) throws IOException {
     Node n = nodes.get(rq.nodeid);
     int flags = rq.u32();

@@ -52,6 +52,16 @@ final class Shared {
     return files.get(fh).file();
   }
 
+  /** An open file of node n (one without a name has one while the kernel can still name it); ENOENT if none. */
+  OpenFile openFile(Node n) throws ErrnoException {
+    for (NodeFile f : files.values()) {
+      if (f.node() == n) {
+        return f.file();
+      }
+    }
+    throw new ErrnoException(Errno.ENOENT, "link", n.name() + " has no name and no open file");
+  }
+
   /**
    * The attributes of a detached node (unlinked, or replaced by a rename, while open): through one of its
    * open files, else one of its open directories; ENOENT when it has neither.
