@@ -90,11 +90,22 @@ final class FuseOverlay implements OverlayTarget {
     return mount(List.of(), lowers, upper, work, mnt);
   }
 
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String features) throws IOException {
+    return mount(List.of(), lowers, upper, work, mnt, features);
+  }
+
   /** Mounts as another user when {@code asUser} (e.g. runuser -u NAME --) is not empty. */
   Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt)
       throws IOException {
+    return mount(asUser, lowers, upper, work, mnt, "");
+  }
+
+  /** {@link #mount(List, List, Path, Path, Path)} with kernel overlay feature options. */
+  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String features)
+      throws IOException {
     String opts = OverlayTarget.layerOptions(lowers, upper, work)
-        + (extraOptions.isEmpty() ? "" : "," + extraOptions);
+        + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (features.isEmpty() ? "" : "," + features);
     List<String> cmd = new ArrayList<>(asUser);
     cmd.addAll(command);
     cmd.addAll(List.of("-o", opts, mnt.toString()));

@@ -17,6 +17,17 @@ interface OverlayTarget {
   /** Mounts and returns once the mount is live; closing unmounts (and ends any daemon). */
   Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException;
 
+  /**
+   * {@link #mount(List, Path, Path, Path)} with kernel overlay feature options ({@code redirect_dir=on}, ...);
+   * empty for the defaults. A target that cannot take them refuses.
+   */
+  default Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String features) throws IOException {
+    if (!features.isEmpty()) {
+      throw new IOException(name() + " cannot be mounted with " + features);
+    }
+    return mount(lowers, upper, work, mnt);
+  }
+
   /** A live mount. */
   interface Mounted extends AutoCloseable {
     @Override

@@ -4,11 +4,19 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** A named script of filesystem operations, run on every target over fresh copies of the fixture layers. */
-record Scenario(String name, String description, List<Step> steps) {
+/**
+ * A named script of filesystem operations, run on every target over fresh copies of the fixture layers;
+ * {@code features} are kernel overlay options every target is mounted with (e.g. {@code redirect_dir=on}),
+ * empty for the defaults of {@link KernelOverlay#OPTIONS}.
+ */
+record Scenario(String name, String description, List<Step> steps, String features) {
 
   Scenario {
     steps = List.copyOf(steps);
+  }
+
+  Scenario(String name, String description, List<Step> steps) {
+    this(name, description, steps, "");
   }
 
   @Override
@@ -25,6 +33,7 @@ record Scenario(String name, String description, List<Step> steps) {
     private final String name;
     private final String description;
     private final List<Step> steps = new ArrayList<>();
+    private String features = "";
 
     private Builder(String name, String description) {
       this.name = name;
@@ -43,8 +52,14 @@ record Scenario(String name, String description, List<Step> steps) {
       return this;
     }
 
+    /** Mounts every target with these kernel overlay options (comma-separated key=value). */
+    Builder features(String options) {
+      features = options;
+      return this;
+    }
+
     Scenario build() {
-      return new Scenario(name, description, steps);
+      return new Scenario(name, description, steps, features);
     }
   }
 }

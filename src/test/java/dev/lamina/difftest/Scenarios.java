@@ -14,6 +14,7 @@ final class Scenarios {
     all.addAll(LinkScenarios.all());
     all.addAll(PathLengthScenarios.all());
     all.addAll(CreateModeScenarios.all());
+    all.addAll(RedirectScenarios.all());
     return all;
   }
 }
