@@ -68,7 +68,7 @@ final class FileOps {
     }
     Node n = nodes.unnamed(parent);
     rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
-    openOut(rp, n, file);
+    openOut(rp, n, file, flags);
   }
 
   void open(Request rq, Reply rp) throws IOException {
