@@ -13,6 +13,7 @@ import java.util.List;
  * fuse-overlayfs itself (only to validate the harness: -Ddifftest.targets=fuse-overlayfs).
  */
 final class FuseOverlay implements OverlayTarget {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FuseOverlay.class);
 
   private final String name;
   private final List<String> command;
@@ -137,6 +138,19 @@ final class FuseOverlay implements OverlayTarget {
   static void unmount(List<String> asUser, Path mnt) throws IOException {
     Shell.Result r = Shell.run(Duration.ofSeconds(30), null,
         Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    // EBUSY: some process has a file, cwd or mmap in the mount. Say which, and try again for a while: a walker
+    // of the whole machine (updatedb, another run's find over /tmp) holds a directory only for a moment.
+    String holders = "";
+    for (int i = 0; i < 20 && !r.ok() && r.err().contains("busy"); i++) {
+      if (holders.isEmpty() && Shell.onPath("fuser")) {
+        holders = Shell.run(Duration.ofSeconds(10), null, List.of("fuser", "-vm", mnt.toString())).err().strip();
+      }
+      sleep(250);
+      r = Shell.run(Duration.ofSeconds(30), null, Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    }
+    if (!holders.isEmpty()) {
+      log.warn("{} was busy at unmount; held by:\n{}", mnt, holders);
+    }
     if (!r.ok()) {
       forceUnmount(mnt);
     }
@@ -149,7 +163,7 @@ final class FuseOverlay implements OverlayTarget {
     daemons.forEach(ProcessHandle::destroyForcibly);
     if (!r.ok()) {
       throw new IOException("fusermount3 -u " + mnt + " failed (lazily unmounted instead): "
-          + r.err().strip());
+          + r.err().strip() + (holders.isEmpty() ? "" : "; held by:\n" + holders));
     }
     if (!daemons.isEmpty()) {
       throw new IOException("the filesystem daemon for " + mnt + " did not exit within 30 s of "
