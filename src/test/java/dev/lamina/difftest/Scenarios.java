@@ -15,6 +15,7 @@ final class Scenarios {
     all.addAll(PathLengthScenarios.all());
     all.addAll(CreateModeScenarios.all());
     all.addAll(AtimeScenarios.all());
+    all.addAll(TmpfileScenarios.all());
     return all;
   }
 }
