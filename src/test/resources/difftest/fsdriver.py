@@ -409,6 +409,8 @@ def run_step(step):
         return {"ok": op(step["op"], step.get("args", []))}
     except OSError as e:
         return {"err": errno.errorcode.get(e.errno, str(e.errno))}
+    except KeyError:
+        return {"err": "EBADF"}  # a handle an earlier step failed to open
 
 
 def main():

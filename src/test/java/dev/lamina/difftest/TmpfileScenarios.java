@@ -8,7 +8,8 @@ import java.util.List;
  * O_TMPFILE (xfstests generic/004, 389, 530, 531): an unnamed file made in a directory of the mount, written and
  * fstat()ed through its descriptor (nlink 0), then named with linkat(2) through /proc/self/fd (AT_SYMLINK_FOLLOW)
  * or with AT_EMPTY_PATH; kernel overlayfs makes it in the upper instance of the directory (copying up a lower
- * one), refuses to name one opened with O_EXCL, and names it over a whiteout like any new name.
+ * one), refuses to name one opened with O_EXCL, and names it over a whiteout like any new name. fchmod of such a
+ * file (and of one unlinked while open) reaches the server without a handle.
  */
 final class TmpfileScenarios {
 
@@ -43,6 +44,11 @@ final class TmpfileScenarios {
             .op("fchmod", "h", "0604").expect("ok").op("fstat", "h").op("flink", "h", "m").expect("ok")
             .op("close", "h").op("stat", "m").op("tmpfile", "h2", ".", List.of("O_RDONLY"), "0644")
             .expect("EINVAL").op("tmpfile", "h3", "topfile", RDWR, "0644").expect("ENOTDIR")
-            .op("tmpfile", "h4", "nothere", RDWR, "0644").expect("ENOENT").build());
+            .op("tmpfile", "h4", "nothere", RDWR, "0644").expect("ENOENT").build(),
+        named("nameless_fchmod_ftruncate", "fchmod and ftruncate of a file unlinked while open (lower and upper)")
+            .op("create", "a", "abcdef").op("open", "h", "a", RDWR).op("unlink", "a").expect("ok")
+            .op("fchmod", "h", "0600").expect("ok").op("ftruncate", "h", 2).expect("ok").op("fstat", "h")
+            .expect("ok").op("close", "h").op("open", "h2", "lowfile", RDWR).expect("ok").op("unlink", "lowfile")
+            .op("fchmod", "h2", "0640").expect("ok").op("fstat", "h2").op("close", "h2").build());
   }
 }
