@@ -337,6 +337,12 @@ public final class OverlayFs implements UnionFs {
   }
 
   @Override
+  public boolean readsMoveAtime(OpenFile file) {
+    FileHandle h = (FileHandle) file;
+    return h.layer.upper() && config.atime().mode() == Atime.Mode.STRICTATIME && (h.flags & O_NOATIME) == 0;
+  }
+
+  @Override
   public Backing backing(OpenFile file) throws IOException {
     FileHandle h = (FileHandle) file;
     if (!h.layer.upper()) {

@@ -97,6 +97,14 @@ public interface UnionFs extends AutoCloseable {
     return null;
   }
 
+  /**
+   * Whether every read of this open file updates its access time (strictatime on an upper file): a FUSE server
+   * must then not let the kernel answer reads of a new open from pages cached before.
+   */
+  default boolean readsMoveAtime(OpenFile file) {
+    return false;
+  }
+
   /** An open upper file's descriptor and identity; nlink > 1 for a hard-linked one. */
   record Backing(int fd, long dev, long ino, long nlink) {}
 

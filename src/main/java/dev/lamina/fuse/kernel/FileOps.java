@@ -94,7 +94,11 @@ final class FileOps {
       throw e;
     }
     long fh = s.files.add(new NodeFile(n, file, mode));
-    rp.u64(fh).u32(mode.flags() | Protocol.FOPEN_NOFLUSH).u32(mode.backingId());
+    int flags = mode.flags();
+    if ((flags & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {
+      flags &= ~Protocol.FOPEN_KEEP_CACHE; // strictatime: a read served from cached pages would not reach us
+    }
+    rp.u64(fh).u32(flags | Protocol.FOPEN_NOFLUSH).u32(mode.backingId());
   }
 
   /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
