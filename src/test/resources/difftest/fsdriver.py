@@ -342,6 +342,14 @@ def op(name, a):
         return stat_dict(os.lstat(a[0]))
     if name == "stattimes":
         return stat_dict(os.lstat(a[0]), times=True)
+    if name == "tmpfile":  # handle, dir, [flag names], mode: open(dir, O_TMPFILE | flags, mode)
+        fds[a[0]] = os.open(a[1], os.O_TMPFILE | open_flags(a[2]), int(a[3], 8) if len(a) > 3 else 0o644)
+        return None
+    if name == "flink":  # handle, path: linkat(AT_FDCWD, "/proc/self/fd/N", AT_FDCWD, path, AT_SYMLINK_FOLLOW)
+        return libc_check(LIBC.linkat(AT_FDCWD, b("/proc/self/fd/%d" % fds[a[0]]), AT_FDCWD, b(a[1]), 0x400),
+                          "linkat")
+    if name == "flink_empty":  # handle, path: linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)
+        return libc_check(LIBC.linkat(fds[a[0]], b(""), AT_FDCWD, b(a[1]), 0x1000), "linkat")
     if name == "accessed":  # path, how (read, read_noatime, list): which of atime, mtime, ctime it changed
         return op_accessed(a[0], a[1])
     if name == "mmapwrite":  # path, data, offset: stores through a shared mapping, then unmaps and closes
@@ -432,6 +440,8 @@ def run_step(step):
         return {"ok": op(step["op"], step.get("args", []))}
     except OSError as e:
         return {"err": errno.errorcode.get(e.errno, str(e.errno))}
+    except KeyError:
+        return {"err": "EBADF"}  # a handle an earlier step failed to open
 
 
 def main():

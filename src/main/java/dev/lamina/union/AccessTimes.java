@@ -55,10 +55,6 @@ final class AccessTimes {
     this.cloned = clone;
   }
 
-  Atime atime() {
-    return atime;
-  }
-
   /** The directory fd that open upper files are opened below. */
   int upperFd() {
     return upperFd;

@@ -232,6 +232,40 @@ public final class OverlayFs implements UnionFs {
     namespace.linkOpen(h.fd, rel);
   }
 
+  /** The upper file behind a handle whose name is gone; a lower one cannot change (EROFS, as a lower layer). */
+  private FileHandle upperHandle(OpenFile file, String op) throws ErrnoException {
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      throw new ErrnoException(Errno.EROFS, op + " (a lower file without a name)", "/" + h.rel);
+    }
+    return h;
+  }
+
+  @Override
+  public void fchmod(OpenFile file, int mode) throws IOException {
+    FileHandle h = upperHandle(file, "chmod");
+    OverrideStat cur = h.noOverride ? null : attrs.honorsOverride(fs.fstat(h.fd)) ? attrs.readOverride(h.fd) : null;
+    if (cur != null) {
+      fs.fsetxattr(h.fd, Markers.OVERRIDE_STAT,
+          new OverrideStat(cur.uid(), cur.gid(), mode & 07777, cur.type(), cur.rdev()).format(), 0);
+      fs.fchmod(h.fd, (mode & 0777) | 0600);
+    } else {
+      fs.fchmod(h.fd, mode & 07777);
+    }
+  }
+
+  @Override
+  public void fchown(OpenFile file, int uid, int gid) throws IOException {
+    FileHandle h = upperHandle(file, "chown");
+    fs.fchown(h.fd, config.uidMap().toBacking(uid, "/" + h.rel), config.gidMap().toBacking(gid, "/" + h.rel));
+  }
+
+  @Override
+  public void futimens(OpenFile file, Timespec atime, Timespec mtime) throws IOException {
+    FileHandle h = upperHandle(file, "utimens");
+    fs.futimens(h.fd, atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec());
+  }
+
   /**
    * The handle of a file the namespace just created in the upper layer, on the fd it was created with (st is
    * its fstat). noOverride: no override_stat can ever appear on this inode (as root, only copy-up writes one
@@ -301,6 +335,12 @@ public final class OverlayFs implements UnionFs {
       h.lowerSize = size;
     }
     return new SpliceSource(fd, size);
+  }
+
+  @Override
+  public boolean readsMoveAtime(OpenFile file) {
+    FileHandle h = (FileHandle) file;
+    return h.layer.upper() && config.atime().mode() == Atime.Mode.STRICTATIME && (h.flags & O_NOATIME) == 0;
   }
 
   @Override

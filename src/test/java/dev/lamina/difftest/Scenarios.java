@@ -17,6 +17,7 @@ final class Scenarios {
     all.addAll(AtimeScenarios.all());
     all.addAll(XfstestsScenarios.all());
     all.addAll(RedirectScenarios.all());
+    all.addAll(TmpfileScenarios.all());
     return all;
   }
 }
