@@ -1,5 +1,6 @@
 package dev.lamina.fuse;
 
+import dev.lamina.union.Atime;
 import dev.lamina.union.IdMap;
 import dev.lamina.union.OverlayConfig;
 import dev.lamina.union.OverlayFs;
@@ -61,6 +62,7 @@ public final class Unions {
       gids = gids.squashedTo(Long.parseLong(ov.get("squash_to_gid").trim()));
     }
     b.uidMap(uids).gidMap(gids);
+    b.atime(Atime.parse(java.util.Arrays.asList(ov.getOrDefault(MountOptions.ATIME, "").split(","))));
     // xattr_permissions=2 (containers/storage's force_mask): owner and mode in user.containers.override_stat,
     // what the core does anyway without root (root is refused by validate); 1 is refused when parsing.
     if ("2".equals(ov.getOrDefault("xattr_permissions", "").trim())) {

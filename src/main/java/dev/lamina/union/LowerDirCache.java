@@ -103,7 +103,7 @@ final class LowerDirCache {
   private LowerDir load(Layer layer, String rel) throws ErrnoException {
     int fd;
     try {
-      fd = fs.openBeneath(layer.fd(), rel, O_RDONLY | O_DIRECTORY, 0);
+      fd = fs.openBeneath(layer.fd(), rel, AccessTimes.own(O_RDONLY | O_DIRECTORY), 0);
     } catch (ErrnoException e) {
       if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
         return LowerDir.ABSENT;

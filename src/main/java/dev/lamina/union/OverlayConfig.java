@@ -8,7 +8,9 @@ import java.util.Objects;
 /**
  * What an overlay mount is made of: the lower dirs (top first), the optional upper and work dirs, how
  * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, the
- * uid/gid mappings, and whether directory renames record redirects ({@link RedirectDir}). Immutable; build with {@link #builder()}. Without an upper dir the mount is read-only.
+ * uid/gid mappings, when reads update access times ({@link Atime}), and whether directory renames record
+ * redirects ({@link RedirectDir}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
+ * read-only.
  */
 public record OverlayConfig(
     List<Path> lowerDirs,
@@ -18,9 +20,11 @@ public record OverlayConfig(
     boolean overrideStat,
     IdMap uidMap,
     IdMap gidMap,
+    Atime atime,
     RedirectDir redirectDir) {
 
   public OverlayConfig {
+    Objects.requireNonNull(atime, "atime");
     lowerDirs = List.copyOf(lowerDirs);
     Objects.requireNonNull(whiteoutFormat, "whiteoutFormat");
     Objects.requireNonNull(uidMap, "uidMap");
@@ -51,6 +55,7 @@ public record OverlayConfig(
     private Boolean overrideStat;
     private IdMap uidMap = IdMap.IDENTITY;
     private IdMap gidMap = IdMap.IDENTITY;
+    private Atime atime = Atime.DEFAULT;
     private RedirectDir redirectDir = RedirectDir.FOLLOW;
 
     /** Adds a lower dir below the ones added before (the first added is the top). */
@@ -95,6 +100,12 @@ public record OverlayConfig(
       return this;
     }
 
+    /** When reads and listings update access times (default relatime, as on the kernel). */
+    public Builder atime(Atime a) {
+      atime = a;
+      return this;
+    }
+
     /** redirect_dir= (default FOLLOW: renames of merged dirs fail with EXDEV, redirects in layers are read). */
     public Builder redirectDir(RedirectDir r) {
       redirectDir = r;
@@ -111,6 +122,7 @@ public record OverlayConfig(
           overrideStat != null ? overrideStat : euid != 0,
           uidMap,
           gidMap,
+          atime,
           redirectDir);
     }
   }

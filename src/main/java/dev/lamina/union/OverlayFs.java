@@ -37,6 +37,7 @@ public final class OverlayFs implements UnionFs {
   private final MetadataOps metadata;
   private final UpperDirFds upperDirs;
   private final UpperNames upperNames;
+  private final AccessTimes times;
   /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
   private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
 
@@ -67,6 +68,7 @@ public final class OverlayFs implements UnionFs {
     this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower,
         upperNames, upperDirs);
     this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config, upperDirs);
+    this.times = new AccessTimes(fs, stack, config.atime());
   }
 
   public OverlayConfig config() {
@@ -193,12 +195,14 @@ public final class OverlayFs implements UnionFs {
     int kept = flags & OPEN_FLAGS_KEPT;
     if (!write) {
       long seen = copyUp.fileCopyUps();
-      int fd = fs.openBeneath(e.layer().fd(), e.path(), kept, 0);
+      int fd = e.inUpper()
+          ? fs.openBeneath(times.upperFd(), e.path(), times.upperFlags(kept), 0)
+          : fs.openBeneath(e.layer().fd(), e.path(), AccessTimes.own(kept), 0);
       return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags, seen);
     }
     checkWritable("open for writing", rel);
     Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
-    int fd = fs.openBeneath(stack.upper().fd(), rel, kept, 0);
+    int fd = fs.openBeneath(times.upperFd(), rel, times.upperFlags(kept), 0);
     return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags, 0);
   }
 
@@ -206,7 +210,26 @@ public final class OverlayFs implements UnionFs {
   public OpenFile create(String path, int mode, int flags, Caller caller) throws IOException {
     String rel = RelPaths.of(path);
     checkWritable("create", rel);
-    return namespace.create(rel, mode, flags & OPEN_FLAGS_KEPT | (flags & O_EXCL), caller, this);
+    return namespace.create(rel, mode, times.upperFlags(flags & OPEN_FLAGS_KEPT) | (flags & O_EXCL), caller, this);
+  }
+
+  @Override
+  public OpenFile tmpfile(String dirPath, int mode, int flags, Caller caller) throws IOException {
+    String rel = RelPaths.of(dirPath);
+    checkWritable("open O_TMPFILE", rel);
+    return namespace.tmpfile(rel, mode, times.upperFlags(flags & OPEN_FLAGS_KEPT) | (flags & O_EXCL), caller, this);
+  }
+
+  @Override
+  public void linkOpen(OpenFile file, String newPath) throws IOException {
+    String rel = RelPaths.of(newPath);
+    checkWritable("link", rel);
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      // a lower file always has a name a link can take; only an unnamed upper file comes here
+      throw new ErrnoException(Errno.ENOENT, "link (the file has no name)", "/" + rel);
+    }
+    namespace.linkOpen(h.fd, rel);
   }
 
   /**
@@ -235,7 +258,7 @@ public final class OverlayFs implements UnionFs {
       try {
         Entry e = resolver.lookup(h.rel);
         if (e != null && e.inUpper() && !e.isDir() && attrs.ino(e) == h.ino) {
-          int fd = fs.openBeneath(stack.upper().fd(), h.rel, O_RDONLY, 0);
+          int fd = fs.openBeneath(times.upperFd(), h.rel, times.upperFlags(O_RDONLY), 0);
           h.retiredFd = h.fd;
           h.fd = fd;
           h.layer = stack.upper();
@@ -367,6 +390,7 @@ public final class OverlayFs implements UnionFs {
     DirEntry dot = new DirEntry(".", attrs.ino(d), S_IFDIR);
     DirEntry dotdot = new DirEntry("..", attrs.ino(parent), S_IFDIR);
     List<DirEntry> body = merger.list(d); // not copied: it is either fresh or an immutable cached merge
+    times.listed(d);
     return new DirHandle(rel, new java.util.AbstractList<DirEntry>() {
       @Override
       public DirEntry get(int i) {
@@ -496,6 +520,7 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public void close() {
+    times.close();
     upperDirs.close();
     stack.close();
   }

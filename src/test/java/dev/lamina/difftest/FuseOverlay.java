@@ -91,8 +91,8 @@ final class FuseOverlay implements OverlayTarget {
   }
 
   @Override
-  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String features) throws IOException {
-    return mount(List.of(), lowers, upper, work, mnt, features);
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    return mount(List.of(), lowers, upper, work, mnt, options);
   }
 
   /** Mounts as another user when {@code asUser} (e.g. runuser -u NAME --) is not empty. */
@@ -101,11 +101,10 @@ final class FuseOverlay implements OverlayTarget {
     return mount(asUser, lowers, upper, work, mnt, "");
   }
 
-  /** {@link #mount(List, List, Path, Path, Path)} with kernel overlay feature options. */
-  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String features)
+  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
       throws IOException {
     String opts = OverlayTarget.layerOptions(lowers, upper, work)
-        + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (features.isEmpty() ? "" : "," + features);
+        + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (options.isEmpty() ? "" : "," + options);
     List<String> cmd = new ArrayList<>(asUser);
     cmd.addAll(command);
     cmd.addAll(List.of("-o", opts, mnt.toString()));

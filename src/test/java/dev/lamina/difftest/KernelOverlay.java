@@ -83,10 +83,10 @@ final class KernelOverlay implements OverlayTarget {
     return mount(lowers, upper, work, mnt, "");
   }
 
-  /** {@link #OPTIONS} with the values of features (key=value, comma-separated) in place of their defaults. */
-  static String options(String features) {
+  /** {@link #OPTIONS} with the values of {@code extra} (key=value, comma-separated) in place of their defaults. */
+  static String options(String extra) {
     java.util.Map<String, String> opts = new java.util.LinkedHashMap<>();
-    for (String o : (OPTIONS + (features.isEmpty() ? "" : "," + features)).split(",")) {
+    for (String o : (OPTIONS + (extra.isEmpty() ? "" : "," + extra)).split(",")) {
       int eq = o.indexOf('=');
       opts.put(eq < 0 ? o : o.substring(0, eq), o);
     }
@@ -94,9 +94,9 @@ final class KernelOverlay implements OverlayTarget {
   }
 
   @Override
-  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String features) throws IOException {
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
     Shell.check("mount", "-t", "overlay", "overlay", "-o",
-        OverlayTarget.layerOptions(lowers, upper, work) + "," + options(features), mnt.toString());
+        OverlayTarget.layerOptions(lowers, upper, work) + "," + options(options), mnt.toString());
     return () -> {
       if (!Shell.run("umount", mnt.toString()).ok()) {
         Shell.check("umount", "-l", mnt.toString());

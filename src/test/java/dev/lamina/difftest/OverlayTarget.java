@@ -17,13 +17,10 @@ interface OverlayTarget {
   /** Mounts and returns once the mount is live; closing unmounts (and ends any daemon). */
   Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException;
 
-  /**
-   * {@link #mount(List, Path, Path, Path)} with kernel overlay feature options ({@code redirect_dir=on}, ...);
-   * empty for the defaults. A target that cannot take them refuses.
-   */
-  default Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String features) throws IOException {
-    if (!features.isEmpty()) {
-      throw new IOException(name() + " cannot be mounted with " + features);
+  /** The same with {@code options} (comma-separated, "" for none) added to the mount options. */
+  default Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    if (!options.isEmpty()) {
+      throw new UnsupportedOperationException(name() + " takes no extra mount options (" + options + ")");
     }
     return mount(lowers, upper, work, mnt);
   }

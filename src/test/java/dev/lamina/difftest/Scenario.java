@@ -6,10 +6,9 @@ import java.util.List;
 
 /**
  * A named script of filesystem operations, run on every target over fresh copies of the fixture layers;
- * {@code features} are kernel overlay options every target is mounted with (e.g. {@code redirect_dir=on}),
- * empty for the defaults of {@link KernelOverlay#OPTIONS}.
+ * {@code mountOptions} (comma-separated, "" for none) are added to every target's mount options.
  */
-record Scenario(String name, String description, List<Step> steps, String features) {
+record Scenario(String name, String description, List<Step> steps, String mountOptions) {
 
   Scenario {
     steps = List.copyOf(steps);
@@ -33,7 +32,7 @@ record Scenario(String name, String description, List<Step> steps, String featur
     private final String name;
     private final String description;
     private final List<Step> steps = new ArrayList<>();
-    private String features = "";
+    private String mountOptions = "";
 
     private Builder(String name, String description) {
       this.name = name;
@@ -52,14 +51,14 @@ record Scenario(String name, String description, List<Step> steps, String featur
       return this;
     }
 
-    /** Mounts every target with these kernel overlay options (comma-separated key=value). */
-    Builder features(String options) {
-      features = options;
+    /** Mount options for every target (e.g. "strictatime"). */
+    Builder mountOptions(String options) {
+      this.mountOptions = options;
       return this;
     }
 
     Scenario build() {
-      return new Scenario(name, description, steps, features);
+      return new Scenario(name, description, steps, mountOptions);
     }
   }
 }
