@@ -102,7 +102,7 @@ final class FuseOverlay implements OverlayTarget {
     return mount(asUser, lowers, upper, work, mnt, "");
   }
 
-  private Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
+  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
       throws IOException {
     String opts = OverlayTarget.layerOptions(lowers, upper, work)
         + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (options.isEmpty() ? "" : "," + options);
