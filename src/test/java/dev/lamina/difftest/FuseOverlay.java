@@ -15,6 +15,9 @@ import java.util.List;
 final class FuseOverlay implements OverlayTarget {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FuseOverlay.class);
 
+  /** How long a mount command may take: -Ddifftest.mount.timeout=SECONDS (60; an emulated JVM needs more). */
+  private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(Long.getLong("difftest.mount.timeout", 60));
+
   private final String name;
   private final List<String> command;
   private final String extraOptions;
@@ -64,7 +67,7 @@ final class FuseOverlay implements OverlayTarget {
         return jar + " is missing: run the ITs through `mvn verify` (package builds it)";
       }
       try {
-        Shell.Result help = Shell.run(Duration.ofSeconds(60), null,
+        Shell.Result help = Shell.run(MOUNT_TIMEOUT, null,
             Shell.concat(command, "--help"));
         // picocli answers an unknown subcommand's --help with the top-level usage (exit 0)
         if (!help.ok() || !(help.out() + help.err()).contains("lamina mount")) {
@@ -111,7 +114,7 @@ final class FuseOverlay implements OverlayTarget {
     cmd.addAll(List.of("-o", opts, mnt.toString()));
     Shell.Result r;
     try {
-      r = Shell.run(Duration.ofSeconds(60), null, cmd);
+      r = Shell.run(MOUNT_TIMEOUT, null, cmd);
     } catch (IOException e) {
       forceUnmount(mnt);
       throw e;
