@@ -4,6 +4,7 @@ import dev.lamina.union.Atime;
 import dev.lamina.union.IdMap;
 import dev.lamina.union.OverlayConfig;
 import dev.lamina.union.OverlayFs;
+import dev.lamina.union.RedirectDir;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.WhiteoutFormat;
 import java.io.IOException;
@@ -66,6 +67,9 @@ public final class Unions {
     // what the core does anyway without root (root is refused by validate); 1 is refused when parsing.
     if ("2".equals(ov.getOrDefault("xattr_permissions", "").trim())) {
       b.overrideStat(true);
+    }
+    if (ov.containsKey("redirect_dir")) {
+      b.redirectDir(RedirectDir.parse(ov.get("redirect_dir")));
     }
     return b.build();
   }

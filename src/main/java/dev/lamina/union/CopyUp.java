@@ -121,18 +121,18 @@ final class CopyUp {
     Stat copy = null;
     try {
       switch (st.type()) {
-        case S_IFREG -> copy = copyFile(src, e.rel(), st, tmp, withData);
+        case S_IFREG -> copy = copyFile(src, e.path(), st, tmp, withData);
         case S_IFDIR -> {
           fs.mkdirat(work, tmp, 0700);
-          finishMetadata(src, e.rel(), st, tmp, false);
+          finishMetadata(src, e.path(), st, tmp, false);
         }
         case S_IFLNK -> {
-          fs.symlinkat(fs.readlinkat(src.fd(), e.rel()), work, tmp);
-          finishMetadata(src, e.rel(), st, tmp, true);
+          fs.symlinkat(fs.readlinkat(src.fd(), e.path()), work, tmp);
+          finishMetadata(src, e.path(), st, tmp, true);
         }
         default -> {
           fs.mknodat(work, tmp, st.mode(), st.rdev());
-          finishMetadata(src, e.rel(), st, tmp, false);
+          finishMetadata(src, e.path(), st, tmp, false);
         }
       }
       String parentRel = Resolver.parentOf(e.rel());

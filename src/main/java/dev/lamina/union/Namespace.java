@@ -135,7 +135,8 @@ final class Namespace {
           made = make(maker, pfd, parentRel, name, type, nm, rdev, uid, gid, chown);
           if (type == S_IFDIR) {
             upperNames.created(rel, stamp);
-            if (fileWhiteout) {
+            // with redirect_dir=on the kernel makes every new dir in a merged parent opaque (ovl_create_upper)
+            if (fileWhiteout || (resolver.redirects().mode().creates() && parent.dirLayers().length > 1)) {
               whiteouts.makeOpaque(pfd, parentRel, name);
             }
           }

@@ -7,8 +7,10 @@ import java.util.Objects;
 
 /**
  * What an overlay mount is made of: the lower dirs (top first), the optional upper and work dirs, how
- * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, and the
- * uid/gid mappings, and when reads update access times. Immutable; build with {@link #builder()}. Without an upper dir the mount is read-only.
+ * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, the
+ * uid/gid mappings, when reads update access times ({@link Atime}), and whether directory renames record
+ * redirects ({@link RedirectDir}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
+ * read-only.
  */
 public record OverlayConfig(
     List<Path> lowerDirs,
@@ -18,7 +20,8 @@ public record OverlayConfig(
     boolean overrideStat,
     IdMap uidMap,
     IdMap gidMap,
-    Atime atime) {
+    Atime atime,
+    RedirectDir redirectDir) {
 
   public OverlayConfig {
     Objects.requireNonNull(atime, "atime");
@@ -26,6 +29,7 @@ public record OverlayConfig(
     Objects.requireNonNull(whiteoutFormat, "whiteoutFormat");
     Objects.requireNonNull(uidMap, "uidMap");
     Objects.requireNonNull(gidMap, "gidMap");
+    Objects.requireNonNull(redirectDir, "redirectDir");
     if (lowerDirs.isEmpty() && upperDir == null) {
       throw new IllegalArgumentException("an overlay needs at least one lowerdir or an upperdir");
     }
@@ -52,6 +56,7 @@ public record OverlayConfig(
     private IdMap uidMap = IdMap.IDENTITY;
     private IdMap gidMap = IdMap.IDENTITY;
     private Atime atime = Atime.DEFAULT;
+    private RedirectDir redirectDir = RedirectDir.FOLLOW;
 
     /** Adds a lower dir below the ones added before (the first added is the top). */
     public Builder lowerDir(Path p) {
@@ -101,6 +106,12 @@ public record OverlayConfig(
       return this;
     }
 
+    /** redirect_dir= (default FOLLOW: renames of merged dirs fail with EXDEV, redirects in layers are read). */
+    public Builder redirectDir(RedirectDir r) {
+      redirectDir = r;
+      return this;
+    }
+
     public OverlayConfig build() {
       int euid = dev.lamina.sys.HostFs.get().geteuid();
       return new OverlayConfig(
@@ -111,7 +122,8 @@ public record OverlayConfig(
           overrideStat != null ? overrideStat : euid != 0,
           uidMap,
           gidMap,
-          atime);
+          atime,
+          redirectDir);
     }
   }
 }

@@ -49,7 +49,8 @@ public final class OverlayFs implements UnionFs {
     this.fs = fs;
     this.config = config;
     this.stack = new LayerStack(fs, config);
-    LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
+    Redirects redirects = new Redirects(fs, config.redirectDir(), fs.geteuid() == 0);
+    LowerDirCache lower = new LowerDirCache(fs, stack.all().size(), redirects.xattr());
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
@@ -59,7 +60,7 @@ public final class OverlayFs implements UnionFs {
     }
     InodeMap inodes = new InodeMap(rootDevs);
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
-    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames);
+    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames, redirects);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
     this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs, upperNames);
     PathLocks locks = new PathLocks();
@@ -101,7 +102,7 @@ public final class OverlayFs implements UnionFs {
     if (!e.stat().isSymlink()) {
       throw new ErrnoException(Errno.EINVAL, "readlink", path);
     }
-    return fs.readlinkat(e.layer().fd(), e.rel());
+    return fs.readlinkat(e.layer().fd(), e.path());
   }
 
   @Override
@@ -195,8 +196,8 @@ public final class OverlayFs implements UnionFs {
     if (!write) {
       long seen = copyUp.fileCopyUps();
       int fd = e.inUpper()
-          ? fs.openBeneath(times.upperFd(), rel, times.upperFlags(kept), 0)
-          : fs.openBeneath(e.layer().fd(), rel, AccessTimes.own(kept), 0);
+          ? fs.openBeneath(times.upperFd(), e.path(), times.upperFlags(kept), 0)
+          : fs.openBeneath(e.layer().fd(), e.path(), AccessTimes.own(kept), 0);
       return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags, seen);
     }
     checkWritable("open for writing", rel);
@@ -455,7 +456,7 @@ public final class OverlayFs implements UnionFs {
     if (e.origin() instanceof LowerDirCache.LowerEntry le && le.dtype != DT_DIR && resolver.isCurrent(h.rel, h.dir)
         && (!h.dir.inUpper()
             || (!upperNames.mayHold(h.rel, e.name()) && !upperNames.mayHold(h.rel, Markers.WH_PREFIX + e.name())))) {
-      return attrs.lowerFile(Resolver.child(h.rel, e.name()), le);
+      return attrs.lowerFile(le.path(), le);
     }
     return UnionFs.super.getattr(dir, dirPath, e);
   }
@@ -506,7 +507,7 @@ public final class OverlayFs implements UnionFs {
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
     }
-    byte[] v = fs.lgetxattr(e.layer().fd(), e.rel(), name);
+    byte[] v = fs.lgetxattr(e.layer().fd(), e.path(), name);
     if (v == null) {
       throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
     }
@@ -523,7 +524,7 @@ public final class OverlayFs implements UnionFs {
   @Override
   public List<String> listxattr(String path) throws IOException {
     Entry e = resolver.require(RelPaths.of(path));
-    List<String> names = fs.llistxattr(e.layer().fd(), e.rel());
+    List<String> names = fs.llistxattr(e.layer().fd(), e.path());
     List<String> out = new ArrayList<>(names.size());
     for (String n : names) {
       if (!Markers.isPrivateXattr(n)) {

@@ -37,7 +37,10 @@ final class InProcessLamina implements OverlayTarget {
         List.of(OverlayTarget.layerOptions(lowers, upper, work) + (extra.isEmpty() ? "" : "," + extra)), null,
         Path.of("/"));
     OverlayConfig config = OverlayConfig.builder().lowerDirs(lowers).upperDir(upper).workDir(work)
-        .atime(dev.lamina.union.Atime.parse(List.of(extra.split(",")))).build();
+        .atime(dev.lamina.union.Atime.parse(List.of(extra.split(","))))
+        .redirectDir(extra.contains("redirect_dir=on") ? dev.lamina.union.RedirectDir.ON
+            : dev.lamina.union.RedirectDir.FOLLOW)
+        .build();
     FuseMount m = FuseMount.mount(new OverlayFs(config), mnt, options, false, Duration.ofSeconds(30));
     return m::close;
   }

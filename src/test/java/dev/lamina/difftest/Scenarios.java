@@ -16,6 +16,8 @@ final class Scenarios {
     all.addAll(CreateModeScenarios.all());
     all.addAll(AtimeScenarios.all());
     all.addAll(TmpfileScenarios.all());
+    all.addAll(XfstestsScenarios.all());
+    all.addAll(RedirectScenarios.all());
     return all;
   }
 }
