@@ -15,9 +15,9 @@ final class Scenarios {
     all.addAll(PathLengthScenarios.all());
     all.addAll(CreateModeScenarios.all());
     all.addAll(AtimeScenarios.all());
+    all.addAll(TmpfileScenarios.all());
     all.addAll(XfstestsScenarios.all());
     all.addAll(RedirectScenarios.all());
-    all.addAll(TmpfileScenarios.all());
     return all;
   }
 }

@@ -98,11 +98,11 @@ final class FileOps {
     long fh = s.files.add(new NodeFile(n, file, mode));
     boolean mayWrite = (flags & Fcntl.O_ACCMODE) != Fcntl.O_RDONLY;
     int noFlush = mode.passthrough() && mayWrite ? 0 : Protocol.FOPEN_NOFLUSH;
-    int open = mode.flags();
-    if ((open & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {
-      open &= ~Protocol.FOPEN_KEEP_CACHE; // strictatime: a read served from cached pages would not reach us
+    int openFlags = mode.flags();
+    if ((openFlags & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {
+      openFlags &= ~Protocol.FOPEN_KEEP_CACHE; // strictatime: a read served from cached pages would not reach us
     }
-    rp.u64(fh).u32(open | noFlush).u32(mode.backingId());
+    rp.u64(fh).u32(openFlags | noFlush).u32(mode.backingId());
   }
 
   /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
