@@ -1,5 +1,10 @@
 package dev.lamina.difftest;
 
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.Step;
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.TreeSnapshot;
+import dev.lamina.conformance.Comparison;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,10 @@
 package dev.lamina.difftest;
 
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.OverlayTarget;
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.Shell;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

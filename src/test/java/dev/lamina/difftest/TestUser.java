@@ -1,5 +1,7 @@
 package dev.lamina.difftest;
 
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.Shell;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,13 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /** A named script of filesystem operations, run on every target over fresh copies of the fixture layers. */
-record Scenario(String name, String description, List<Step> steps) {
+public record Scenario(String name, String description, List<Step> steps) {
 
-  Scenario {
+  public Scenario {
     steps = List.copyOf(steps);
   }
 
@@ -16,12 +16,12 @@ record Scenario(String name, String description, List<Step> steps) {
     return name;
   }
 
-  static Builder named(String name, String description) {
+  public static Builder named(String name, String description) {
     return new Builder(name, description);
   }
 
   /** Fluent construction: {@code named("x", "...").op("unlink", "a").expect("ok").build()}. */
-  static final class Builder {
+  public static final class Builder {
     private final String name;
     private final String description;
     private final List<Step> steps = new ArrayList<>();
@@ -31,19 +31,19 @@ record Scenario(String name, String description, List<Step> steps) {
       this.description = description;
     }
 
-    Builder op(String op, Object... args) {
+    public Builder op(String op, Object... args) {
       steps.add(new Step(op, Arrays.asList(args), null));
       return this;
     }
 
     /** Claims the kernel's answer to the previous step: "ok" or an errno name. */
-    Builder expect(String outcome) {
+    public Builder expect(String outcome) {
       Step last = steps.remove(steps.size() - 1);
       steps.add(new Step(last.op(), last.args(), outcome));
       return this;
     }
 
-    Scenario build() {
+    public Scenario build() {
       return new Scenario(name, description, steps);
     }
   }
