@@ -53,6 +53,7 @@ public final class Conformance {
   private final Path workRoot;
   private final boolean keep;
   private final Map<List<ScenarioFormat.Layer>, Path> templates = new IdentityHashMap<>();
+  private final List<String> notes = new ArrayList<>();
 
   /**
    * @param workRoot a private directory for layers, upper and work dirs and mount points
@@ -77,6 +78,11 @@ public final class Conformance {
 
   public RunMode mode() {
     return mode;
+  }
+
+  /** What the run had to leave out (rootless: layer chown steps), for the report. */
+  public synchronized List<String> notes() {
+    return List.copyOf(notes);
   }
 
   /** Runs one scenario on the reference and on every target. */
@@ -114,7 +120,9 @@ public final class Conformance {
     if (t == null) {
       t = workRoot.resolve("layers-" + templates.size());
       Files.createDirectories(t);
-      Fixture.build(t, layers, mode);
+      for (String skipped : Fixture.build(t, layers, mode)) {
+        notes.add("left out of the layers: " + skipped);
+      }
       templates.put(layers, t);
     }
     return t;

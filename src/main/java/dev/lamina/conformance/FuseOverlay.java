@@ -40,6 +40,11 @@ public final class FuseOverlay implements OverlayTarget {
         System.getProperty("difftest.lamina.options", ""));
   }
 
+  /** A fuse-overlayfs compatible command under a name of its own ({@code CMD -o OPTS MNT}). */
+  public static FuseOverlay of(String name, List<String> command) {
+    return new FuseOverlay(name, List.copyOf(command), "");
+  }
+
   public static FuseOverlay fuseOverlayfs() {
     return new FuseOverlay("fuse-overlayfs", List.of("fuse-overlayfs"), "");
   }
@@ -57,7 +62,7 @@ public final class FuseOverlay implements OverlayTarget {
     if (!Shell.onPath("fusermount3")) {
       return "fusermount3 (package fuse3) is not installed";
     }
-    if (name.equals("lamina")) {
+    if (name.equals("lamina") && command.get(0).endsWith("scripts/lamina")) {
       Path jar = Path.of(command.get(0)).getParent().resolveSibling("target/lamina.jar");
       if (!Files.exists(jar)) {
         return jar + " is missing: run the ITs through `mvn verify` (package builds it)";
@@ -72,7 +77,7 @@ public final class FuseOverlay implements OverlayTarget {
       } catch (IOException e) {
         return "scripts/lamina failed: " + e.getMessage();
       }
-    } else if (!Shell.onPath(command.get(0))) {
+    } else if (!command.get(0).contains("/") && !Shell.onPath(command.get(0))) {
       return command.get(0) + " is not installed";
     }
     return null;

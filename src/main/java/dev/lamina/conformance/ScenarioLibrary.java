@@ -18,6 +18,7 @@ import java.util.List;
 public final class ScenarioLibrary {
 
   private static final String ROOT = "/dev/lamina/conformance/scenarios/";
+  private static List<ScenarioFormat.Layer> fixture; // one list object: the engine builds it once per run
 
   /** A scenario with the layers it starts from (listed bottom first) and where it was defined. */
   public record Entry(Scenario scenario, List<ScenarioFormat.Layer> layers, String origin) {}
@@ -25,8 +26,11 @@ public final class ScenarioLibrary {
   private ScenarioLibrary() {}
 
   /** The built-in fixture's layers, bottom first. */
-  public static List<ScenarioFormat.Layer> fixture() throws IOException {
-    return ScenarioFormat.parse(resource("fixture.layers"), "fixture.layers").layers();
+  public static synchronized List<ScenarioFormat.Layer> fixture() throws IOException {
+    if (fixture == null) {
+      fixture = ScenarioFormat.parse(resource("fixture.layers"), "fixture.layers").layers();
+    }
+    return fixture;
   }
 
   /** Every built-in scenario, in file order. */
