@@ -46,6 +46,9 @@ public final class KernelOverlay implements OverlayTarget {
     }
     if (mode.rootless()) {
       opts.put("userxattr", "");
+      // with userxattr the kernel refuses redirect_dir=off (which means "follow"): nofollow neither creates nor
+      // follows redirects, so a merged directory's rename still gives EXDEV
+      opts.computeIfPresent("redirect_dir", (k, v) -> v.equals("=off") ? "=nofollow" : v);
     }
     this.options = opts.entrySet().stream().map(e -> e.getKey() + e.getValue()).collect(Collectors.joining(","));
     this.mode = mode;
@@ -110,8 +113,8 @@ public final class KernelOverlay implements OverlayTarget {
 
   /** The options of a read-only overlay of lower layers only (leftmost on top), as the re-read uses. */
   public static String readOnlyOptions(List<Path> lowers, RunMode mode) {
-    return "ro," + OverlayTarget.layerOptions(lowers, null, null) + ",redirect_dir=off,xino=off"
-        + (mode.rootless() ? ",userxattr" : "");
+    return "ro," + OverlayTarget.layerOptions(lowers, null, null)
+        + (mode.rootless() ? ",redirect_dir=nofollow,xino=off,userxattr" : ",redirect_dir=off,xino=off");
   }
 
   /** A read-only overlay of lower layers only (leftmost on top), as root. */
