@@ -76,9 +76,9 @@ import picocli.CommandLine.Spec;
 public final class ConformanceCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--target", split = ",", paramLabel = "TARGET",
+  @Option(names = "--target", paramLabel = "TARGET",
       description = "Targets to compare with the reference, comma-separated or repeated: kernel, lamina,"
-          + " fuse-overlayfs, or 'CMD {opts} {mnt}' (default: lamina).")
+          + " fuse-overlayfs, or '[NAME=]CMD {opts} {mnt}' (one per --target; default: lamina).")
   List<String> targets = new ArrayList<>();
 
   @Option(names = "--reference", paramLabel = "TARGET",
@@ -157,12 +157,17 @@ public final class ConformanceCommand implements Callable<Integer> {
     if (!Shell.onPath("python3") && !Files.isExecutable(Path.of(FsDriver.python()))) {
       throw new UserError("lamina conformance needs python3 (it runs each step as one syscall from python)");
     }
-    if (targets.isEmpty()) {
-      targets.add("lamina");
+    List<String> targetSpecs = new ArrayList<>();
+    for (String t : targets) {
+      // a command template may hold commas ({opts},redirect_dir=on): split only lists of names
+      targetSpecs.addAll(t.contains("{mnt}") ? List.of(t) : List.of(t.split(",")));
+    }
+    if (targetSpecs.isEmpty()) {
+      targetSpecs.add("lamina");
     }
     OverlayTarget ref = target(reference, mode);
     List<OverlayTarget> ts = new ArrayList<>();
-    for (String t : targets) {
+    for (String t : targetSpecs) {
       if (!t.equals(reference)) {
         ts.add(target(t, mode));
       }
