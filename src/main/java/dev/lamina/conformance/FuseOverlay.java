@@ -132,6 +132,12 @@ public final class FuseOverlay implements OverlayTarget {
   public static void unmount(List<String> asUser, Path mnt) throws IOException {
     Shell.Result r = Shell.run(Duration.ofSeconds(30), null,
         Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    // EBUSY right after the last user of the mount exited (seen on a loaded machine): try again a few times
+    // before falling back to a lazy unmount, which would make a good run report a failure
+    for (int i = 0; i < 10 && !r.ok() && r.err().contains("busy"); i++) {
+      sleep(200);
+      r = Shell.run(Duration.ofSeconds(30), null, Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    }
     if (!r.ok()) {
       forceUnmount(mnt);
     }
