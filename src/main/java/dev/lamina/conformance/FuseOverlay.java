@@ -95,11 +95,21 @@ public final class FuseOverlay implements OverlayTarget {
     return mount(List.of(), lowers, upper, work, mnt);
   }
 
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    return mount(List.of(), lowers, upper, work, mnt, options);
+  }
+
   /** Mounts as another user when {@code asUser} (e.g. runuser -u NAME --) is not empty. */
   public Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt)
       throws IOException {
+    return mount(asUser, lowers, upper, work, mnt, "");
+  }
+
+  private Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
+      throws IOException {
     String opts = OverlayTarget.layerOptions(lowers, upper, work)
-        + (extraOptions.isEmpty() ? "" : "," + extraOptions);
+        + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (options.isEmpty() ? "" : "," + options);
     List<String> cmd = new ArrayList<>(asUser);
     cmd.addAll(command);
     cmd.addAll(List.of("-o", opts, mnt.toString()));

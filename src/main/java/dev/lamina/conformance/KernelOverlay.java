@@ -128,20 +128,35 @@ public final class KernelOverlay implements OverlayTarget {
     };
   }
 
+  /** {@link #options()} with the values of {@code extra} (key=value, comma-separated) in place of theirs. */
+  public String options(String extra) {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (String o : (options + (extra.isEmpty() ? "" : "," + extra)).split(",")) {
+      int eq = o.indexOf('=');
+      opts.put(eq < 0 ? o : o.substring(0, eq), o);
+    }
+    return String.join(",", opts.values());
+  }
+
   @Override
-  public List<String> driverPrefix(List<Path> lowers, Path upper, Path work, Path mnt) {
+  public List<String> driverPrefix(List<Path> lowers, Path upper, Path work, Path mnt, String extra) {
     return mode.rootless()
-        ? RunMode.inMountNamespace(OverlayTarget.layerOptions(lowers, upper, work) + "," + options, mnt)
+        ? RunMode.inMountNamespace(OverlayTarget.layerOptions(lowers, upper, work) + "," + options(extra), mnt)
         : null;
   }
 
   @Override
   public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
+    return mount(lowers, upper, work, mnt, "");
+  }
+
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String extra) throws IOException {
     if (mode.rootless()) {
       return () -> { }; // mounted by driverPrefix, in a namespace that ends with the driver
     }
     Shell.check("mount", "-t", "overlay", "overlay", "-o",
-        OverlayTarget.layerOptions(lowers, upper, work) + "," + options, mnt.toString());
+        OverlayTarget.layerOptions(lowers, upper, work) + "," + options(extra), mnt.toString());
     return () -> {
       if (!Shell.run("umount", mnt.toString()).ok()) {
         Shell.check("umount", "-l", mnt.toString());

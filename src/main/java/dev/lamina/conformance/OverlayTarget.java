@@ -21,8 +21,16 @@ public interface OverlayTarget {
    * A command prefix under which the driver sees this target mounted (for a mount that lives in a namespace
    * of one command, like rootless kernel overlayfs), or null: then {@link #mount} first.
    */
-  default List<String> driverPrefix(List<Path> lowers, Path upper, Path work, Path mnt) {
+  default List<String> driverPrefix(List<Path> lowers, Path upper, Path work, Path mnt, String options) {
     return null;
+  }
+
+  /** The same with {@code options} (comma-separated, "" for none) added to the mount options. */
+  default Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    if (!options.isEmpty()) {
+      throw new IOException(name() + " takes no extra mount options (" + options + ")");
+    }
+    return mount(lowers, upper, work, mnt);
   }
 
   /** A live mount. */

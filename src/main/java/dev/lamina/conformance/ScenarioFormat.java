@@ -21,6 +21,9 @@ import java.util.stream.Collectors;
  * scenario rename_lower_file: rename a lower file leaves a whiteout
  *   rename lowfile moved => ok       # "=> ERRNO" claims what the kernel answers; checked on the reference
  *   lstat lowfile => ENOENT
+ * scenario atime_strict: a read updates atime with strictatime
+ *   mount_options strictatime        # first line only: options added to every target's mount
+ *   accessed lowfile read
  * </pre>
  *
  * One step per line: an operation name and its arguments. An argument is a word, a number (decimal, no
@@ -37,7 +40,8 @@ public final class ScenarioFormat {
       "mknod", "setxattr", "getxattr", "listxattr", "removexattr", "umask", "setdefacl", "acl", "stat",
       "lstat", "stattimes", "saveino", "sameino", "sameinoas", "fallocate", "statall", "chdir", "longpath",
       "listdir", "access", "readdir_during_changes", "readdir_seek", "sparse", "parallel_append", "parallel",
-      "settimes_all", "whiteout", "wh_file", "opaque", "opaque_wh");
+      "settimes_all", "whiteout", "wh_file", "opaque", "opaque_wh", "accessed", "mmapwrite", "savetimes",
+      "timeschanged");
 
   private static final Pattern NUMBER = Pattern.compile("-?[1-9][0-9]*|0");
   private static final Pattern REPEAT = Pattern.compile("<([^<>*]+)\\*([0-9]+)>");
@@ -73,6 +77,7 @@ public final class ScenarioFormat {
     String kind = null;
     String name = null;
     String description = null;
+    String mountOptions = "";
     List<Step> steps = new ArrayList<>();
     String[] lines = text.split("\n", -1);
     for (int i = 0; i <= lines.length; i++) {
@@ -89,7 +94,7 @@ public final class ScenarioFormat {
           if (kind.equals("layer")) {
             layers.add(new Layer(name, steps));
           } else {
-            scenarios.add(new Scenario(name, description, steps));
+            scenarios.add(new Scenario(name, description, steps, mountOptions));
           }
         }
         if (i == lines.length) {
@@ -105,6 +110,11 @@ public final class ScenarioFormat {
               + "' may use only letters, digits, '_', '.' and '-'");
         }
         steps = new ArrayList<>();
+        mountOptions = "";
+        continue;
+      }
+      if (line.startsWith("mount_options ") && "scenario".equals(kind) && steps.isEmpty()) {
+        mountOptions = line.substring("mount_options ".length()).strip();
         continue;
       }
       if (kind == null) {

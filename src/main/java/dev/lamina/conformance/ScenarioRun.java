@@ -33,12 +33,14 @@ public final class ScenarioRun {
     Fixture.Layout l = Fixture.copy(template, dir);
     FsDriver.Result merged;
     long t0 = System.nanoTime();
-    List<String> inNamespace = target.driverPrefix(l.lowers(), l.upper(), l.work(), l.mnt());
+    List<String> inNamespace = target.driverPrefix(l.lowers(), l.upper(), l.work(), l.mnt(),
+        s.mountOptions());
     try {
       if (inNamespace != null) {
         merged = FsDriver.run(inNamespace, l.mnt(), s.steps(), true, null, mode.rootless());
       } else {
-        try (OverlayTarget.Mounted m = target.mount(l.lowers(), l.upper(), l.work(), l.mnt())) {
+        try (OverlayTarget.Mounted m = target.mount(l.lowers(), l.upper(), l.work(), l.mnt(),
+            s.mountOptions())) {
           log.debug("{} mounted for {} in {} ms", target.name(), s.name(), (System.nanoTime() - t0) / 1_000_000);
           merged = mode.driver(l.mnt(), s.steps(), true, null);
         }

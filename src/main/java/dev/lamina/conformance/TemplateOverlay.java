@@ -43,7 +43,13 @@ public final class TemplateOverlay implements OverlayTarget {
 
   @Override
   public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
-    String cmd = template.replace("{opts}", quote(OverlayTarget.layerOptions(lowers, upper, work)))
+    return mount(lowers, upper, work, mnt, "");
+  }
+
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    String cmd = template.replace("{opts}", quote(OverlayTarget.layerOptions(lowers, upper, work)
+            + (options.isEmpty() ? "" : "," + options)))
         .replace("{mnt}", quote(mnt.toString()));
     Shell.Result r = Shell.run(Duration.ofSeconds(60), null, List.of("sh", "-c", cmd));
     if (!r.ok() || !FuseOverlay.isMounted(mnt)) {

@@ -60,6 +60,19 @@ public interface UnionFs extends AutoCloseable {
   OpenFile create(String path, int mode, int flags, Caller caller) throws IOException;
 
   /**
+   * open(2) with O_TMPFILE in the directory dirPath: an unnamed regular file that {@link #linkOpen} may name
+   * later (unless flags hold O_EXCL), gone once released without a name. EOPNOTSUPP where not supported.
+   */
+  default OpenFile tmpfile(String dirPath, int mode, int flags, Caller caller) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.EOPNOTSUPP, "O_TMPFILE", dirPath);
+  }
+
+  /** linkat(2) of an open file that has no name (from {@link #tmpfile}) to newPath. */
+  default void linkOpen(OpenFile file, String newPath) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.ENOENT, "link (the file has no name)", newPath);
+  }
+
+  /**
    * The upper-layer file behind an open file, for a FUSE server to hand its I/O to the kernel
    * (passthrough); null when the handle is on a lower layer (a later write may copy it up, which the
    * handle must follow) or is not a regular file. The descriptor stays owned by the handle.

@@ -13,6 +13,7 @@ import ctypes
 import errno
 import hashlib
 import json
+import mmap
 import os
 import platform
 import stat
@@ -28,6 +29,7 @@ SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(platform.machine(), 217)
 fds = {}
 OVERLAY_XATTR = "trusted.overlay."
 saved_inodes = {}
+saved_times = {}
 
 
 def b(path):
@@ -150,6 +152,22 @@ def op_statall(paths):
     return {"first": stat_dict(sts[0]), "differ": differ}
 
 
+def op_accessed(path, how):
+    """Reads the file (or lists the directory) at path and tells which of its times that changed."""
+    before = os.lstat(path)
+    if how == "list":
+        os.listdir(path)
+    else:
+        fd = os.open(path, os.O_RDONLY | (os.O_NOATIME if how == "read_noatime" else 0))
+        try:
+            read_all(fd)
+        finally:
+            os.close(fd)
+    after = os.lstat(path)
+    return {t: "changed" if getattr(after, "st_%s_ns" % t) != getattr(before, "st_%s_ns" % t) else "same"
+            for t in ("atime", "mtime", "ctime")}
+
+
 def op_longpath(dirs, name_len):
     """Makes DIRS nested directories and a file in them, each name NAME_LEN bytes, every call given the whole
     relative path (like pjdfstest's */03.t); stats, chmods and renames the file, then removes it all."""
@@ -202,6 +220,19 @@ def run_threads(fns):
         t.join()
     if errors:
         raise errors[0]
+
+
+STATX_MTIME, STATX_CTIME, AT_SYMLINK_NOFOLLOW = 0x40, 0x80, 0x100
+
+
+def statx_mtime_ctime(path):
+    """(mtime, ctime) in ns by statx(2) asking for those two only, as `stat -c '%Y %Z'` does: a FUSE kernel
+    may answer such a mask from its cache where a full stat (atime included) would ask the server."""
+    buf = ctypes.create_string_buffer(256)
+    libc_check(LIBC.statx(AT_FDCWD, b(path), AT_SYMLINK_NOFOLLOW, STATX_MTIME | STATX_CTIME, buf), "statx")
+    ctime_s, ctime_ns = struct.unpack_from("<qI", buf, 96)
+    mtime_s, mtime_ns = struct.unpack_from("<qI", buf, 112)
+    return mtime_s * 10**9 + mtime_ns, ctime_s * 10**9 + ctime_ns
 
 
 def open_flags(names):
@@ -317,6 +348,24 @@ def op(name, a):
         return stat_dict(os.lstat(a[0]))
     if name == "stattimes":
         return stat_dict(os.lstat(a[0]), times=True)
+    if name == "accessed":  # path, how (read, read_noatime, list): which of atime, mtime, ctime it changed
+        return op_accessed(a[0], a[1])
+    if name == "mmapwrite":  # path, data, offset: stores through a shared mapping, then unmaps and closes
+        fd = os.open(a[0], os.O_RDWR)
+        try:
+            data = data_of(a[1])
+            with mmap.mmap(fd, a[2] + len(data), mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE) as m:
+                m[a[2]:a[2] + len(data)] = data
+        finally:
+            os.close(fd)
+        return None
+    if name == "savetimes":  # path, key: remember its mtime and ctime
+        saved_times[a[1]] = statx_mtime_ctime(a[0])
+        return None
+    if name == "timeschanged":  # path, key: have mtime and ctime changed since savetimes?
+        m, c = statx_mtime_ctime(a[0])
+        sm, sc = saved_times[a[1]]
+        return {"mtime": m != sm, "ctime": c != sc}
     if name == "saveino":  # path, key
         saved_inodes[a[1]] = os.lstat(a[0]).st_ino
         return None

@@ -184,7 +184,12 @@ final class EntryOps {
     Node source = nodes.get(rq.u64());
     String name = rq.name();
     String path = NodeTable.child(nodes.path(parent), name);
-    union.link(nodes.path(source), path);
+    if (source.detached) {
+      // a file without a name (O_TMPFILE): linked through one of its open handles
+      union.linkOpen(s.openFile(source), path);
+    } else {
+      union.link(nodes.path(source), path);
+    }
     Attr a = union.getattr(path);
     // the new name is the source's node: the kernel updates the one inode it has (link count, ctime)
     Node n = nodes.linked(source, parent, name, a);
