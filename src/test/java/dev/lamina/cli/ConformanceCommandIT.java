@@ -9,18 +9,21 @@ import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.KernelOverlay;
 import dev.lamina.conformance.Shell;
 import dev.lamina.difftest.TestUser;
+import dev.lamina.testing.HostStateLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code lamina conformance} end to end: real kernel overlayfs against real lamina mounts, as root and as an
  * ordinary user (rootless mode), with built-in and user-written scenarios.
  */
+@ExtendWith(HostStateLock.class)
 class ConformanceCommandIT {
 
   @TempDir Path tmp;
