@@ -38,6 +38,7 @@ import picocli.CommandLine.ScopeType;
       InspectCommand.class,
       MountCommand.class,
       DocsCommand.class,
+      ConformanceCommand.class,
     })
 public final class Main implements Runnable {
   private static volatile String logLevel;

@@ -1,8 +1,8 @@
 package dev.lamina.cli;
 
-import dev.lamina.cli.InProcessCli.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.cli.InProcessCli.Result;
 import dev.lamina.layer.DockerStoreWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.lamina.cli;
 
-import dev.lamina.cli.InProcessCli.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lamina.cli.InProcessCli.Result;
 import dev.lamina.image.Digest;
 import dev.lamina.image.TestImages;
 import java.io.IOException;

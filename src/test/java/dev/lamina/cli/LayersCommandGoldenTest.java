@@ -1,9 +1,9 @@
 package dev.lamina.cli;
 
-import dev.lamina.cli.InProcessCli.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.cli.InProcessCli.Result;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.lamina.cli;
 
-import dev.lamina.cli.InProcessCli.Result;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.cli.InProcessCli.Result;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,6 +3,11 @@ package dev.lamina.difftest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lamina.conformance.Comparison;
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.Step;
+import dev.lamina.conformance.TreeSnapshot;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.OverlayTarget;
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.Shell;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,9 +1,16 @@
 package dev.lamina.difftest;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.conformance.Comparison;
+import dev.lamina.conformance.Conformance;
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.KernelOverlay;
+import dev.lamina.conformance.OverlayTarget;
+import dev.lamina.conformance.RunMode;
+import dev.lamina.conformance.ScenarioLibrary;
+import dev.lamina.conformance.Shell;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The differential suite: every {@link Scenarios scenario} runs on kernel overlayfs (the oracle, as root)
- * and on lamina's FUSE mount over fresh copies of the same {@link Fixture layers}; step outcomes (errno
- * included), the merged tree and the upper dir must match except for {@link IntendedDifferences}.
+ * The differential suite: every built-in scenario ({@code src/main/resources/dev/lamina/conformance/scenarios})
+ * runs through {@code lamina conformance}'s engine on kernel overlayfs (the reference, as root) and on
+ * lamina's FUSE mount over fresh copies of the same layers; step outcomes (errno included), the merged tree,
+ * the upper dir and the upper dir re-read by the kernel must match except for IntendedDifferences.
  * {@code -Ddifftest.targets=lamina,fuse-overlayfs} adds fuse-overlayfs as a second target (harness check);
  * {@code -Ddifftest.only=REGEX} runs only the scenarios whose name matches.
  */
@@ -29,17 +37,14 @@ class DifferentialIT {
   private static final Logger log = LoggerFactory.getLogger(DifferentialIT.class);
   private static final KernelOverlay ORACLE = new KernelOverlay();
   private static Path workRoot;
-  private static Path template;
-  private static List<OverlayTarget> targets;
+  private static Conformance engine;
 
   @BeforeAll
   static void setUp() throws IOException {
     String reason = ORACLE.unavailableReason();
     assumeTrue(reason == null, () -> "differential suite skipped: " + reason);
     workRoot = Files.createTempDirectory(Path.of("/tmp"), "diff-it-");
-    template = workRoot.resolve("template");
-    Fixture.build(template);
-    targets = new ArrayList<>();
+    List<OverlayTarget> targets = new ArrayList<>();
     for (String name : System.getProperty("difftest.targets", "lamina").split(",")) {
       OverlayTarget t = switch (name.strip()) {
         case "lamina" -> FuseOverlay.lamina();
@@ -61,6 +66,7 @@ class DifferentialIT {
         log.warn("differential target {} not run: {}; scenarios only check the kernel", name, why);
       }
     }
+    engine = new Conformance(ORACLE, targets, new RunMode(false), workRoot, false);
   }
 
   @AfterAll
@@ -71,31 +77,36 @@ class DifferentialIT {
   }
 
   @TestFactory
-  Stream<DynamicTest> scenarios() {
+  Stream<DynamicTest> scenarios() throws IOException {
     String only = System.getProperty("difftest.only", ".*");
-    return Scenarios.all().stream().filter(s -> s.name().matches(only))
-        .map(s -> DynamicTest.dynamicTest(s.name(), () -> check(s)));
+    return ScenarioLibrary.builtIn().stream().filter(e -> e.scenario().name().matches(only))
+        .map(e -> DynamicTest.dynamicTest(e.scenario().name(), () -> check(e)));
   }
 
-  private void check(Scenario s) throws IOException {
-    ScenarioRun.Outcome oracle = ScenarioRun.run(ORACLE, s, template, workRoot);
-    List<String> broken = Comparison.brokenClaims(s, oracle.result());
-    assertTrue(broken.isEmpty(), () -> "scenario " + s.name() + " does not do what it claims on the "
-        + "kernel:\n  " + String.join("\n  ", broken));
+  private void check(ScenarioLibrary.Entry e) throws IOException {
+    Conformance.Row row = engine.run(e);
+    String name = e.scenario().name();
+    if (row.referenceError() != null) {
+      fail("scenario " + name + " failed on the kernel: " + row.referenceError());
+    }
+    if (!row.brokenClaims().isEmpty()) {
+      fail("scenario " + name + " does not do what it claims on the kernel:\n  "
+          + String.join("\n  ", row.brokenClaims()));
+    }
     List<String> failures = new ArrayList<>();
-    for (OverlayTarget t : targets) {
-      ScenarioRun.Outcome got = ScenarioRun.run(t, s, template, workRoot);
-      List<Comparison.Difference> diffs =
-          Comparison.unexpected(s.name(), oracle.snapshot(), got.snapshot());
-      for (String bug : Comparison.openBugs(s.name(), oracle.snapshot(), got.snapshot())) {
-        log.warn("{} on {}: {}", s.name(), t.name(), bug);
+    for (Conformance.Cell c : row.cells()) {
+      for (String bug : c.openBugs()) {
+        log.warn("{} on {}: {}", name, c.target(), bug);
       }
-      if (!diffs.isEmpty()) {
-        failures.add(Comparison.report(s.name(), ORACLE.name(), t.name(), diffs));
+      switch (c.status()) {
+        case SAME -> { }
+        case DIFFERS -> failures.add(Comparison.report(name, ORACLE.name(), c.target(), c.differences()));
+        case FAILED -> failures.add("scenario " + name + " failed on " + c.target() + ": " + c.error());
+        default -> throw new IllegalStateException(c.status().toString());
       }
     }
     if (!failures.isEmpty()) {
-      fail(String.join("\n", failures) + "\n(" + s.description() + ")");
+      fail(String.join("\n", failures) + "\n(" + e.scenario().description() + ")");
     }
   }
 }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lamina.conformance.Fixture;
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.Shell;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +36,7 @@ class FsDriverTest {
   void reportsExactErrnoPerStep() throws IOException {
     FsDriver.Result r = run(dir, Scenario.named("t", "").op("create", "a", "x").op("create", "a", "y")
         .op("unlink", "missing").op("mkdir", "n".repeat(256)).op("rmdir", "a")
-        .op("rename", "a", "b", NamespaceScenarios.RENAME_NOREPLACE).op("read", "b"), false, null);
+        .op("rename", "a", "b", 1 /* RENAME_NOREPLACE */).op("read", "b"), false, null);
     assertThat(r.steps()).extracting(FsDriver::outcome)
         .containsExactly("ok", "EEXIST", "ENOENT", "ENAMETOOLONG", "ENOTDIR", "ok", "ok");
     assertThat(r.steps().get(6).get("ok").asText()).isEqualTo("x");

@@ -1,5 +1,6 @@
 package dev.lamina.difftest;
 
+import dev.lamina.conformance.OverlayTarget;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.union.OverlayConfig;

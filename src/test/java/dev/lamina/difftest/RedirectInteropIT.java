@@ -3,6 +3,18 @@ package dev.lamina.difftest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.conformance.Comparison;
+import dev.lamina.conformance.Fixture;
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.KernelOverlay;
+import dev.lamina.conformance.OverlayTarget;
+import dev.lamina.conformance.RunMode;
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.ScenarioLibrary;
+import dev.lamina.conformance.Shell;
+import dev.lamina.conformance.Step;
+import dev.lamina.conformance.TreeSnapshot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class RedirectInteropIT {
   private static final KernelOverlay KERNEL = new KernelOverlay();
-  private static final String ON = RedirectScenarios.REDIRECT;
+  private static final String ON = "redirect_dir=on"; // as redirect.scenarios mounts
   private static Path workRoot;
   private static Path template;
   private static OverlayTarget lamina;
@@ -41,7 +53,7 @@ class RedirectInteropIT {
     assumeTrue(why == null, () -> "redirect interop skipped: lamina cannot mount: " + why);
     workRoot = Files.createTempDirectory(Path.of("/tmp"), "redirect-interop-");
     template = workRoot.resolve("template");
-    Fixture.build(template);
+    Fixture.build(template, ScenarioLibrary.fixture(), new RunMode(false));
   }
 
   @AfterAll

@@ -3,12 +3,20 @@ package dev.lamina.difftest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.OverlayTarget;
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.Shell;
+import dev.lamina.conformance.Step;
+import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * redirect_dir=on without root: lamina mounted by an ordinary user moves lower directories, records
@@ -16,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * Like {@link UnprivilegedMountIT} it opens /dev/fuse to the user (mode 0666) for its duration and restores
  * the previous mode.
  */
+@ExtendWith(HostStateLock.class)
 class RedirectRootlessIT {
 
   @Test
@@ -49,7 +58,7 @@ class RedirectRootlessIT {
           .op("listdir", "e").op("read", "p/s/x").op("lstat", "d").build().steps();
       FsDriver.Result r;
       try (OverlayTarget.Mounted m =
-          lamina.mount(user.prefix(), List.of(lower), upper, work, mnt, RedirectScenarios.REDIRECT)) {
+          lamina.mount(user.prefix(), List.of(lower), upper, work, mnt, "redirect_dir=on")) {
         r = FsDriver.run(user.prefix(), mnt, moves, false, null);
       }
       assertThat(FsDriver.outcome(r.steps().get(0))).as("rename of a lower dir").isEqualTo("ok");

@@ -1,5 +1,7 @@
 package dev.lamina.difftest;
 
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.Shell;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,9 +13,9 @@ import java.util.List;
  * removed again by {@link #close()} if this object created it), and a private copy of the launcher and
  * jar it can read (the checkout may sit under a directory only root can enter, like /root).
  */
-final class TestUser implements AutoCloseable {
+public final class TestUser implements AutoCloseable {
 
-  static final String NAME = "lamina-test";
+  public static final String NAME = "lamina-test";
   private final boolean created;
   final int uid;
   final int gid;
@@ -24,7 +26,7 @@ final class TestUser implements AutoCloseable {
     this.gid = gid;
   }
 
-  static TestUser ensure() throws IOException {
+  public static TestUser ensure() throws IOException {
     boolean created = false;
     if (!Shell.run("id", "-u", NAME).ok()) {
       Shell.check("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", NAME);
@@ -36,12 +38,12 @@ final class TestUser implements AutoCloseable {
   }
 
   /** The prefix that runs a command as this user (runuser keeps the environment, e.g. JAVA_HOME). */
-  List<String> prefix() {
+  public List<String> prefix() {
     return List.of("runuser", "-u", NAME, "--");
   }
 
   /** Copies scripts/lamina and target/lamina.jar to {@code home} so this user can run them. */
-  Path installLauncher(Path home) throws IOException {
+  public Path installLauncher(Path home) throws IOException {
     Path src = FuseOverlay.laminaHome();
     Files.createDirectories(home.resolve("scripts"));
     Files.createDirectories(home.resolve("target"));
@@ -54,7 +56,7 @@ final class TestUser implements AutoCloseable {
   }
 
   /** Gives the whole tree to this user. */
-  void own(Path dir) throws IOException {
+  public void own(Path dir) throws IOException {
     Shell.check("chown", "-R", uid + ":" + gid, dir.toString());
   }
 

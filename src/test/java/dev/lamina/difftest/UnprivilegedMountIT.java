@@ -3,6 +3,12 @@ package dev.lamina.difftest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.conformance.FsDriver;
+import dev.lamina.conformance.FuseOverlay;
+import dev.lamina.conformance.OverlayTarget;
+import dev.lamina.conformance.Scenario;
+import dev.lamina.conformance.Shell;
+import dev.lamina.conformance.Step;
 import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;

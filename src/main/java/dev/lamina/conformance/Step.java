@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.util.List;
 import java.util.stream.Collectors;
@@ -8,14 +8,14 @@ import java.util.stream.Collectors;
  * the scenario claims the kernel answers ("ok" or an errno name, null for no claim); it is checked on the
  * oracle so that a scenario cannot silently test something other than it says.
  */
-record Step(String op, List<Object> args, String expect) {
+public record Step(String op, List<Object> args, String expect) {
 
-  Step {
+  public Step {
     args = List.copyOf(args);
   }
 
   /** A short readable form for failure messages, long names abbreviated. */
-  String label() {
+  public String label() {
     return op + "(" + args.stream().map(a -> TreeSnapshot.abbreviate(String.valueOf(a)))
         .collect(Collectors.joining(", ")) + ")";
   }

@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,13 +8,13 @@ import java.util.List;
  * A named script of filesystem operations, run on every target over fresh copies of the fixture layers;
  * {@code mountOptions} (comma-separated, "" for none) are added to every target's mount options.
  */
-record Scenario(String name, String description, List<Step> steps, String mountOptions) {
+public record Scenario(String name, String description, List<Step> steps, String mountOptions) {
 
-  Scenario {
+  public Scenario {
     steps = List.copyOf(steps);
   }
 
-  Scenario(String name, String description, List<Step> steps) {
+  public Scenario(String name, String description, List<Step> steps) {
     this(name, description, steps, "");
   }
 
@@ -23,12 +23,12 @@ record Scenario(String name, String description, List<Step> steps, String mountO
     return name;
   }
 
-  static Builder named(String name, String description) {
+  public static Builder named(String name, String description) {
     return new Builder(name, description);
   }
 
   /** Fluent construction: {@code named("x", "...").op("unlink", "a").expect("ok").build()}. */
-  static final class Builder {
+  public static final class Builder {
     private final String name;
     private final String description;
     private final List<Step> steps = new ArrayList<>();
@@ -39,25 +39,25 @@ record Scenario(String name, String description, List<Step> steps, String mountO
       this.description = description;
     }
 
-    Builder op(String op, Object... args) {
+    public Builder op(String op, Object... args) {
       steps.add(new Step(op, Arrays.asList(args), null));
       return this;
     }
 
     /** Claims the kernel's answer to the previous step: "ok" or an errno name. */
-    Builder expect(String outcome) {
+    public Builder expect(String outcome) {
       Step last = steps.remove(steps.size() - 1);
       steps.add(new Step(last.op(), last.args(), outcome));
       return this;
     }
 
     /** Mount options for every target (e.g. "strictatime"). */
-    Builder mountOptions(String options) {
+    public Builder mountOptions(String options) {
       this.mountOptions = options;
       return this;
     }
 
-    Scenario build() {
+    public Scenario build() {
       return new Scenario(name, description, steps, mountOptions);
     }
   }

@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.util.List;
 import java.util.Optional;
@@ -9,12 +9,12 @@ import java.util.function.BiPredicate;
  * differential suite, each with its reason. Facts never recorded at all (st_dev, absolute inode numbers,
  * ctime, st_blocks, atime outside utimens scenarios) are listed here too, so the list is complete.
  */
-final class IntendedDifferences {
+public final class IntendedDifferences {
 
   /** One tolerated difference: which facts (scenario name, fact key) it covers, and why. */
-  record Intended(String id, String reason, BiPredicate<String, TreeSnapshot.Key> covers) {}
+  public record Intended(String id, String reason, BiPredicate<String, TreeSnapshot.Key> covers) {}
 
-  static final List<String> NOT_RECORDED = List.of(
+  public static final List<String> NOT_RECORDED = List.of(
       "st_dev: every mount has its own device number",
       "absolute inode numbers: each filesystem numbers its own inodes; scenarios compare only whether a"
           + " number stays the same (across copy-up, between hard links) via saveino/sameino",
@@ -23,7 +23,7 @@ final class IntendedDifferences {
       "the order of readdir entries: names are compared sorted (ext4 hash order is not a contract)",
       "the work dir's contents: each implementation keeps its own scratch files there");
 
-  static final List<Intended> ALL = List.of(
+  public static final List<Intended> ALL = List.of(
       new Intended("dir-size",
           "st_size of a directory is backing-filesystem specific (ext4 block multiples vs computed)",
           (s, k) -> k.type().equals("dir") && k.field().equals("size")),
@@ -52,7 +52,7 @@ final class IntendedDifferences {
    * Known lamina bugs, tolerated so that CI stays green while they are open: every difference they cover
    * is still printed as "open bug" on each run. Remove an entry as soon as its bug is fixed.
    */
-  static final List<Intended> OPEN_BUGS = List.of(
+  public static final List<Intended> OPEN_BUGS = List.of(
       // The libfuse 2 path-API gaps (RENAME_NOREPLACE/EXCHANGE refused with EINVAL, fstat of a file unlinked
       // while open giving ENOENT) went away with lamina's own kernel-protocol session; the other name of a
       // hard link keeping a stale nlink/size went away once all names of an upper inode were one node
@@ -66,11 +66,11 @@ final class IntendedDifferences {
 
   private IntendedDifferences() {}
 
-  static Optional<Intended> covering(String scenario, TreeSnapshot.Key key) {
+  public static Optional<Intended> covering(String scenario, TreeSnapshot.Key key) {
     return ALL.stream().filter(i -> i.covers().test(scenario, key)).findFirst();
   }
 
-  static Optional<Intended> openBug(String scenario, TreeSnapshot.Key key) {
+  public static Optional<Intended> openBug(String scenario, TreeSnapshot.Key key) {
     return OPEN_BUGS.stream().filter(i -> i.covers().test(scenario, key)).findFirst();
   }
 }

@@ -27,12 +27,18 @@ LIBC.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c
 AT_FDCWD = -100
 SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(platform.machine(), 217)
 fds = {}
+OVERLAY_XATTR = "trusted.overlay."
 saved_inodes = {}
 saved_times = {}
 
 
 def b(path):
     return path.encode("utf-8", "surrogateescape")
+
+
+def octal(mode):
+    """A mode argument: octal digits, as a string ("0644") or a number written without a leading zero (0)."""
+    return int(str(mode), 8)
 
 
 def libc_check(ret, what):
@@ -238,7 +244,7 @@ def open_flags(names):
 
 def op(name, a):
     if name == "create":  # path, data, mode: O_CREAT|O_EXCL
-        fd = os.open(a[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, int(a[2], 8) if len(a) > 2 else 0o644)
+        fd = os.open(a[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, octal(a[2]) if len(a) > 2 else 0o644)
         try:
             os.write(fd, data_of(a[1]))
         finally:
@@ -272,7 +278,7 @@ def op(name, a):
     if name == "truncate":
         return os.truncate(a[0], a[1])
     if name == "open":  # handle, path, [flag names], mode
-        fds[a[0]] = os.open(a[1], open_flags(a[2]), int(a[3], 8) if len(a) > 3 else 0o644)
+        fds[a[0]] = os.open(a[1], open_flags(a[2]), octal(a[3]) if len(a) > 3 else 0o644)
         return None
     if name == "fwrite":  # handle, data, offset
         return os.pwrite(fds[a[0]], data_of(a[1]), a[2])
@@ -283,13 +289,13 @@ def op(name, a):
     if name == "fstat":
         return stat_dict(os.fstat(fds[a[0]]))
     if name == "fchmod":
-        return os.fchmod(fds[a[0]], int(a[1], 8))
+        return os.fchmod(fds[a[0]], octal(a[1]))
     if name == "fsync":
         return os.fsync(fds[a[0]])
     if name == "close":
         return os.close(fds.pop(a[0]))
     if name == "chmod":
-        return os.chmod(a[0], int(a[1], 8))
+        return os.chmod(a[0], octal(a[1]))
     if name == "chown":
         return os.chown(a[0], a[1], a[2])
     if name == "lchown":
@@ -304,7 +310,7 @@ def op(name, a):
     if name == "rmdir":
         return os.rmdir(a[0])
     if name == "mkdir":
-        return os.mkdir(a[0], int(a[1], 8) if len(a) > 1 else 0o755)
+        return os.mkdir(a[0], octal(a[1]) if len(a) > 1 else 0o755)
     if name == "makedirs":  # a chain of components: [base, name, depth]
         p = a[0]
         for _ in range(a[2]):
@@ -318,10 +324,10 @@ def op(name, a):
     if name == "link":
         return os.link(a[0], a[1], follow_symlinks=False)
     if name == "mkfifo":
-        return os.mkfifo(a[0], int(a[1], 8))
+        return os.mkfifo(a[0], octal(a[1]))
     if name == "mknod":  # path, "chr"/"blk", major, minor, mode
         kind = stat.S_IFCHR if a[1] == "chr" else stat.S_IFBLK
-        return os.mknod(a[0], kind | int(a[4], 8), os.makedev(a[2], a[3]))
+        return os.mknod(a[0], kind | octal(a[4]), os.makedev(a[2], a[3]))
     if name == "setxattr":  # path, name, value, flags (1 CREATE, 2 REPLACE)
         return os.setxattr(a[0], a[1], a[2].encode(), a[3] if len(a) > 3 else 0, follow_symlinks=False)
     if name == "getxattr":
@@ -331,7 +337,7 @@ def op(name, a):
     if name == "removexattr":
         return os.removexattr(a[0], a[1], follow_symlinks=False)
     if name == "umask":  # octal: the driver's umask for the steps that follow
-        return oct(os.umask(int(a[0], 8)))
+        return oct(os.umask(octal(a[0])))
     if name == "setdefacl":  # path, [[tag, perm] or [tag, id, perm]]: tags u g o m U G (U, G named)
         return os.setxattr(a[0], "system.posix_acl_default", acl_value(a[1]))
     if name == "acl":  # path: its access and default ACL entries, sorted, or None where it has none
@@ -401,6 +407,15 @@ def op(name, a):
         return op_parallel(a[0])
     if name == "settimes_all":  # ns: set atime and mtime of every entry (children first), for fixtures
         return set_times_all(".", a[0])
+    if name == "whiteout":  # path: the kernel's whiteout, a 0/0 character device (mode 0000)
+        return os.mknod(a[0], stat.S_IFCHR, os.makedev(0, 0))
+    if name == "wh_file":  # path: the OCI/aufs whiteout, an empty file .wh.NAME next to it
+        d, n = os.path.split(a[0])
+        return os.close(os.open(os.path.join(d, ".wh." + n), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    if name == "opaque":  # path: the overlay opaque xattr (trusted.overlay.opaque, user.* when rootless)
+        return os.setxattr(a[0], OVERLAY_XATTR + "opaque", b"y", follow_symlinks=False)
+    if name == "opaque_wh":  # path: the OCI opaque marker, an empty file .wh..wh..opq in the dir
+        return os.close(os.open(os.path.join(a[0], ".wh..wh..opq"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     raise ValueError("unknown op " + name)
 
 
@@ -445,7 +460,9 @@ def run_step(step):
 
 
 def main():
+    global OVERLAY_XATTR
     req = json.load(sys.stdin)
+    OVERLAY_XATTR = req.get("overlay_xattr", OVERLAY_XATTR)
     os.chdir(req["root"])
     results = [run_step(s) for s in req.get("steps", [])]
     for fd in fds.values():

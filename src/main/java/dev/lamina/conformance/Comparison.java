@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -6,21 +6,21 @@ import java.util.List;
 import java.util.Set;
 
 /** Compares what a target did with what the oracle (kernel overlayfs) did, fact by fact. */
-final class Comparison {
+public final class Comparison {
 
   /** One fact whose values differ; "(absent)" when one side has no such fact. */
-  record Difference(TreeSnapshot.Key key, String oracle, String target) {}
+  public record Difference(TreeSnapshot.Key key, String oracle, String target) {}
 
   private Comparison() {}
 
   /** The differences not covered by an intended difference or an open bug, in step-then-tree order. */
-  static List<Difference> unexpected(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
+  public static List<Difference> unexpected(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
     return all(scenario, oracle, target).stream()
         .filter(d -> IntendedDifferences.openBug(scenario, d.key()).isEmpty()).toList();
   }
 
   /** One line per {@link IntendedDifferences#OPEN_BUGS open bug} that covered differences, with an example. */
-  static List<String> openBugs(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
+  public static List<String> openBugs(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
     java.util.Map<String, List<Difference>> byBug = new java.util.LinkedHashMap<>();
     for (Difference d : all(scenario, oracle, target)) {
       IntendedDifferences.openBug(scenario, d.key())
@@ -33,7 +33,7 @@ final class Comparison {
   }
 
   /** The differences not covered by an {@link IntendedDifferences} entry, in step-then-tree order. */
-  static List<Difference> all(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
+  public static List<Difference> all(String scenario, TreeSnapshot oracle, TreeSnapshot target) {
     Set<TreeSnapshot.Key> keys = new LinkedHashSet<>(oracle.facts().keySet());
     keys.addAll(target.facts().keySet());
     List<Difference> out = new ArrayList<>();
@@ -54,7 +54,7 @@ final class Comparison {
     return out;
   }
 
-  static String report(String scenario, String oracleName, String targetName, List<Difference> diffs) {
+  public static String report(String scenario, String oracleName, String targetName, List<Difference> diffs) {
     StringBuilder sb = new StringBuilder("scenario " + scenario + ": " + diffs.size()
         + " unexpected difference(s) between " + oracleName + " and " + targetName + ":");
     int shown = 0;
@@ -70,7 +70,7 @@ final class Comparison {
   }
 
   /** Steps whose kernel outcome is not what the scenario claims (the script itself is wrong). */
-  static List<String> brokenClaims(Scenario s, FsDriver.Result oracle) {
+  public static List<String> brokenClaims(Scenario s, FsDriver.Result oracle) {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < s.steps().size(); i++) {
       Step st = s.steps().get(i);

@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,18 +10,18 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs host commands (mount, cp, python3) with a timeout and returns their exit status and output. */
-final class Shell {
+public final class Shell {
 
   /** The outcome of one command: exit status, stdout and stderr as text. */
-  record Result(int exit, String out, String err) {
-    boolean ok() {
+  public record Result(int exit, String out, String err) {
+    public boolean ok() {
       return exit == 0;
     }
   }
 
   private Shell() {}
 
-  static Result run(Duration timeout, String stdin, List<String> command) throws IOException {
+  public static Result run(Duration timeout, String stdin, List<String> command) throws IOException {
     Path out = Files.createTempFile("difftest-out", ".txt");
     Path err = Files.createTempFile("difftest-err", ".txt");
     try {
@@ -53,12 +53,12 @@ final class Shell {
     }
   }
 
-  static Result run(String... command) throws IOException {
+  public static Result run(String... command) throws IOException {
     return run(Duration.ofSeconds(60), null, List.of(command));
   }
 
   /** Runs a command and fails with its stderr when it exits non-zero. */
-  static String check(String... command) throws IOException {
+  public static String check(String... command) throws IOException {
     Result r = run(command);
     if (!r.ok()) {
       throw new IOException("command failed (exit " + r.exit() + "): " + String.join(" ", command)
@@ -67,7 +67,7 @@ final class Shell {
     return r.out();
   }
 
-  static boolean isRoot() {
+  public static boolean isRoot() {
     try {
       return run("id", "-u").out().strip().equals("0");
     } catch (IOException e) {
@@ -75,7 +75,7 @@ final class Shell {
     }
   }
 
-  static boolean onPath(String tool) {
+  public static boolean onPath(String tool) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (Files.isExecutable(Path.of(dir, tool))) {
         return true;
@@ -84,7 +84,7 @@ final class Shell {
     return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
   }
 
-  static List<String> concat(List<String> a, String... b) {
+  public static List<String> concat(List<String> a, String... b) {
     List<String> all = new ArrayList<>(a);
     all.addAll(List.of(b));
     return all;

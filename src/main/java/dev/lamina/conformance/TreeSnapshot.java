@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;
@@ -12,10 +12,10 @@ import java.util.Map;
  * type, mode, uid, gid, size, nlink, contents digest, link target, user.* xattrs, normalized mtime and
  * sorted names.
  */
-final class TreeSnapshot {
+public final class TreeSnapshot {
 
   /** One fact: section (step/tree/upper), where (step label or path), entry type, field. */
-  record Key(String section, String where, String type, String field) {
+  public record Key(String section, String where, String type, String field) {
     @Override
     public String toString() {
       return section + " " + where + (type.isEmpty() ? "" : " [" + type + "]")
@@ -29,11 +29,11 @@ final class TreeSnapshot {
     this.facts = facts;
   }
 
-  Map<Key, String> facts() {
+  public Map<Key, String> facts() {
     return facts;
   }
 
-  static TreeSnapshot of(List<Step> steps, FsDriver.Result result) {
+  public static TreeSnapshot of(List<Step> steps, FsDriver.Result result) {
     return of(steps, result, null);
   }
 
@@ -41,7 +41,7 @@ final class TreeSnapshot {
    * @param reread the merged tree of a read-only kernel overlay with the target's upper dir as its top
    *     lower layer (null when not taken): shows that the upper dir's format reads back as a layer
    */
-  static TreeSnapshot of(List<Step> steps, FsDriver.Result result, JsonNode reread) {
+  public static TreeSnapshot of(List<Step> steps, FsDriver.Result result, JsonNode reread) {
     Map<Key, String> facts = new LinkedHashMap<>();
     for (int i = 0; i < steps.size(); i++) {
       String where = "#" + (i + 1) + " " + steps.get(i).label();
@@ -102,12 +102,12 @@ final class TreeSnapshot {
   }
 
   /** Long path components (long-name scenarios) are shown as their first letters and length. */
-  static String abbreviatePath(String path) {
+  public static String abbreviatePath(String path) {
     return java.util.Arrays.stream(path.split("/", -1)).map(TreeSnapshot::abbreviate)
         .collect(java.util.stream.Collectors.joining("/"));
   }
 
-  static String abbreviate(String s) {
+  public static String abbreviate(String s) {
     if (s.contains("/")) {
       return abbreviatePath(s);
     }

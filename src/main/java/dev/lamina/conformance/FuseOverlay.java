@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +12,7 @@ import java.util.List;
  * workdir=.. MNT}, returning once the mount is live): lamina through {@code scripts/lamina mount}, or
  * fuse-overlayfs itself (only to validate the harness: -Ddifftest.targets=fuse-overlayfs).
  */
-final class FuseOverlay implements OverlayTarget {
+public final class FuseOverlay implements OverlayTarget {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FuseOverlay.class);
 
   /** How long a mount command may take: -Ddifftest.mount.timeout=SECONDS (60; an emulated JVM needs more). */
@@ -28,23 +28,28 @@ final class FuseOverlay implements OverlayTarget {
     this.extraOptions = extraOptions;
   }
 
-  static Path laminaHome() {
+  public static Path laminaHome() {
     return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().normalize();
   }
 
-  static FuseOverlay lamina() {
+  public static FuseOverlay lamina() {
     return new FuseOverlay("lamina",
         List.of(laminaHome().resolve("scripts/lamina").toString(), "mount"),
         System.getProperty("difftest.lamina.options", ""));
   }
 
   /** lamina through another copy of the launcher (e.g. one an unprivileged user can read). */
-  static FuseOverlay lamina(Path launcher) {
+  public static FuseOverlay lamina(Path launcher) {
     return new FuseOverlay("lamina", List.of(launcher.toString(), "mount"),
         System.getProperty("difftest.lamina.options", ""));
   }
 
-  static FuseOverlay fuseOverlayfs() {
+  /** A fuse-overlayfs compatible command under a name of its own ({@code CMD -o OPTS MNT}). */
+  public static FuseOverlay of(String name, List<String> command) {
+    return new FuseOverlay(name, List.copyOf(command), "");
+  }
+
+  public static FuseOverlay fuseOverlayfs() {
     return new FuseOverlay("fuse-overlayfs", List.of("fuse-overlayfs"), "");
   }
 
@@ -61,7 +66,7 @@ final class FuseOverlay implements OverlayTarget {
     if (!Shell.onPath("fusermount3")) {
       return "fusermount3 (package fuse3) is not installed";
     }
-    if (name.equals("lamina")) {
+    if (name.equals("lamina") && command.get(0).endsWith("scripts/lamina")) {
       Path jar = Path.of(command.get(0)).getParent().resolveSibling("target/lamina.jar");
       if (!Files.exists(jar)) {
         return jar + " is missing: run the ITs through `mvn verify` (package builds it)";
@@ -76,14 +81,14 @@ final class FuseOverlay implements OverlayTarget {
       } catch (IOException e) {
         return "scripts/lamina failed: " + e.getMessage();
       }
-    } else if (!Shell.onPath(command.get(0))) {
+    } else if (!command.get(0).contains("/") && !Shell.onPath(command.get(0))) {
       return command.get(0) + " is not installed";
     }
     return null;
   }
 
   /** The command that runs this filesystem in the foreground (the process is the daemon itself). */
-  List<String> foregroundCommand(List<Path> lowers, Path upper, Path work, Path mnt) {
+  public List<String> foregroundCommand(List<Path> lowers, Path upper, Path work, Path mnt) {
     List<String> cmd = new ArrayList<>(command);
     cmd.addAll(List.of("-f", "-o", OverlayTarget.layerOptions(lowers, upper, work), mnt.toString()));
     return cmd;
@@ -100,12 +105,12 @@ final class FuseOverlay implements OverlayTarget {
   }
 
   /** Mounts as another user when {@code asUser} (e.g. runuser -u NAME --) is not empty. */
-  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt)
+  public Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt)
       throws IOException {
     return mount(asUser, lowers, upper, work, mnt, "");
   }
 
-  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
+  public Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
       throws IOException {
     String opts = OverlayTarget.layerOptions(lowers, upper, work)
         + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (options.isEmpty() ? "" : "," + options);
@@ -127,7 +132,7 @@ final class FuseOverlay implements OverlayTarget {
     return () -> unmount(asUser, mnt);
   }
 
-  static boolean isMounted(Path mnt) throws IOException {
+  public static boolean isMounted(Path mnt) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
       String[] f = line.split(" ");
       if (f.length > 4 && f[4].equals(mnt.toString())) {
@@ -138,7 +143,7 @@ final class FuseOverlay implements OverlayTarget {
   }
 
   /** fusermount3 -u, then the daemon must exit; a daemon still alive after 30 s is killed. */
-  static void unmount(List<String> asUser, Path mnt) throws IOException {
+  public static void unmount(List<String> asUser, Path mnt) throws IOException {
     Shell.Result r = Shell.run(Duration.ofSeconds(30), null,
         Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
     // EBUSY: some process has a file, cwd or mmap in the mount. Say which, and try again for a while: a walker
@@ -174,7 +179,7 @@ final class FuseOverlay implements OverlayTarget {
     }
   }
 
-  static void forceUnmount(Path mnt) {
+  public static void forceUnmount(Path mnt) {
     try {
       Shell.run("fusermount3", "-u", "-z", mnt.toString());
       if (isMounted(mnt)) {
@@ -187,7 +192,7 @@ final class FuseOverlay implements OverlayTarget {
   }
 
   /** Processes whose command line names this (test-unique) mount point: the daemons we started. */
-  static List<ProcessHandle> daemonsServing(Path mnt) {
+  public static List<ProcessHandle> daemonsServing(Path mnt) {
     String m = mnt.toString();
     long self = ProcessHandle.current().pid();
     return ProcessHandle.allProcesses()
@@ -197,7 +202,7 @@ final class FuseOverlay implements OverlayTarget {
         .toList();
   }
 
-  static void sleep(long ms) {
+  public static void sleep(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package dev.lamina.difftest;
+package dev.lamina.conformance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,35 +16,35 @@ import java.util.Map;
  * Runs {@code fsdriver.py} (python3: its OSError.errno is the exact errno of the syscall) on a directory
  * and returns the per-step results plus snapshots of the merged tree and, optionally, the upper dir.
  */
-final class FsDriver {
+public final class FsDriver {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  public static final ObjectMapper JSON = new ObjectMapper();
   private static Path script;
 
   /** Per-step results ({"ok": v} or {"err": "ENOENT"}) and the snapshots (null when not asked for). */
-  record Result(List<JsonNode> steps, JsonNode tree, JsonNode upper) {}
+  public record Result(List<JsonNode> steps, JsonNode tree, JsonNode upper) {}
 
   private FsDriver() {}
 
   /** A sub-step for operations that take other steps (readdir_during_changes). */
-  static Map<String, Object> sub(String op, Object... args) {
+  public static Map<String, Object> sub(String op, Object... args) {
     return Map.of("op", op, "args", List.of(args));
   }
 
-  static String python() {
+  public static String python() {
     return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
   }
 
   /** fsdriver.py and the module it imports, copied to a directory every user can read. */
-  static synchronized Path script() throws IOException {
+  public static synchronized Path script() throws IOException {
     if (script == null) {
       Path dir = Files.createTempDirectory("lamina-fsdriver");
       dir.toFile().deleteOnExit(); // registered first, deleted last (after the files in it)
       for (String name : List.of("fsdriver.py", "fssnapshot.py")) {
         Path p = dir.resolve(name);
-        try (InputStream in = FsDriver.class.getResourceAsStream("/difftest/" + name)) {
+        try (InputStream in = FsDriver.class.getResourceAsStream("/dev/lamina/conformance/" + name)) {
           if (in == null) {
-            throw new IOException("test resource /difftest/" + name + " is missing from the classpath");
+            throw new IOException("resource /dev/lamina/conformance/" + name + " is missing from the classpath");
           }
           Files.write(p, in.readAllBytes());
         }
@@ -58,14 +58,25 @@ final class FsDriver {
     return script;
   }
 
-  static Result run(Path root, List<Step> steps, boolean snapshot, Path upper) throws IOException {
+  public static Result run(Path root, List<Step> steps, boolean snapshot, Path upper) throws IOException {
     return run(List.of(), root, steps, snapshot, upper);
   }
 
   /** Runs the driver, prefixed by {@code asUser} (e.g. runuser -u NAME --) when not empty. */
-  static Result run(List<String> asUser, Path root, List<Step> steps, boolean snapshot, Path upper)
+  public static Result run(List<String> asUser, Path root, List<Step> steps, boolean snapshot, Path upper)
       throws IOException {
+    return run(asUser, root, steps, snapshot, upper, false);
+  }
+
+  /**
+   * @param asUser a command prefix (runuser -u NAME --, or a user namespace) or empty
+   * @param userXattr whether the layer ops {@code opaque} write {@code user.overlay.*} (rootless) instead of
+   *     {@code trusted.overlay.*}
+   */
+  public static Result run(List<String> asUser, Path root, List<Step> steps, boolean snapshot, Path upper,
+      boolean userXattr) throws IOException {
     ObjectNode req = JSON.createObjectNode();
+    req.put("overlay_xattr", userXattr ? "user.overlay." : "trusted.overlay.");
     req.put("root", root.toString());
     var arr = req.putArray("steps");
     for (Step s : steps) {
@@ -83,7 +94,7 @@ final class FsDriver {
     cmd.add(script().toString());
     Shell.Result r = Shell.run(Duration.ofSeconds(120), JSON.writeValueAsString(req), cmd);
     if (!r.ok()) {
-      throw new IOException("fsdriver failed on " + root + " (exit " + r.exit() + "):\n" + r.err());
+      throw new IOException("fsdriver failed on " + root + " (exit " + r.exit() + "):\n" + r.err().strip());
     }
     JsonNode out = JSON.readTree(r.out());
     List<JsonNode> results = new ArrayList<>();
@@ -92,7 +103,7 @@ final class FsDriver {
   }
 
   /** "ok" or the errno name of one step result. */
-  static String outcome(JsonNode stepResult) {
+  public static String outcome(JsonNode stepResult) {
     return stepResult.has("err") ? stepResult.get("err").asText() : "ok";
   }
 }
