@@ -32,7 +32,6 @@ final class Resolver {
   private final LowerMerges merges;
   private final UpperNames upperNames;
   private final Redirects redirects;
-  private final Metacopy metacopy;
   private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
   private final AtomicLong epoch = new AtomicLong();
   private final int[] allLayers;
@@ -40,7 +39,6 @@ final class Resolver {
   Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges,
       UpperNames upperNames, Redirects redirects) {
     this.redirects = redirects;
-    this.metacopy = new Metacopy(fs, fs.geteuid() == 0);
     this.merges = merges;
     this.upperNames = upperNames;
     this.fs = fs;
@@ -228,7 +226,7 @@ final class Resolver {
         }
         f.lowerBelow = lowerTop != null;
         if (f.closed) {
-          return checked(f);
+          return f.entry();
         }
         if (stack.all().size() > 1) {
           redirect = redirects.read(l.fd(), rel);
@@ -237,7 +235,7 @@ final class Resolver {
     }
     if (redirect == null) {
       if (lowerTop == null) {
-        return checked(f);
+        return f.entry();
       }
       // by name, from the top lower instance on
       lowerByName(parent, firstLower + lowerTop, name, f);
@@ -245,14 +243,6 @@ final class Resolver {
       lowerByName(parent, firstLower, redirect.target(), f);
     } else {
       lowerByPath(stack.upper().index() + 1, redirect.target(), f);
-    }
-    return checked(f);
-  }
-
-  /** The entry found, refused (EPERM) when it is a metadata-only copy, as the kernel with metacopy=off does. */
-  private Entry checked(Found f) throws ErrnoException {
-    if (f.top != null && f.topStat.isRegular()) {
-      metacopy.refuse(f.top, f.topPath, f.topStat);
     }
     return f.entry();
   }

@@ -128,23 +128,4 @@ class RedirectInteropIT {
     assertThat(FsDriver.outcome(got.steps().get(0))).isEqualTo("EPERM");
     assertThat(FsDriver.outcome(got.steps().get(1))).isEqualTo(FsDriver.outcome(k.steps().get(1)));
   }
-
-  @Test
-  void kernelMetacopies_areRefusedWithEperm_asByTheKernelWithMetacopyOff() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("meta"));
-    run(KERNEL, l, "metacopy=on,redirect_dir=on", Scenario.named("chmod", "").op("chmod", "lowfile", "0600")
-        .build().steps());
-    List<Step> probe = Scenario.named("probe", "").op("lstat", "lowfile").op("lstat", "topfile").build().steps();
-    FsDriver.Result k;
-    try (OverlayTarget.Mounted m = KERNEL.mount(l.lowers(), l.upper(), l.work(), l.mnt(), "")) {
-      k = FsDriver.run(l.mnt(), probe, false, null);
-    }
-    FsDriver.Result got;
-    try (OverlayTarget.Mounted m = lamina.mount(l.lowers(), l.upper(), l.work(), l.mnt(), "")) {
-      got = FsDriver.run(l.mnt(), probe, false, null);
-    }
-    assertThat(FsDriver.outcome(k.steps().get(0))).isEqualTo("EPERM");
-    assertThat(FsDriver.outcome(got.steps().get(0))).isEqualTo("EPERM");
-    assertThat(FsDriver.outcome(got.steps().get(1))).isEqualTo(FsDriver.outcome(k.steps().get(1)));
-  }
 }
