@@ -331,6 +331,15 @@ public final class Session {
     return sb.toString();
   }
 
+  /** Requests of every kind served so far. */
+  public long totalServed() {
+    long n = 0;
+    for (int op = 0; op < served.length(); op++) {
+      n += served.get(op);
+    }
+    return n;
+  }
+
   /** Requests of one opcode (by its name, "WRITE") served so far. */
   public long served(String opcode) {
     for (int op = 0; op < served.length(); op++) {
