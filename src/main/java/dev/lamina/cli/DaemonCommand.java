@@ -66,6 +66,12 @@ public final class DaemonCommand implements Runnable {
   static final class Run implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
+      // The daemon's log (daemon.log) tells each mount and unmount: INFO unless LAMINA_LOG or --log-level chose.
+      if (Main.logLevel() == null && System.getenv("LAMINA_LOG") == null
+          && org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+              instanceof ch.qos.logback.classic.Logger root) {
+        root.setLevel(ch.qos.logback.classic.Level.INFO);
+      }
       return new DaemonServer(DaemonPaths.forCurrentUser(), Run::mount, DaemonServer.idleFromEnv()).run();
     }
 

@@ -141,8 +141,8 @@ public final class DaemonServer {
       }
       synchronized (lock) {
         if (stopping) {
-          closeQuietly(ch);
-          return;
+          closeQuietly(ch); // the client starts a fresh daemon, which waits for this one to exit
+          continue;
         }
         inFlight++;
       }
@@ -157,6 +157,9 @@ public final class DaemonServer {
       UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
       InputStream in = Channels.newInputStream(ch);
       OutputStream out = Channels.newOutputStream(ch);
+      // read (bounded) before answering, even a refused peer: closing with its request unread would reset the
+      // connection, and the client would take that for a daemon that went away
+      List<String> rq = Frames.read(in);
       if (!peer.user().getName().equals(user)) {
         refused.incrementAndGet();
         LOG.warn("refused a request from user {}: this daemon serves {} only", peer.user().getName(), user);
@@ -164,8 +167,11 @@ public final class DaemonServer {
             + " only; you are " + peer.user().getName() + " (each user has a daemon of their own)\n").frame());
         return;
       }
-      List<String> rq = Frames.read(in);
-      Frames.write(out, handle(rq).frame());
+      Reply r = handle(rq);
+      Frames.write(out, r.frame());
+      if (rq.get(0).equals("stop") && r.code() == 0) {
+        exit(); // after the answer: the client returns once every mount is gone
+      }
     } catch (java.io.EOFException e) {
       LOG.debug("a peer closed without a request (a client checking that the daemon answers)");
     } catch (IOException | RuntimeException e) {
@@ -190,7 +196,9 @@ public final class DaemonServer {
           return new Reply(OTHER_NAMESPACE, "");
         }
         mountRequests.incrementAndGet();
+        long t0 = System.nanoTime();
         Reply r = handler.mount(List.copyOf(args), Path.of(rq.get(1)), mounts);
+        LOG.info("mount request {} answered {} in {} ms", args, r.code(), (System.nanoTime() - t0) / 1_000_000);
         if (r.code() != 0) {
           failedMounts.incrementAndGet();
         }
@@ -200,9 +208,9 @@ public final class DaemonServer {
         return new Reply(0, DaemonStatus.text(this));
       }
       case "stop" -> {
-        daemonThread("lamina-daemon-stop", this::stop);
-        return new Reply(0, "lamina: stopping the daemon (pid " + ProcessHandle.current().pid() + "); unmounting "
-            + mounts.size() + " mount(s)\n");
+        int n = stop();
+        return new Reply(0, "lamina: stopped the daemon (pid " + ProcessHandle.current().pid() + "); unmounted "
+            + n + " mount(s)\n");
       }
       case "ping" -> {
         return new Reply(0, "");
@@ -213,19 +221,20 @@ public final class DaemonServer {
     }
   }
 
-  /** Unmounts every mount, then exits. */
-  private void stop() {
+  /** Stops taking requests and unmounts every mount; returns how many. */
+  private int stop() {
     synchronized (lock) {
       stopping = true;
     }
-    for (ServedMounts.Served s : mounts.list()) {
+    List<ServedMounts.Served> all = mounts.list();
+    for (ServedMounts.Served s : all) {
       try {
         s.mount().close(); // its layers are released as it leaves the table
       } catch (Exception e) {
         LOG.warn("unmounting {} failed: {}", s.mount().mountPoint(), e.toString());
       }
     }
-    exit();
+    return all.size();
   }
 
   private void watchIdle() {
