@@ -149,6 +149,15 @@ public final class Session {
   private void work() {
     Request rq = new Request(Protocol.IN_BUFFER);
     Reply rp = new Reply(Protocol.OUT_BUFFER);
+    try {
+      serveRequests(rq, rp);
+    } finally {
+      rq.free();
+      rp.free();
+    }
+  }
+
+  private void serveRequests(Request rq, Reply rp) {
     while (true) {
       idle.incrementAndGet();
       if (allBusySince != 0) {
