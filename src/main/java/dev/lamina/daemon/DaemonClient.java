@@ -88,11 +88,19 @@ public final class DaemonClient {
 
   /** Starts a daemon in its own session and waits until its socket answers. */
   private static void startDaemon(DaemonPaths paths) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(BackgroundMount.childCommand(List.of("daemon", "run")))
+    List<String> cmd = new ArrayList<>(BackgroundMount.childCommand(List.of("daemon", "run")));
+    if (System.getenv("LAMINA_DAEMON_JAVA_OPTS") == null) {
+      // a long-lived process whose heap follows its mounts: give back what a busy spell grew, once collected
+      cmd.addAll(1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse("")),
+          List.of("-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30"));
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(new File("/"))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.log().toFile()))
         .redirectError(ProcessBuilder.Redirect.appendTo(paths.log().toFile()));
+    // glibc's malloc keeps an arena per busy thread; many mounts mean many worker threads
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     long logStart = Files.exists(paths.log()) ? Files.size(paths.log()) : 0;
     Process p = pb.start();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
