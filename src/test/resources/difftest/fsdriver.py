@@ -13,6 +13,7 @@ import ctypes
 import errno
 import hashlib
 import json
+import mmap
 import os
 import platform
 import stat
@@ -27,6 +28,7 @@ AT_FDCWD = -100
 SYS_GETDENTS64 = {"x86_64": 217, "aarch64": 61}.get(platform.machine(), 217)
 fds = {}
 saved_inodes = {}
+saved_times = {}
 
 
 def b(path):
@@ -144,6 +146,22 @@ def op_statall(paths):
     return {"first": stat_dict(sts[0]), "differ": differ}
 
 
+def op_accessed(path, how):
+    """Reads the file (or lists the directory) at path and tells which of its times that changed."""
+    before = os.lstat(path)
+    if how == "list":
+        os.listdir(path)
+    else:
+        fd = os.open(path, os.O_RDONLY | (os.O_NOATIME if how == "read_noatime" else 0))
+        try:
+            read_all(fd)
+        finally:
+            os.close(fd)
+    after = os.lstat(path)
+    return {t: "changed" if getattr(after, "st_%s_ns" % t) != getattr(before, "st_%s_ns" % t) else "same"
+            for t in ("atime", "mtime", "ctime")}
+
+
 def op_longpath(dirs, name_len):
     """Makes DIRS nested directories and a file in them, each name NAME_LEN bytes, every call given the whole
     relative path (like pjdfstest's */03.t); stats, chmods and renames the file, then removes it all."""
@@ -196,6 +214,19 @@ def run_threads(fns):
         t.join()
     if errors:
         raise errors[0]
+
+
+STATX_MTIME, STATX_CTIME, AT_SYMLINK_NOFOLLOW = 0x40, 0x80, 0x100
+
+
+def statx_mtime_ctime(path):
+    """(mtime, ctime) in ns by statx(2) asking for those two only, as `stat -c '%Y %Z'` does: a FUSE kernel
+    may answer such a mask from its cache where a full stat (atime included) would ask the server."""
+    buf = ctypes.create_string_buffer(256)
+    libc_check(LIBC.statx(AT_FDCWD, b(path), AT_SYMLINK_NOFOLLOW, STATX_MTIME | STATX_CTIME, buf), "statx")
+    ctime_s, ctime_ns = struct.unpack_from("<qI", buf, 96)
+    mtime_s, mtime_ns = struct.unpack_from("<qI", buf, 112)
+    return mtime_s * 10**9 + mtime_ns, ctime_s * 10**9 + ctime_ns
 
 
 def open_flags(names):
@@ -311,6 +342,32 @@ def op(name, a):
         return stat_dict(os.lstat(a[0]))
     if name == "stattimes":
         return stat_dict(os.lstat(a[0]), times=True)
+    if name == "tmpfile":  # handle, dir, [flag names], mode: open(dir, O_TMPFILE | flags, mode)
+        fds[a[0]] = os.open(a[1], os.O_TMPFILE | open_flags(a[2]), int(a[3], 8) if len(a) > 3 else 0o644)
+        return None
+    if name == "flink":  # handle, path: linkat(AT_FDCWD, "/proc/self/fd/N", AT_FDCWD, path, AT_SYMLINK_FOLLOW)
+        return libc_check(LIBC.linkat(AT_FDCWD, b("/proc/self/fd/%d" % fds[a[0]]), AT_FDCWD, b(a[1]), 0x400),
+                          "linkat")
+    if name == "flink_empty":  # handle, path: linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH)
+        return libc_check(LIBC.linkat(fds[a[0]], b(""), AT_FDCWD, b(a[1]), 0x1000), "linkat")
+    if name == "accessed":  # path, how (read, read_noatime, list): which of atime, mtime, ctime it changed
+        return op_accessed(a[0], a[1])
+    if name == "mmapwrite":  # path, data, offset: stores through a shared mapping, then unmaps and closes
+        fd = os.open(a[0], os.O_RDWR)
+        try:
+            data = data_of(a[1])
+            with mmap.mmap(fd, a[2] + len(data), mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE) as m:
+                m[a[2]:a[2] + len(data)] = data
+        finally:
+            os.close(fd)
+        return None
+    if name == "savetimes":  # path, key: remember its mtime and ctime
+        saved_times[a[1]] = statx_mtime_ctime(a[0])
+        return None
+    if name == "timeschanged":  # path, key: have mtime and ctime changed since savetimes?
+        m, c = statx_mtime_ctime(a[0])
+        sm, sc = saved_times[a[1]]
+        return {"mtime": m != sm, "ctime": c != sc}
     if name == "saveino":  # path, key
         saved_inodes[a[1]] = os.lstat(a[0]).st_ino
         return None
@@ -383,6 +440,8 @@ def run_step(step):
         return {"ok": op(step["op"], step.get("args", []))}
     except OSError as e:
         return {"err": errno.errorcode.get(e.errno, str(e.errno))}
+    except KeyError:
+        return {"err": "EBADF"}  # a handle an earlier step failed to open
 
 
 def main():

@@ -82,7 +82,8 @@ def merged_entry(name, st):
 
 def upper_entry(name, st):
     """The upper dir in a format-neutral form: whiteouts of either form become type "whiteout",
-    opaque markers of either form become opaque=true; overlay bookkeeping xattrs are ignored."""
+    opaque markers of either form become opaque=true, a redirect of either form its value; other overlay
+    bookkeeping xattrs are ignored."""
     if name == ".wh..wh..opq":
         return None
     if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
@@ -93,6 +94,9 @@ def upper_entry(name, st):
     if stat.S_ISDIR(st.st_mode):
         ov = {**xattrs_of(name, "trusted.overlay.opaque"), **xattrs_of(name, "user.overlay.opaque")}
         d["opaque"] = "y" in ov.values() or os.path.lexists(os.path.join(name, ".wh..wh..opq"))
+        rd = {**xattrs_of(name, "trusted.overlay.redirect"), **xattrs_of(name, "user.overlay.redirect")}
+        if rd:
+            d["redirect"] = list(rd.values())[0]  # redirect_dir: where the lower instances are
     if stat.S_ISREG(st.st_mode):
         with open(name, "rb") as f:
             d["content"] = digest(f.read())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.testing.Exec;
+import dev.lamina.testing.HostStateLock;
 import dev.lamina.testing.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@value #USER} and removed again; <b>/dev/fuse is set to mode 0666 for that run and its previous mode
  * restored</b>, since a fresh machine has it 0600).
  */
+@ExtendWith(HostStateLock.class)
 class ExampleScriptIT {
   private static final String USER = "lamina-example";
   private static final Duration TIMEOUT = Duration.ofMinutes(5);

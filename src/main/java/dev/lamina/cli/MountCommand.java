@@ -8,6 +8,7 @@ import dev.lamina.fuse.FuseArgs;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
+import dev.lamina.fuse.Remount;
 import dev.lamina.fuse.Unions;
 import dev.lamina.layer.LayerUseLocks;
 import dev.lamina.union.UnionFs;
@@ -110,6 +111,16 @@ public final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (Remount.requested(options)) {
+      // mount(8)'s `-o remount` through the mount helper: the mount exists, only its flags change
+      Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
+      try {
+        Remount.run(options, mnt);
+      } catch (IllegalArgumentException | IOException e) {
+        throw new UserError("remount of " + mnt + " failed: " + e.getMessage());
+      }
+      return 0;
+    }
     if ((foreground || debug) && served == null) {
       FuseMount.warmUpInBackground(options);
     }

@@ -23,6 +23,9 @@ import java.util.List;
  *       fuse-overlayfs mounts with (its {@code -odefault_permissions,allow_other,suid,noatime} over libfuse's
  *       default {@code nodev}), so setuid programs in a root container work. The user's {@code nosuid},
  *       {@code dev}, {@code atime} ... come after and win. Without root fusermount adds nosuid,nodev anyway.
+ *       {@code noatime} on the FUSE mount changes nothing the kernel does for FUSE files (it leaves their atimes
+ *       to the server); when reads update atimes is the overlay's {@code relatime}/{@code strictatime}/
+ *       {@code noatime}/{@code nodiratime}, which the core honours ({@code union.Atime}, default relatime).
  * </ul>
  */
 public final class FuseArgs {

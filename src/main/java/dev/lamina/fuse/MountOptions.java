@@ -34,6 +34,9 @@ public record MountOptions(
 
   public static final String DEFAULT_NAME = "lamina";
 
+  /** The key in {@link #overlay()} of the atime options given, in order, comma-separated (see union.Atime). */
+  public static final String ATIME = "atime";
+
   /** Options libfuse 2.9 parses itself (fuse_main: mount, high-level and low-level tables). */
   private static final Set<String> LIBFUSE_FLAGS =
       withOwn(FuseArgs.OWN_FLAGS,
@@ -125,6 +128,14 @@ public record MountOptions(
             OptionValues.check(key, required(key, value));
             libfuse.add("entry_timeout=" + value);
             libfuse.add("attr_timeout=" + value);
+          }
+          case "noatime", "atime", "relatime", "norelatime", "strictatime", "nostrictatime", "nodiratime",
+              "diratime", "lazytime", "nolazytime" -> {
+            // the overlay's atime rules (union.Atime); noatime and atime also go to the FUSE mount, as before
+            overlay.merge(ATIME, opt, (a, b) -> a + "," + b);
+            if (LIBFUSE_FLAGS.contains(opt)) {
+              libfuse.add(opt);
+            }
           }
           default -> {
             if (value != null) {

@@ -11,22 +11,24 @@ import java.util.Set;
  * <ul>
  *   <li>Honoured: {@code uidmapping=}, {@code gidmapping=}, {@code squash_to_uid=}, {@code squash_to_gid=},
  *       {@code squash_to_root}, {@code xattr_permissions=0|2} (2: owner and mode kept in
- *       {@code user.containers.override_stat}), {@code timeout=} (the entry and attribute cache timeouts).
+ *       {@code user.containers.override_stat}), {@code timeout=} (the entry and attribute cache timeouts),
+ *       and the kernel overlay's {@code redirect_dir=on|off|follow|nofollow} ({@link dev.lamina.union.RedirectDir}).
  *   <li>Accepted without effect: {@code fsync=0|1} and {@code volatile} (lamina syncs when asked; skipping it is
  *       only faster), {@code static_nlink} (lamina's directory link counts are already cheap), {@code noacl}
  *       (lamina never enables FUSE's POSIX ACL handling), {@code fast_ino=}, {@code writeback=},
- *       {@code threaded=}, {@code xino=}, {@code noxattrs=0}, {@code redirect_dir=off}, {@code metacopy=off},
+ *       {@code threaded=}, {@code xino=}, {@code noxattrs=0}, {@code metacopy=off},
  *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code index=off},
  *       {@code nfs_export=off}.
  *   <li>Refused: {@code xattr_permissions=1} (the privileged {@code security.containers.override_stat}),
- *       {@code noxattrs=1}, {@code redirect_dir=} other than off, {@code metacopy=on}, {@code ino32_t},
+ *       {@code noxattrs=1}, {@code metacopy=on}, {@code ino32_t},
  *       {@code plugins=} naming a plugin, {@code index=on}, {@code nfs_export=on}.
  * </ul>
  */
 final class OverlayfsOptions {
   /** Options the overlay core reads ({@link Unions#config}). */
   static final Set<String> FOR_THE_CORE =
-      Set.of("uidmapping", "gidmapping", "squash_to_uid", "squash_to_gid", "squash_to_root", "xattr_permissions");
+      Set.of("uidmapping", "gidmapping", "squash_to_uid", "squash_to_gid", "squash_to_root", "xattr_permissions",
+          "redirect_dir");
 
   private OverlayfsOptions() {}
 
@@ -36,6 +38,9 @@ final class OverlayfsOptions {
       throw new IllegalArgumentException(
           "xattr_permissions=1 (owner and mode in the privileged security.containers.override_stat xattr) is"
               + " not supported by lamina: use xattr_permissions=2 (user.containers.override_stat) or leave it out");
+    }
+    if (key.equals("redirect_dir")) {
+      dev.lamina.union.RedirectDir.parse(value);
     }
     if (key.equals("squash_to_root") && value != null) {
       throw new IllegalArgumentException("squash_to_root takes no value (got squash_to_root=" + value + ")");
@@ -48,11 +53,6 @@ final class OverlayfsOptions {
     String why =
         switch (key) {
           case "noxattrs" -> v.equals("1") ? "lamina always serves extended attributes; leave noxattrs out" : null;
-          case "redirect_dir" ->
-              v.equals("off") || v.equals("nofollow")
-                  ? null
-                  : "lamina, like fuse-overlayfs, renames directories by copying them up; it supports only"
-                      + " redirect_dir=off";
           case "metacopy" ->
               v.equals("off") ? null : "lamina copies up whole files and does not read metadata-only copies;"
                   + " drop metacopy=on from the mount options (storage.conf mountopt)";

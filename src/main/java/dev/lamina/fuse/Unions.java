@@ -1,8 +1,10 @@
 package dev.lamina.fuse;
 
+import dev.lamina.union.Atime;
 import dev.lamina.union.IdMap;
 import dev.lamina.union.OverlayConfig;
 import dev.lamina.union.OverlayFs;
+import dev.lamina.union.RedirectDir;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.WhiteoutFormat;
 import java.io.IOException;
@@ -60,10 +62,14 @@ public final class Unions {
       gids = gids.squashedTo(Long.parseLong(ov.get("squash_to_gid").trim()));
     }
     b.uidMap(uids).gidMap(gids);
+    b.atime(Atime.parse(java.util.Arrays.asList(ov.getOrDefault(MountOptions.ATIME, "").split(","))));
     // xattr_permissions=2 (containers/storage's force_mask): owner and mode in user.containers.override_stat,
     // what the core does anyway without root (root is refused by validate); 1 is refused when parsing.
     if ("2".equals(ov.getOrDefault("xattr_permissions", "").trim())) {
       b.overrideStat(true);
+    }
+    if (ov.containsKey("redirect_dir")) {
+      b.redirectDir(RedirectDir.parse(ov.get("redirect_dir")));
     }
     return b.build();
   }

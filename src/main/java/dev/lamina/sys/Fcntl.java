@@ -31,6 +31,11 @@ public final class Fcntl {
   public static final int O_DIRECT = ARM64 ? 0200000 : 040000;
   public static final int O_LARGEFILE = ARM64 ? 0400000 : 0100000;
   public static final int O_NOATIME = 01000000;
+  /** mount_setattr(2) attributes: the atime modes (relatime is 0 within MOUNT_ATTR__ATIME) and nodiratime. */
+  public static final long MOUNT_ATTR_NOATIME = 0x10;
+  public static final long MOUNT_ATTR_STRICTATIME = 0x20;
+  public static final long MOUNT_ATTR__ATIME = 0x70;
+  public static final long MOUNT_ATTR_NODIRATIME = 0x80;
   public static final int O_CLOEXEC = 02000000;
   public static final int O_SYNC = 04010000;
   public static final int O_PATH = 010000000;

@@ -129,8 +129,32 @@ public interface HostFs {
   /** All entries of an open directory fd (from its start, "." and ".." left out), with d_type. */
   List<DirEnt> readdir(int dirFd) throws ErrnoException;
 
-  /** Opens {@code path} below dirfd as a directory (no symlinks followed), lists it, closes it. */
+  /**
+   * Opens {@code path} below dirfd as a directory (no symlinks followed), lists it, closes it; with O_NOATIME
+   * where allowed, so the listing leaves the directory's access time.
+   */
   List<DirEnt> listdir(int dirfd, String path) throws ErrnoException;
+
+  /**
+   * A private clone of the mount that dirfd's directory is on, rooted at that directory (open_tree(2) with
+   * OPEN_TREE_CLONE), with the atime flags {@code attrSet} set and {@code attrClr} cleared (mount_setattr(2),
+   * MOUNT_ATTR_*): files opened below the returned fd have their access times updated by that mount's rules.
+   * Needs CAP_SYS_ADMIN over the mount namespace and Linux 5.12; the clone goes away with its last fd.
+   */
+  int cloneMount(int dirfd, long attrSet, long attrClr) throws ErrnoException;
+
+  /**
+   * Reads a byte of the file, or lists a little of the directory, at path below dirfd (not following a final
+   * symlink), so that the kernel updates its access time as the mount of dirfd decides; changes nothing else.
+   */
+  void touchAtime(int dirfd, String path, boolean dir) throws ErrnoException;
+
+  /**
+   * Gives the open file fd (an O_TMPFILE file, or one whose names are all gone) the name newPath below newDirfd:
+   * linkat(fd, "", ..., AT_EMPTY_PATH), which needs CAP_DAC_READ_SEARCH, else through /proc/self/fd/N with
+   * AT_SYMLINK_FOLLOW. ENOENT for a file that may not get a name again (O_TMPFILE with O_EXCL, or unlinked).
+   */
+  void linkFd(int fd, int newDirfd, String newPath) throws ErrnoException;
 
   int geteuid();
 

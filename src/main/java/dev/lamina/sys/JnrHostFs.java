@@ -196,6 +196,21 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public int openat(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    if ((flags & Fcntl.O_NOATIME) != 0) {
+      try {
+        return openat0(dirfd, path, flags, mode);
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EPERM) {
+          throw e;
+        }
+        // O_NOATIME needs the file's owner or CAP_FOWNER: open it plainly then
+        return openat0(dirfd, path, flags & ~Fcntl.O_NOATIME, mode);
+      }
+    }
+    return openat0(dirfd, path, flags, mode);
+  }
+
+  private int openat0(int dirfd, String path, int flags, int mode) throws ErrnoException {
     if (isLong(path)) {
       try (Near n = near(dirfd, path, false)) {
         return openat(n.fd, n.path, flags, mode);
@@ -206,6 +221,20 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public int openBeneath(int dirfd, String path, int flags, int mode) throws ErrnoException {
+    if ((flags & Fcntl.O_NOATIME) != 0) {
+      try {
+        return openBeneath0(dirfd, path, flags, mode);
+      } catch (ErrnoException e) {
+        if (e.errno() != Errno.EPERM) {
+          throw e;
+        }
+        return openBeneath0(dirfd, path, flags & ~Fcntl.O_NOATIME, mode); // not the owner: see openat
+      }
+    }
+    return openBeneath0(dirfd, path, flags, mode);
+  }
+
+  private int openBeneath0(int dirfd, String path, int flags, int mode) throws ErrnoException {
     if (isLong(path)) {
       try (Near n = near(dirfd, path, true)) {
         return openBeneath(n.fd, n.path, flags, mode);
@@ -812,12 +841,70 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public List<DirEnt> listdir(int dirfd, String path) throws ErrnoException {
-    int fd = openBeneath(dirfd, path, Fcntl.O_RDONLY | Fcntl.O_DIRECTORY, 0);
+    int fd = openBeneath(dirfd, path, Fcntl.O_RDONLY | Fcntl.O_DIRECTORY | Fcntl.O_NOATIME, 0);
     try {
       return readdir(fd);
     } finally {
       closeQuietly(fd);
     }
+  }
+
+  /** open_tree(2) and mount_setattr(2): the same number on every architecture (after the tables were unified). */
+  private static final long SYS_OPEN_TREE = 428;
+  private static final long SYS_MOUNT_SETATTR = 442;
+  private static final int OPEN_TREE_CLONE = 1;
+
+  @Override
+  public int cloneMount(int dirfd, long attrSet, long attrClr) throws ErrnoException {
+    byte[] empty = cstr("");
+    long fd = libc.syscall(SYS_OPEN_TREE, dirfd, empty, OPEN_TREE_CLONE | Fcntl.O_CLOEXEC | Fcntl.AT_EMPTY_PATH);
+    if (fd < 0) {
+      throw fail("open_tree", "fd " + dirfd);
+    }
+    // struct mount_attr { u64 attr_set; u64 attr_clr; u64 propagation; u64 userns_fd; }
+    Pointer attr = Memory.allocateDirect(runtime, 32);
+    attr.putLong(0, attrSet);
+    attr.putLong(8, attrClr);
+    attr.putLong(16, 0);
+    attr.putLong(24, 0);
+    if (libc.syscall(SYS_MOUNT_SETATTR, (int) fd, empty, Fcntl.AT_EMPTY_PATH, attr, 32) < 0) {
+      ErrnoException e = fail("mount_setattr", "fd " + dirfd);
+      libc.close((int) fd);
+      throw e;
+    }
+    return (int) fd;
+  }
+
+  @Override
+  public void touchAtime(int dirfd, String path, boolean dir) throws ErrnoException {
+    int fd = openBeneath(dirfd, path, Fcntl.O_RDONLY | Fcntl.O_NOFOLLOW | (dir ? Fcntl.O_DIRECTORY : 0), 0);
+    try {
+      if (dir) {
+        // iterate_dir updates the access time whatever it lists; one small buffer is enough
+        check(libc.getdents64(fd, dentsBuf.get(), 64), "getdents64", where(dirfd, path));
+      } else {
+        // a read updates it even at end of file; one byte costs nothing
+        check(libc.pread(fd, ByteBuffer.allocateDirect(1), 1, 0), "pread", where(dirfd, path));
+      }
+    } finally {
+      closeQuietly(fd);
+    }
+  }
+
+  @Override
+  public void linkFd(int fd, int newDirfd, String newPath) throws ErrnoException {
+    if (!isLong(newPath)) {
+      byte[] np = cstr(newPath);
+      if (libc.linkat(fd, EMPTY, newDirfd, np, Fcntl.AT_EMPTY_PATH) == 0) {
+        return;
+      }
+      int errno = runtime.getLastError();
+      if (errno != Errno.ENOENT && errno != Errno.EPERM) {
+        throw new ErrnoException(errno, "linkat", "fd " + fd + " -> " + where(newDirfd, newPath));
+      }
+      // ENOENT: AT_EMPTY_PATH without CAP_DAC_READ_SEARCH, or a file that may not be linked (asked again below)
+    }
+    linkat(Fcntl.AT_FDCWD, "/proc/self/fd/" + fd, newDirfd, newPath, Fcntl.AT_SYMLINK_FOLLOW);
   }
 
   @Override

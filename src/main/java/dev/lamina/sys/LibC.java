@@ -30,6 +30,12 @@ public interface Api {
   /** syscall(2) for listxattrat(2) (Linux 6.13+). */
   long syscall(long number, int dirfd, @In byte[] path, int atFlags, @Out byte[] list, long size);
 
+  /** syscall(2) for open_tree(2) (Linux 5.2+). */
+  long syscall(long number, int dirfd, @In byte[] path, int flags);
+
+  /** syscall(2) for mount_setattr(2) (Linux 5.12+): attr is a struct mount_attr. */
+  long syscall(long number, int dirfd, @In byte[] path, int flags, @In Pointer attr, long size);
+
   int close(int fd);
 
   int dup(int fd);

@@ -32,10 +32,11 @@ final class AttrFactory {
   long ino(Entry e) throws ErrnoException {
     Stat st = e.stat();
     if (e.isDir()) {
-      for (int idx : e.dirLayers()) {
-        Layer l = stack.get(idx);
+      int[] dl = e.dirLayers();
+      for (int k = 0; k < dl.length; k++) {
+        Layer l = stack.get(dl[k]);
         if (!l.upper()) {
-          Stat ls = l == e.layer() ? st : lowerDirStat(l, e.rel());
+          Stat ls = l == e.layer() ? st : lowerDirStat(l, e.pathIn(k));
           return inodes.compose(l, ls.dev(), ls.ino());
         }
       }
@@ -67,7 +68,7 @@ final class AttrFactory {
   Attr attr(Entry e) throws ErrnoException {
     OverrideStat ov = null;
     if (honorsOverride(e.stat())) {
-      ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.rel());
+      ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.path());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
     return build(e.stat(), ino(e), nlink, ov, e.isDir() ? 0 : linkId(e.layer(), e.stat()));

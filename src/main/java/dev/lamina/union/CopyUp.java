@@ -121,18 +121,18 @@ final class CopyUp {
     Stat copy = null;
     try {
       switch (st.type()) {
-        case S_IFREG -> copy = copyFile(src, e.rel(), st, tmp, withData);
+        case S_IFREG -> copy = copyFile(src, e.path(), st, tmp, withData);
         case S_IFDIR -> {
           fs.mkdirat(work, tmp, 0700);
-          finishMetadata(src, e.rel(), st, tmp, false);
+          finishMetadata(src, e.path(), st, tmp, false);
         }
         case S_IFLNK -> {
-          fs.symlinkat(fs.readlinkat(src.fd(), e.rel()), work, tmp);
-          finishMetadata(src, e.rel(), st, tmp, true);
+          fs.symlinkat(fs.readlinkat(src.fd(), e.path()), work, tmp);
+          finishMetadata(src, e.path(), st, tmp, true);
         }
         default -> {
           fs.mknodat(work, tmp, st.mode(), st.rdev());
-          finishMetadata(src, e.rel(), st, tmp, false);
+          finishMetadata(src, e.path(), st, tmp, false);
         }
       }
       String parentRel = Resolver.parentOf(e.rel());
@@ -209,7 +209,7 @@ final class CopyUp {
 
   /** Builds the copy of a regular file as tmp in the work dir; returns its fstat (taken before the times are set). */
   private Stat copyFile(Layer src, String rel, Stat st, String tmp, boolean withData) throws ErrnoException {
-    int in = withData ? fs.openBeneath(src.fd(), rel, O_RDONLY, 0) : -1;
+    int in = withData ? fs.openBeneath(src.fd(), rel, AccessTimes.own(O_RDONLY), 0) : -1;
     // created with its final mode: setOwnerModeXattrs then only fixes it when the umask or a chown changed it
     int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, realMode(st));
     try {

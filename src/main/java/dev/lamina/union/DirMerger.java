@@ -47,7 +47,7 @@ final class DirMerger {
     int[] layers = d.dirLayers();
     boolean hasUpper = layers.length > 0 && stack.get(layers[0]).upper();
     int firstLower = hasUpper ? 1 : 0;
-    LowerMerges.Merge lm = firstLower < layers.length ? merges.get(d.rel(), layers, firstLower) : null;
+    LowerMerges.Merge lm = firstLower < layers.length ? merges.get(d, firstLower) : null;
     if (!hasUpper) {
       return lm == null ? List.of() : lm.entries();
     }

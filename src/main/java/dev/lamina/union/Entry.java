@@ -7,10 +7,32 @@ import dev.lamina.sys.Stat;
  * layers that contribute to the merged listing (top first); and whether a lower layer below the top instance
  * still holds the name (then removing it needs a whiteout).
  *
+ * <p>An instance is usually at the merged path in its layer. A redirect (see {@link Redirects}) can put a
+ * lower instance elsewhere: {@code path} is where the top instance is in its layer, {@code dirPaths} where
+ * each of {@code dirLayers} holds the directory (null when all are at {@code rel}). The upper instance is
+ * always at {@code rel}.
+ *
  * @param rel path relative to the layer roots ("" for the root)
  * @param lowerBelow some lower layer below {@code layer} has an entry with this name
+ * @param path the top instance's path in {@code layer}
+ * @param dirPaths the directory's path in each of {@code dirLayers}, or null when every one is {@code rel}
  */
-record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow) {
+record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow, String path, String[] dirPaths) {
+
+  /** An entry whose instances are all at the merged path. */
+  Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow) {
+    this(rel, layer, stat, dirLayers, lowerBelow, rel, null);
+  }
+
+  /** The directory's path in its k-th contributing layer ({@code dirLayers()[k]}). */
+  String pathIn(int k) {
+    return dirPaths == null ? rel : dirPaths[k];
+  }
+
+  /** The same entry with a fresh stat of its top instance. */
+  Entry withStat(Stat st) {
+    return new Entry(rel, layer, st, dirLayers, lowerBelow, path, dirPaths);
+  }
 
   boolean isDir() {
     return stat.isDir();
@@ -27,7 +49,8 @@ record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerB
 
   /**
    * A directory whose listing comes from the upper layer alone (new, or opaque over a lower one): it may be
-   * renamed; kernel overlayfs without redirect_dir answers EXDEV for merged and lower directories.
+   * renamed without a redirect; kernel overlayfs with redirect_dir off answers EXDEV for merged and lower
+   * directories.
    */
   boolean isPureUpperDir() {
     return isDir() && layer.upper() && dirLayers.length == 1;

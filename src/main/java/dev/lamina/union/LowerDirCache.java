@@ -25,6 +25,8 @@ final class LowerDirCache {
   /** A real entry of a lower dir; its stat (and override xattr) is read on first use and then kept. */
   static final class LowerEntry {
     final Layer layer;
+    /** The path of the directory holding it, in its layer (not the merged path when a redirect led there). */
+    final String dir;
     final String name;
     final long ino;
     final int dtype;
@@ -32,8 +34,9 @@ final class LowerDirCache {
     /** Its user.containers.override_stat, read on first use (AttrFactory); null until then. */
     volatile OverrideStat override;
 
-    LowerEntry(Layer layer, String name, long ino, int dtype) {
+    LowerEntry(Layer layer, String dir, String name, long ino, int dtype) {
       this.layer = layer;
+      this.dir = dir;
       this.name = name;
       this.ino = ino;
       this.dtype = dtype;
@@ -42,19 +45,31 @@ final class LowerDirCache {
     boolean isDir() {
       return dtype == DT_DIR;
     }
+
+    /** Its path in its layer. */
+    String path() {
+      return Resolver.child(dir, name);
+    }
   }
 
-  /** A lower directory: its entries (without whiteouts), the names it whites out, and whether it is opaque. */
-  record LowerDir(boolean exists, Map<String, LowerEntry> entries, List<LowerEntry> ordered, Set<String> whiteouts, boolean opaque) {
-    static final LowerDir ABSENT = new LowerDir(false, Map.of(), List.of(), Set.of(), false);
+  /**
+   * A lower directory: its entries (without whiteouts), the names it whites out, whether it is opaque, and
+   * its raw redirect xattr (null when none; see {@link Redirects}).
+   */
+  record LowerDir(boolean exists, Map<String, LowerEntry> entries, List<LowerEntry> ordered, Set<String> whiteouts,
+      boolean opaque, byte[] redirect) {
+    static final LowerDir ABSENT = new LowerDir(false, Map.of(), List.of(), Set.of(), false, null);
   }
 
   private final HostFs fs;
   private final Map<String, LowerDir>[] byLayer;
+  /** The redirect xattr this mount reads ({@link Redirects#xattr}). */
+  private final String redirectXattr;
 
   @SuppressWarnings("unchecked")
-  LowerDirCache(HostFs fs, int layers) {
+  LowerDirCache(HostFs fs, int layers, String redirectXattr) {
     this.fs = fs;
+    this.redirectXattr = redirectXattr;
     this.byLayer = new Map[layers];
     for (int i = 0; i < layers; i++) {
       byLayer[i] = new ConcurrentHashMap<>();
@@ -88,7 +103,7 @@ final class LowerDirCache {
   private LowerDir load(Layer layer, String rel) throws ErrnoException {
     int fd;
     try {
-      fd = fs.openBeneath(layer.fd(), rel, O_RDONLY | O_DIRECTORY, 0);
+      fd = fs.openBeneath(layer.fd(), rel, AccessTimes.own(O_RDONLY | O_DIRECTORY), 0);
     } catch (ErrnoException e) {
       if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR || e.errno() == Errno.ELOOP) {
         return LowerDir.ABSENT;
@@ -121,14 +136,16 @@ final class LowerDirCache {
           }
           dtype = dtypeOfMode(st.mode());
         }
-        LowerEntry le = new LowerEntry(layer, name, de.ino(), dtype);
+        LowerEntry le = new LowerEntry(layer, rel, name, de.ino(), dtype);
         le.stat = st;
         entries.put(name, le);
         ordered.add(le);
       }
       whiteouts.removeAll(entries.keySet()); // a real entry wins over a whiteout in the same layer
-      opaque |= Whiteouts.hasOpaqueXattr(fs, fd);
-      return new LowerDir(true, entries, ordered, whiteouts, opaque);
+      List<String> xattrs = Whiteouts.listXattrsQuietly(fs, fd);
+      opaque |= Whiteouts.hasOpaqueXattr(fs, fd, xattrs);
+      byte[] redirect = xattrs.contains(redirectXattr) ? fs.fgetxattr(fd, redirectXattr) : null;
+      return new LowerDir(true, entries, ordered, whiteouts, opaque, redirect);
     } finally {
       fs.closeQuietly(fd);
     }

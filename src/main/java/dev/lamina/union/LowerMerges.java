@@ -30,7 +30,10 @@ final class LowerMerges {
   private final LayerStack stack;
   private final LowerDirCache lower;
   private final InodeMap inodes;
-  /** Merges by the index of their topmost lower layer, then by directory path (no key building per lookup). */
+  /**
+   * Merges by the index of their topmost lower layer, then by the directory's path in that layer (no key
+   * building per lookup): the layers below are a function of that pair, redirects included.
+   */
   private final ConcurrentHashMap<String, Merge>[] byTopLayer;
 
   @SuppressWarnings("unchecked")
@@ -44,10 +47,12 @@ final class LowerMerges {
     }
   }
 
-  /** The merge of directory rel over dirLayers[from..] (all lower layers). */
-  Merge get(String rel, int[] dirLayers, int from) throws ErrnoException {
+  /** The merge of directory d over its dirLayers[from..] (all lower layers). */
+  Merge get(Entry d, int from) throws ErrnoException {
+    int[] dirLayers = d.dirLayers();
+    String key = d.pathIn(from);
     ConcurrentHashMap<String, Merge> merges = byTopLayer[dirLayers[from]];
-    Merge m = merges.get(rel);
+    Merge m = merges.get(key);
     if (m != null) {
       return m;
     }
@@ -57,7 +62,7 @@ final class LowerMerges {
     Set<String> hidden = new HashSet<>();
     for (int k = from; k < dirLayers.length; k++) {
       Layer l = stack.get(dirLayers[k]);
-      LowerDirCache.LowerDir ld = lower.get(l, rel);
+      LowerDirCache.LowerDir ld = lower.get(l, d.pathIn(k));
       for (LowerDirCache.LowerEntry le : ld.ordered()) {
         if (hidden.contains(le.name) || byName.containsKey(le.name)) {
           continue;
@@ -71,7 +76,7 @@ final class LowerMerges {
       hidden.addAll(ld.whiteouts());
     }
     m = new Merge(List.copyOf(out), byName, topPos);
-    Merge prev = merges.putIfAbsent(rel, m);
+    Merge prev = merges.putIfAbsent(key, m);
     return prev != null ? prev : m;
   }
 }

@@ -135,7 +135,8 @@ final class Namespace {
           made = make(maker, pfd, parentRel, name, type, nm, rdev, uid, gid, chown);
           if (type == S_IFDIR) {
             upperNames.created(rel, stamp);
-            if (fileWhiteout) {
+            // with redirect_dir=on the kernel makes every new dir in a merged parent opaque (ovl_create_upper)
+            if (fileWhiteout || (resolver.redirects().mode().creates() && parent.dirLayers().length > 1)) {
               whiteouts.makeOpaque(pfd, parentRel, name);
             }
           }
@@ -297,7 +298,12 @@ final class Namespace {
       Stat now = st != null ? st : fs.lstat(dirFd, name); // (owner and type only: a stale mode is fine)
       boolean deviceAsFile = (type == S_IFCHR || type == S_IFBLK) && now.isRegular();
       if (uid != now.uid() || gid != now.gid() || realMode != shown || deviceAsFile) {
-        fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, new OverrideStat(uid, gid, shown, type, rdev).format(), 0);
+        byte[] ov = new OverrideStat(uid, gid, shown, type, rdev).format();
+        if (fd >= 0) {
+          fs.fsetxattr(fd, Markers.OVERRIDE_STAT, ov, 0); // (an O_TMPFILE file has no name)
+        } else {
+          fs.lsetxattr(dirFd, name, Markers.OVERRIDE_STAT, ov, 0);
+        }
       }
     }
     return st;
@@ -355,6 +361,97 @@ final class Namespace {
     });
   }
 
+  /**
+   * An O_TMPFILE file in the upper instance of the directory dirRel (copied up first, as the kernel's overlayfs
+   * does), with the owner and mode a create there would give it.
+   */
+  OpenFile tmpfile(String dirRel, int mode, int flags, Caller caller, OverlayFs overlay) throws IOException {
+    Entry parent = resolver.dir(dirRel);
+    if (!parent.inUpper()) {
+      copyUp.ensureUpperDir(dirRel);
+      parent = resolver.dir(dirRel);
+    }
+    String where = "/" + dirRel + " (O_TMPFILE)";
+    UpperDirFds.Ref pref = upperDir(dirRel);
+    try {
+      Attr pa = attrs.attr(parent);
+      int uid = config.uidMap().toBacking(caller.uid(), where);
+      int gid = config.gidMap().toBacking((pa.mode() & S_ISGID) != 0 ? pa.gid() : caller.gid(), where);
+      NewMode nm = new NewMode(mode & 07777, caller.umask(), defaultAcl(pref.fd) != null);
+      int openFlags = (flags & ~(O_TRUNC | O_CREAT)) | O_TMPFILE;
+      if ((openFlags & O_ACCMODE) == O_RDONLY) {
+        openFlags |= O_RDWR; // O_TMPFILE needs write access; the kernel refused a read-only one already
+      }
+      int of = openFlags;
+      Placed made = make((d, n, realMode) -> fs.openat(d, ".", of, realMode), pref.fd, null, "", S_IFREG, nm, 0,
+          uid, gid, root);
+      return overlay.createdHandle(made.fd(), made.stat(), Resolver.child(dirRel, "#tmpfile"), flags, root);
+    } finally {
+      upperDirs.release(pref);
+    }
+  }
+
+  /**
+   * Names the open unnamed upper file fd (an O_TMPFILE file) rel, where no entry shows: over a whiteout as a
+   * create would, dropping a .wh. file that hid a lower name.
+   */
+  void linkOpen(int fd, String rel) throws ErrnoException {
+    RelPaths.checkCreatable(rel);
+    String parentRel = Resolver.parentOf(rel);
+    String name = Resolver.nameOf(rel);
+    if (resolver.lookupChild(resolver.dir(parentRel), name) != null) {
+      throw new ErrnoException(Errno.EEXIST, "link", "/" + rel);
+    }
+    copyUp.ensureUpperDir(parentRel);
+    ReentrantLock lock = locks.lock(rel);
+    try {
+      if (resolver.lookupChild(resolver.dir(parentRel), name) != null) {
+        throw new ErrnoException(Errno.EEXIST, "link", "/" + rel);
+      }
+      upperNames.mark();
+      UpperDirFds.Ref pref = upperDir(parentRel);
+      try {
+        linkInto(pref.fd, parentRel, name, (dir, n) -> fs.linkFd(fd, dir, n));
+      } finally {
+        upperDirs.release(pref);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes one hard link at (dirFd, name). */
+  @FunctionalInterface
+  private interface Linker {
+    void link(int dirFd, String name) throws ErrnoException;
+  }
+
+  /**
+   * Links name into the upper directory pfd (parentRel) with linker: through the work dir and a rename over a
+   * device whiteout there, directly otherwise; then removes a .wh. file of the name.
+   */
+  private void linkInto(int pfd, String parentRel, String name, Linker linker) throws ErrnoException {
+    boolean knownWhiteout = upperNames.isWhiteout(parentRel, name);
+    Stat cur = !knownWhiteout && upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
+    if (knownWhiteout || (cur != null && cur.isWhiteoutDevice())) {
+      String tmp = stack.tempName("link");
+      linker.link(stack.workFd(), tmp);
+      try {
+        fs.renameat2(stack.workFd(), tmp, pfd, name, 0);
+      } catch (ErrnoException e) {
+        fs.unlinkat(stack.workFd(), tmp, 0);
+        throw e;
+      }
+    } else {
+      linker.link(pfd, name);
+    }
+    upperNames.added(parentRel, name);
+    if (upperNames.mayHold(parentRel, Markers.WH_PREFIX + name)
+        && fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null) {
+      fs.unlinkat(pfd, Markers.WH_PREFIX + name, 0);
+    }
+  }
+
   void link(String existing, String rel) throws ErrnoException {
     Entry src = resolver.require(existing);
     if (src.isDir()) {
@@ -386,25 +483,7 @@ final class Namespace {
       int pfd = pref.fd;
       try {
         String srcName = Resolver.nameOf(existing);
-        boolean knownWhiteout = upperNames.isWhiteout(parentRel, name);
-        Stat cur = !knownWhiteout && upperNames.mayHold(parentRel, name) ? fs.lstatOrNull(pfd, name) : null;
-        if (knownWhiteout || (cur != null && cur.isWhiteoutDevice())) {
-          String tmp = stack.tempName("link");
-          fs.linkat(sfd, srcName, stack.workFd(), tmp, 0);
-          try {
-            fs.renameat2(stack.workFd(), tmp, pfd, name, 0);
-          } catch (ErrnoException e) {
-            fs.unlinkat(stack.workFd(), tmp, 0);
-            throw e;
-          }
-        } else {
-          fs.linkat(sfd, srcName, pfd, name, 0);
-        }
-        upperNames.added(parentRel, name);
-        if (upperNames.mayHold(parentRel, Markers.WH_PREFIX + name)
-            && fs.lstatOrNull(pfd, Markers.WH_PREFIX + name) != null) {
-          fs.unlinkat(pfd, Markers.WH_PREFIX + name, 0);
-        }
+        linkInto(pfd, parentRel, name, (dir, n) -> fs.linkat(sfd, srcName, dir, n, 0));
       } finally {
         upperDirs.release(sref);
         upperDirs.release(pref);

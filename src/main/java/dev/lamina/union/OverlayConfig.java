@@ -7,8 +7,10 @@ import java.util.Objects;
 
 /**
  * What an overlay mount is made of: the lower dirs (top first), the optional upper and work dirs, how
- * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, and the
- * uid/gid mappings. Immutable; build with {@link #builder()}. Without an upper dir the mount is read-only.
+ * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, the
+ * uid/gid mappings, when reads update access times ({@link Atime}), and whether directory renames record
+ * redirects ({@link RedirectDir}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
+ * read-only.
  */
 public record OverlayConfig(
     List<Path> lowerDirs,
@@ -17,13 +19,17 @@ public record OverlayConfig(
     WhiteoutFormat whiteoutFormat,
     boolean overrideStat,
     IdMap uidMap,
-    IdMap gidMap) {
+    IdMap gidMap,
+    Atime atime,
+    RedirectDir redirectDir) {
 
   public OverlayConfig {
+    Objects.requireNonNull(atime, "atime");
     lowerDirs = List.copyOf(lowerDirs);
     Objects.requireNonNull(whiteoutFormat, "whiteoutFormat");
     Objects.requireNonNull(uidMap, "uidMap");
     Objects.requireNonNull(gidMap, "gidMap");
+    Objects.requireNonNull(redirectDir, "redirectDir");
     if (lowerDirs.isEmpty() && upperDir == null) {
       throw new IllegalArgumentException("an overlay needs at least one lowerdir or an upperdir");
     }
@@ -49,6 +55,8 @@ public record OverlayConfig(
     private Boolean overrideStat;
     private IdMap uidMap = IdMap.IDENTITY;
     private IdMap gidMap = IdMap.IDENTITY;
+    private Atime atime = Atime.DEFAULT;
+    private RedirectDir redirectDir = RedirectDir.FOLLOW;
 
     /** Adds a lower dir below the ones added before (the first added is the top). */
     public Builder lowerDir(Path p) {
@@ -92,6 +100,18 @@ public record OverlayConfig(
       return this;
     }
 
+    /** When reads and listings update access times (default relatime, as on the kernel). */
+    public Builder atime(Atime a) {
+      atime = a;
+      return this;
+    }
+
+    /** redirect_dir= (default FOLLOW: renames of merged dirs fail with EXDEV, redirects in layers are read). */
+    public Builder redirectDir(RedirectDir r) {
+      redirectDir = r;
+      return this;
+    }
+
     public OverlayConfig build() {
       int euid = dev.lamina.sys.HostFs.get().geteuid();
       return new OverlayConfig(
@@ -101,7 +121,9 @@ public record OverlayConfig(
           whiteoutFormat != null ? whiteoutFormat : WhiteoutFormat.forEuid(euid),
           overrideStat != null ? overrideStat : euid != 0,
           uidMap,
-          gidMap);
+          gidMap,
+          atime,
+          redirectDir);
     }
   }
 }

@@ -37,6 +37,7 @@ public final class OverlayFs implements UnionFs {
   private final MetadataOps metadata;
   private final UpperDirFds upperDirs;
   private final UpperNames upperNames;
+  private final AccessTimes times;
   /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
   private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
 
@@ -48,7 +49,8 @@ public final class OverlayFs implements UnionFs {
     this.fs = fs;
     this.config = config;
     this.stack = new LayerStack(fs, config);
-    LowerDirCache lower = new LowerDirCache(fs, stack.all().size());
+    Redirects redirects = new Redirects(fs, config.redirectDir(), fs.geteuid() == 0);
+    LowerDirCache lower = new LowerDirCache(fs, stack.all().size(), redirects.xattr());
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
@@ -58,7 +60,7 @@ public final class OverlayFs implements UnionFs {
     }
     InodeMap inodes = new InodeMap(rootDevs);
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
-    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames);
+    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames, redirects);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
     this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs, upperNames);
     PathLocks locks = new PathLocks();
@@ -66,6 +68,7 @@ public final class OverlayFs implements UnionFs {
     this.namespace = new Namespace(fs, stack, resolver, merger, copyUp, whiteouts, inodes, attrs, locks, config, unlinkedLower,
         upperNames, upperDirs);
     this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config, upperDirs);
+    this.times = new AccessTimes(fs, stack, config.atime());
   }
 
   public OverlayConfig config() {
@@ -99,7 +102,7 @@ public final class OverlayFs implements UnionFs {
     if (!e.stat().isSymlink()) {
       throw new ErrnoException(Errno.EINVAL, "readlink", path);
     }
-    return fs.readlinkat(e.layer().fd(), e.rel());
+    return fs.readlinkat(e.layer().fd(), e.path());
   }
 
   @Override
@@ -192,12 +195,14 @@ public final class OverlayFs implements UnionFs {
     int kept = flags & OPEN_FLAGS_KEPT;
     if (!write) {
       long seen = copyUp.fileCopyUps();
-      int fd = fs.openBeneath(e.layer().fd(), rel, kept, 0);
+      int fd = e.inUpper()
+          ? fs.openBeneath(times.upperFd(), e.path(), times.upperFlags(kept), 0)
+          : fs.openBeneath(e.layer().fd(), e.path(), AccessTimes.own(kept), 0);
       return new FileHandle(fd, e.layer(), attrs.ino(e), rel, flags, seen);
     }
     checkWritable("open for writing", rel);
     Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
-    int fd = fs.openBeneath(stack.upper().fd(), rel, kept, 0);
+    int fd = fs.openBeneath(times.upperFd(), rel, times.upperFlags(kept), 0);
     return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags, 0);
   }
 
@@ -205,7 +210,60 @@ public final class OverlayFs implements UnionFs {
   public OpenFile create(String path, int mode, int flags, Caller caller) throws IOException {
     String rel = RelPaths.of(path);
     checkWritable("create", rel);
-    return namespace.create(rel, mode, flags & OPEN_FLAGS_KEPT | (flags & O_EXCL), caller, this);
+    return namespace.create(rel, mode, times.upperFlags(flags & OPEN_FLAGS_KEPT) | (flags & O_EXCL), caller, this);
+  }
+
+  @Override
+  public OpenFile tmpfile(String dirPath, int mode, int flags, Caller caller) throws IOException {
+    String rel = RelPaths.of(dirPath);
+    checkWritable("open O_TMPFILE", rel);
+    return namespace.tmpfile(rel, mode, times.upperFlags(flags & OPEN_FLAGS_KEPT) | (flags & O_EXCL), caller, this);
+  }
+
+  @Override
+  public void linkOpen(OpenFile file, String newPath) throws IOException {
+    String rel = RelPaths.of(newPath);
+    checkWritable("link", rel);
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      // a lower file always has a name a link can take; only an unnamed upper file comes here
+      throw new ErrnoException(Errno.ENOENT, "link (the file has no name)", "/" + rel);
+    }
+    namespace.linkOpen(h.fd, rel);
+  }
+
+  /** The upper file behind a handle whose name is gone; a lower one cannot change (EROFS, as a lower layer). */
+  private FileHandle upperHandle(OpenFile file, String op) throws ErrnoException {
+    FileHandle h = (FileHandle) file;
+    if (!h.layer.upper()) {
+      throw new ErrnoException(Errno.EROFS, op + " (a lower file without a name)", "/" + h.rel);
+    }
+    return h;
+  }
+
+  @Override
+  public void fchmod(OpenFile file, int mode) throws IOException {
+    FileHandle h = upperHandle(file, "chmod");
+    OverrideStat cur = h.noOverride ? null : attrs.honorsOverride(fs.fstat(h.fd)) ? attrs.readOverride(h.fd) : null;
+    if (cur != null) {
+      fs.fsetxattr(h.fd, Markers.OVERRIDE_STAT,
+          new OverrideStat(cur.uid(), cur.gid(), mode & 07777, cur.type(), cur.rdev()).format(), 0);
+      fs.fchmod(h.fd, (mode & 0777) | 0600);
+    } else {
+      fs.fchmod(h.fd, mode & 07777);
+    }
+  }
+
+  @Override
+  public void fchown(OpenFile file, int uid, int gid) throws IOException {
+    FileHandle h = upperHandle(file, "chown");
+    fs.fchown(h.fd, config.uidMap().toBacking(uid, "/" + h.rel), config.gidMap().toBacking(gid, "/" + h.rel));
+  }
+
+  @Override
+  public void futimens(OpenFile file, Timespec atime, Timespec mtime) throws IOException {
+    FileHandle h = upperHandle(file, "utimens");
+    fs.futimens(h.fd, atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec());
   }
 
   /**
@@ -234,7 +292,7 @@ public final class OverlayFs implements UnionFs {
       try {
         Entry e = resolver.lookup(h.rel);
         if (e != null && e.inUpper() && !e.isDir() && attrs.ino(e) == h.ino) {
-          int fd = fs.openBeneath(stack.upper().fd(), h.rel, O_RDONLY, 0);
+          int fd = fs.openBeneath(times.upperFd(), h.rel, times.upperFlags(O_RDONLY), 0);
           h.retiredFd = h.fd;
           h.fd = fd;
           h.layer = stack.upper();
@@ -277,6 +335,12 @@ public final class OverlayFs implements UnionFs {
       h.lowerSize = size;
     }
     return new SpliceSource(fd, size);
+  }
+
+  @Override
+  public boolean readsMoveAtime(OpenFile file) {
+    FileHandle h = (FileHandle) file;
+    return h.layer.upper() && config.atime().mode() == Atime.Mode.STRICTATIME && (h.flags & O_NOATIME) == 0;
   }
 
   @Override
@@ -366,6 +430,7 @@ public final class OverlayFs implements UnionFs {
     DirEntry dot = new DirEntry(".", attrs.ino(d), S_IFDIR);
     DirEntry dotdot = new DirEntry("..", attrs.ino(parent), S_IFDIR);
     List<DirEntry> body = merger.list(d); // not copied: it is either fresh or an immutable cached merge
+    times.listed(d);
     return new DirHandle(rel, new java.util.AbstractList<DirEntry>() {
       @Override
       public DirEntry get(int i) {
@@ -391,7 +456,7 @@ public final class OverlayFs implements UnionFs {
     if (e.origin() instanceof LowerDirCache.LowerEntry le && le.dtype != DT_DIR && resolver.isCurrent(h.rel, h.dir)
         && (!h.dir.inUpper()
             || (!upperNames.mayHold(h.rel, e.name()) && !upperNames.mayHold(h.rel, Markers.WH_PREFIX + e.name())))) {
-      return attrs.lowerFile(Resolver.child(h.rel, e.name()), le);
+      return attrs.lowerFile(le.path(), le);
     }
     return UnionFs.super.getattr(dir, dirPath, e);
   }
@@ -442,7 +507,7 @@ public final class OverlayFs implements UnionFs {
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
     }
-    byte[] v = fs.lgetxattr(e.layer().fd(), e.rel(), name);
+    byte[] v = fs.lgetxattr(e.layer().fd(), e.path(), name);
     if (v == null) {
       throw new ErrnoException(Errno.ENODATA, "getxattr " + name, path);
     }
@@ -459,7 +524,7 @@ public final class OverlayFs implements UnionFs {
   @Override
   public List<String> listxattr(String path) throws IOException {
     Entry e = resolver.require(RelPaths.of(path));
-    List<String> names = fs.llistxattr(e.layer().fd(), e.rel());
+    List<String> names = fs.llistxattr(e.layer().fd(), e.path());
     List<String> out = new ArrayList<>(names.size());
     for (String n : names) {
       if (!Markers.isPrivateXattr(n)) {
@@ -495,6 +560,7 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public void close() {
+    times.close();
     upperDirs.close();
     stack.close();
   }

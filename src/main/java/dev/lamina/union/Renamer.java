@@ -11,20 +11,24 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * rename(2)/renameat2(2) on the union. Files are copied up and renamed in the upper layer, with a whiteout
  * left at the source when a lower layer holds that name (atomically with RENAME_WHITEOUT in the device
- * format). Directories move only when they exist purely in the upper layer; a directory moved onto a name a
- * lower layer holds becomes opaque, so it does not merge with what is below.
+ * format). A directory that exists purely in the upper layer just moves; one moved onto a name a lower layer
+ * holds becomes opaque, so it does not merge with what is below. A merged or lower directory moves with
+ * redirect_dir=on: it is copied up and gets a redirect to its lower instances ({@link Redirects}); otherwise
+ * EXDEV, and {@code mv} copies it.
  */
 final class Renamer {
   private final Namespace ns;
   private final HostFs fs;
   private final Resolver resolver;
   private final UpperNames names;
+  private final Redirects redirects;
 
   Renamer(Namespace ns) {
     this.ns = ns;
     this.names = ns.upperNames();
     this.fs = ns.fs();
     this.resolver = ns.resolver();
+    this.redirects = resolver.redirects();
   }
 
   void rename(String a, String b, int flags) throws ErrnoException {
@@ -54,9 +58,11 @@ final class Renamer {
     if ((flags & RENAME_NOREPLACE) != 0 && dst != null) {
       throw new ErrnoException(Errno.EEXIST, "rename", "/" + b);
     }
+    boolean redirected = src.isDir() && !src.isPureUpperDir();
     if (src.isDir()) {
-      if (!src.isPureUpperDir()) {
-        throw new ErrnoException(Errno.EXDEV, "rename (directory not purely in the upper layer)", "/" + a);
+      if (redirected && !redirects.mode().creates()) {
+        throw new ErrnoException(Errno.EXDEV,
+            "rename (directory not purely in the upper layer; redirect_dir=on would move it)", "/" + a);
       }
       if (dst != null) {
         if (!dst.isDir()) {
@@ -72,6 +78,8 @@ final class Renamer {
     boolean srcNeedsWhiteout = src.needsWhiteout();
     if (!src.isDir() && !src.inUpper()) { // (an upper source was just looked up: copyUp would look again)
       ns.copyUp().copyUp(a, true);
+    } else if (redirected) {
+      ns.copyUp().ensureUpperDir(a);
     }
     ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
     ReentrantLock[] held = ns.locks().lockTwo(a, b);
@@ -80,7 +88,10 @@ final class Renamer {
       UpperDirFds.Ref[] dirs = acquireParents(a, b);
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
-        move(src, dst, srcNeedsWhiteout, merged, dirs[0].fd, Resolver.parentOf(a), Resolver.nameOf(a), dirs[1].fd,
+        if (redirected) {
+          setRedirect(dirs[0].fd, a, b);
+        }
+        move(src, dst, srcNeedsWhiteout, merged, redirected, dirs[0].fd, Resolver.parentOf(a), Resolver.nameOf(a), dirs[1].fd,
             Resolver.parentOf(b), Resolver.nameOf(b));
       } finally {
         releaseParents(dirs);
@@ -104,7 +115,16 @@ final class Renamer {
     }
   }
 
-  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, boolean targetParentMerged, int pa, String ra,
+  /** Records where the lower instances of the directory a are before it moves to b (kernel: ovl_set_redirect). */
+  private void setRedirect(int parentFd, String a, String b) throws ErrnoException {
+    String v = redirects.valueForRename(ns.stack().upper().fd(), a, b);
+    if (v != null) {
+      redirects.write(parentFd, Resolver.nameOf(a), a, v);
+    }
+  }
+
+  private void move(Entry src, Entry dst, boolean srcNeedsWhiteout, boolean targetParentMerged, boolean redirected,
+      int pa, String ra,
       String na, int pb, String rb, String nb) throws ErrnoException {
     boolean knownWhiteout = names.isWhiteout(rb, nb);
     Stat cur = !knownWhiteout && names.mayHold(rb, nb) ? fs.lstatOrNull(pb, nb) : null;
@@ -114,8 +134,8 @@ final class Renamer {
     if (src.isDir()) {
       boolean lowerAtTarget = dst != null ? dst.needsWhiteout() : (whiteoutAtTarget || fileWhiteoutAtTarget);
       // as ovl_rename: a directory moved into a merged parent (or onto a name a lower layer holds) is made
-      // opaque, so it never merges with a same-named lower directory
-      if (lowerAtTarget || targetParentMerged) {
+      // opaque, so it never merges with a same-named lower directory; a redirected one follows its redirect
+      if (!redirected && (lowerAtTarget || targetParentMerged)) {
         ns.whiteouts().makeOpaque(pa, ra, na);
       }
       if (cur != null && cur.isDir()) {
@@ -176,14 +196,21 @@ final class Renamer {
     if (dst == null) {
       throw new ErrnoException(Errno.ENOENT, "rename (exchange)", "/" + b);
     }
-    if ((src.isDir() && !src.isPureUpperDir()) || (dst.isDir() && !dst.isPureUpperDir())) {
-      throw new ErrnoException(Errno.EXDEV, "rename (exchange of a directory not purely in the upper layer)", "/" + a);
+    boolean srcRedirected = src.isDir() && !src.isPureUpperDir();
+    boolean dstRedirected = dst.isDir() && !dst.isPureUpperDir();
+    if ((srcRedirected || dstRedirected) && !redirects.mode().creates()) {
+      throw new ErrnoException(Errno.EXDEV, "rename (exchange of a directory not purely in the upper layer;"
+          + " redirect_dir=on would move it)", "/" + a);
     }
     if (!src.isDir()) {
       ns.copyUp().copyUp(a, true);
+    } else if (srcRedirected) {
+      ns.copyUp().ensureUpperDir(a);
     }
     if (!dst.isDir()) {
       ns.copyUp().copyUp(b, true);
+    } else if (dstRedirected) {
+      ns.copyUp().ensureUpperDir(b);
     }
     ns.copyUp().ensureUpperDir(Resolver.parentOf(a));
     ns.copyUp().ensureUpperDir(Resolver.parentOf(b));
@@ -194,12 +221,18 @@ final class Renamer {
       int pa = dirs[0].fd;
       int pb = dirs[1].fd;
       try {
+        if (srcRedirected) {
+          setRedirect(pa, a, b);
+        }
+        if (dstRedirected) {
+          setRedirect(pb, b, a);
+        }
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
         // a directory that landed on a name a lower layer holds must not merge with it
-        if (src.isDir() && (dst.needsWhiteout() || resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1)) {
+        if (src.isDir() && !srcRedirected && (dst.needsWhiteout() || resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1)) {
           ns.whiteouts().makeOpaque(pb, Resolver.parentOf(b), Resolver.nameOf(b));
         }
-        if (dst.isDir() && (src.needsWhiteout() || resolver.dir(Resolver.parentOf(a)).dirLayers().length > 1)) {
+        if (dst.isDir() && !dstRedirected && (src.needsWhiteout() || resolver.dir(Resolver.parentOf(a)).dirLayers().length > 1)) {
           ns.whiteouts().makeOpaque(pa, Resolver.parentOf(a), Resolver.nameOf(a));
         }
       } finally {

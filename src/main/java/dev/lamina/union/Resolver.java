@@ -31,12 +31,16 @@ final class Resolver {
   private final Whiteouts whiteouts;
   private final LowerMerges merges;
   private final UpperNames upperNames;
+  private final Redirects redirects;
+  private final Metacopy metacopy;
   private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
   private final AtomicLong epoch = new AtomicLong();
   private final int[] allLayers;
 
   Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges,
-      UpperNames upperNames) {
+      UpperNames upperNames, Redirects redirects) {
+    this.redirects = redirects;
+    this.metacopy = new Metacopy(fs, fs.geteuid() == 0);
     this.merges = merges;
     this.upperNames = upperNames;
     this.fs = fs;
@@ -47,6 +51,10 @@ final class Resolver {
     for (int i = 0; i < allLayers.length; i++) {
       allLayers[i] = i;
     }
+  }
+
+  Redirects redirects() {
+    return redirects;
   }
 
   static String parentOf(String rel) {
@@ -78,7 +86,7 @@ final class Resolver {
   Entry lookup(String rel) throws ErrnoException {
     if (rel.isEmpty()) {
       Entry r = root();
-      return new Entry("", r.layer(), fs.fstat(r.layer().fd()), r.dirLayers(), r.lowerBelow()); // fresh times
+      return r.withStat(fs.fstat(r.layer().fd())); // fresh times
     }
     Entry d = dirs.get(rel);
     if (d != null) {
@@ -86,7 +94,7 @@ final class Resolver {
       // (a lower instance's stat is the one LowerDirCache keeps, as a full lookup would return)
       Stat st = d.layer().upper() ? fs.lstatOrNull(d.layer().fd(), rel) : d.stat();
       if (st != null && st.isDir()) {
-        return new Entry(rel, d.layer(), st, d.dirLayers(), d.lowerBelow());
+        return d.withStat(st);
       }
     }
     long seen = epoch.get();
@@ -151,7 +159,7 @@ final class Resolver {
   boolean lowerHolds(Entry parent, String name) throws ErrnoException {
     int[] layers = parent.dirLayers();
     int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
-    return firstLower < layers.length && merges.get(parent.rel(), layers, firstLower).topPos().containsKey(name);
+    return firstLower < layers.length && merges.get(parent, firstLower).topPos().containsKey(name);
   }
 
   /** Forgets cached resolutions of rel and everything below it; call after changing them in the upper layer. */
@@ -174,102 +182,199 @@ final class Resolver {
     }
   }
 
-  /** Looks name up in the merged directory parent; null when absent or whited out. */
+  /**
+   * Looks name up in the merged directory parent; null when absent or whited out. The upper layer first
+   * (at the merged path), then the lower layers: by name in the parent's lower instances, from the one the
+   * lower merge names as holding it; or, once a directory instance carries a redirect, where that points
+   * (a relative one: another name in the parent's lower instances; an absolute one: a path from the root of
+   * every layer below), as kernel overlayfs's ovl_lookup does.
+   */
   Entry lookupChild(Entry parent, String name) throws ErrnoException {
     if (Markers.isWhiteoutName(name)) {
       return null; // .wh.* names are overlay metadata, never visible
     }
     String rel = child(parent.rel(), name);
-    Layer top = null;
-    Stat topStat = null;
-    int[] dl = null;
-    int nd = 0;
-    boolean dirsClosed = false;
-    boolean lowerBelow = false;
     int[] layers = parent.dirLayers();
     int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
     Integer lowerTop = null;
     if (firstLower < layers.length) {
-      lowerTop = merges.get(parent.rel(), layers, firstLower).topPos().get(name);
+      lowerTop = merges.get(parent, firstLower).topPos().get(name);
     }
-    for (int k = 0; k < layers.length; k++) {
-      if (k == firstLower) {
-        // the lower merge knows where the top lower instance is, or that there is none
-        if (lowerTop == null) {
-          break;
+    Found f = new Found(rel, stack.all().size());
+    Redirects.Redirect redirect = null;
+    if (firstLower == 1) {
+      Layer l = stack.get(layers[0]);
+      // the upper instance of parent is a directory here: its known names spare the statx of absent ones,
+      // and of names known to be whiteout devices
+      String pr = parent.rel();
+      UpperNames.Stamp stamp = upperNames.stamp(pr);
+      boolean knownWhiteout = upperNames.isWhiteout(pr, name);
+      Stat st = !knownWhiteout && upperNames.mayHold(pr, name) ? fs.lstatOrNull(l.fd(), rel) : null;
+      if (knownWhiteout || (st != null && st.isWhiteoutDevice())) {
+        if (!knownWhiteout) {
+          upperNames.sawWhiteout(pr, name, stamp);
         }
-        k = firstLower + lowerTop;
-      }
-      Layer l = stack.get(layers[k]);
-      Stat st;
-      boolean whiteout;
-      if (l.upper()) {
-        // the upper instance of parent is a directory here: its known names spare the statx of absent ones,
-        // and of names known to be whiteout devices
-        String pr = parent.rel();
-        UpperNames.Stamp stamp = upperNames.stamp(pr);
-        boolean knownWhiteout = upperNames.isWhiteout(pr, name);
-        st = !knownWhiteout && upperNames.mayHold(pr, name) ? fs.lstatOrNull(l.fd(), rel) : null;
-        if (knownWhiteout || (st != null && st.isWhiteoutDevice())) {
-          if (!knownWhiteout) {
-            upperNames.sawWhiteout(pr, name, stamp);
-          }
-          whiteout = true;
-          st = null;
-        } else {
-          // a .wh. file only matters when a lower layer holds the name
-          String wh = Markers.WH_PREFIX + name;
-          whiteout = st == null && lowerTop != null && upperNames.mayHold(parent.rel(), wh)
-              && fs.lstatOrNull(l.fd(), child(parent.rel(), wh)) != null;
-        }
-      } else {
-        LowerDirCache.LowerDir ld = lower.get(l, parent.rel());
-        LowerDirCache.LowerEntry le = ld.entries().get(name);
-        if (le != null) {
-          st = lower.stat(l, rel, le);
-          whiteout = false;
-        } else {
-          st = null;
-          whiteout = ld.whiteouts().contains(name);
-        }
+        return null;
       }
       if (st == null) {
-        if (whiteout) {
-          break;
+        // a .wh. file only matters when a lower layer holds the name
+        String wh = Markers.WH_PREFIX + name;
+        if (lowerTop != null && upperNames.mayHold(pr, wh) && fs.lstatOrNull(l.fd(), child(pr, wh)) != null) {
+          return null;
         }
-        continue;
+      } else {
+        if (f.add(l, rel, st) && isOpaque(l, rel)) {
+          f.closed = true;
+        }
+        f.lowerBelow = lowerTop != null;
+        if (f.closed) {
+          return checked(f);
+        }
+        if (stack.all().size() > 1) {
+          redirect = redirects.read(l.fd(), rel);
+        }
       }
+    }
+    if (redirect == null) {
+      if (lowerTop == null) {
+        return checked(f);
+      }
+      // by name, from the top lower instance on
+      lowerByName(parent, firstLower + lowerTop, name, f);
+    } else if (!redirect.absolute()) {
+      lowerByName(parent, firstLower, redirect.target(), f);
+    } else {
+      lowerByPath(stack.upper().index() + 1, redirect.target(), f);
+    }
+    return checked(f);
+  }
+
+  /** The entry found, refused (EPERM) when it is a metadata-only copy, as the kernel with metacopy=off does. */
+  private Entry checked(Found f) throws ErrnoException {
+    if (f.top != null && f.topStat.isRegular()) {
+      metacopy.refuse(f.top, f.topPath, f.topStat);
+    }
+    return f.entry();
+  }
+
+  /** What a lookup has found so far: the top instance and the directory instances below it. */
+  private static final class Found {
+    final String rel;
+    Layer top;
+    Stat topStat;
+    String topPath;
+    final int[] dl;
+    final String[] paths;
+    int nd;
+    boolean closed;
+    boolean lowerBelow;
+    boolean moved;
+
+    Found(String rel, int layers) {
+      this.rel = rel;
+      dl = new int[layers];
+      paths = new String[layers];
+    }
+
+    /**
+     * Records an instance found at path in l; true when it joins the directory's layers (then the caller
+     * checks whether it is opaque). A non-directory on top, or below a directory, closes the merge.
+     */
+    boolean add(Layer l, String path, Stat st) {
       if (top == null) {
         top = l;
         topStat = st;
-        if (st.isDir()) {
-          dl = new int[layers.length - k];
-          dl[nd++] = l.index();
-          dirsClosed = isOpaque(l, rel);
-        } else {
-          dirsClosed = true;
+        topPath = path;
+      } else if (!top.upper()) {
+        lowerBelow = true; // (for an upper top the caller sets it: whether a lower layer holds the name itself)
+      }
+      if (closed) {
+        return false;
+      }
+      if (!st.isDir()) {
+        closed = true;
+        return false;
+      }
+      dl[nd] = l.index();
+      paths[nd++] = path;
+      moved |= !path.equals(rel);
+      return true;
+    }
+
+    Entry entry() {
+      if (top == null) {
+        return null;
+      }
+      return new Entry(rel, top, topStat, Arrays.copyOf(dl, nd), lowerBelow, topPath,
+          moved ? Arrays.copyOf(paths, nd) : null);
+    }
+  }
+
+  /** Continues a lookup of name in the parent's lower instances from its k-th layer on. */
+  private void lowerByName(Entry parent, int k, String name, Found f) throws ErrnoException {
+    int[] layers = parent.dirLayers();
+    for (; k < layers.length; k++) {
+      Layer l = stack.get(layers[k]);
+      String p = child(parent.pathIn(k), name);
+      int r = lowerOne(l, p, f);
+      if (r == STOP || (r == FOUND && f.closed)) {
+        return;
+      }
+      if (r == FOUND) {
+        Redirects.Redirect next = lowerRedirect(l, p);
+        if (next != null) {
+          if (next.absolute()) {
+            lowerByPath(l.index() + 1, next.target(), f);
+            return;
+          }
+          name = next.target();
         }
-        continue;
-      }
-      if (!l.upper()) {
-        lowerBelow = true;
-      }
-      if (!dirsClosed) {
-        if (st.isDir()) {
-          dl[nd++] = l.index();
-          dirsClosed = isOpaque(l, rel);
-        } else {
-          dirsClosed = true;
-        }
-      }
-      if (dirsClosed && (lowerBelow || !top.upper())) {
-        break;
       }
     }
-    if (top == null) {
+  }
+
+  /** Continues a lookup of path (from the layer roots) in every layer from index from on. */
+  private void lowerByPath(int from, String path, Found f) throws ErrnoException {
+    for (int i = from; i < stack.all().size(); i++) {
+      Layer l = stack.get(i);
+      int r = lowerOne(l, path, f);
+      if (r == STOP || (r == FOUND && f.closed)) {
+        return;
+      }
+      if (r == FOUND) {
+        Redirects.Redirect next = lowerRedirect(l, path);
+        if (next != null) {
+          path = next.absolute() ? next.target() : child(parentOf(path), next.target());
+        }
+      }
+    }
+  }
+
+  private static final int ABSENT = 0;
+  private static final int FOUND = 1;
+  private static final int STOP = 2;
+
+  /** Looks path up in lower layer l (from the cached listing of its parent): ABSENT, FOUND (added to f), STOP (whiteout). */
+  private int lowerOne(Layer l, String path, Found f) throws ErrnoException {
+    LowerDirCache.LowerDir ld = lower.get(l, parentOf(path));
+    String n = nameOf(path);
+    LowerDirCache.LowerEntry le = ld.entries().get(n);
+    if (le == null) {
+      return ld.whiteouts().contains(n) ? STOP : ABSENT;
+    }
+    if (f.add(l, path, lower.stat(l, path, le)) && lower.get(l, path).opaque()) {
+      f.closed = true;
+    }
+    return FOUND;
+  }
+
+  /** The redirect of the lower directory at path in l, unless l is the lowest layer (nothing below to redirect to). */
+  private Redirects.Redirect lowerRedirect(Layer l, String path) throws ErrnoException {
+    if (l.index() == stack.all().size() - 1) {
       return null;
     }
-    return new Entry(rel, top, topStat, dl == null ? new int[0] : Arrays.copyOf(dl, nd), lowerBelow);
+    byte[] raw = lower.get(l, path).redirect();
+    return raw == null ? null : redirects.follow(raw, path);
   }
 
   private boolean isOpaque(Layer l, String rel) throws ErrnoException {

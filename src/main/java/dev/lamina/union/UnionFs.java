@@ -60,12 +60,49 @@ public interface UnionFs extends AutoCloseable {
   OpenFile create(String path, int mode, int flags, Caller caller) throws IOException;
 
   /**
+   * open(2) with O_TMPFILE in the directory dirPath: an unnamed regular file that {@link #linkOpen} may name
+   * later (unless flags hold O_EXCL), gone once released without a name. EOPNOTSUPP where not supported.
+   */
+  default OpenFile tmpfile(String dirPath, int mode, int flags, Caller caller) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.EOPNOTSUPP, "O_TMPFILE", dirPath);
+  }
+
+  /**
+   * fchmod, fchown (-1 leaves an id) and futimens of an open file that has no name any more (unlinked while
+   * open, or an O_TMPFILE file): the kernel sends these without a handle, so a FUSE server finds one.
+   */
+  default void fchmod(OpenFile file, int mode) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.ENOENT, "chmod (the file has no name)", "");
+  }
+
+  default void fchown(OpenFile file, int uid, int gid) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.ENOENT, "chown (the file has no name)", "");
+  }
+
+  default void futimens(OpenFile file, Timespec atime, Timespec mtime) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.ENOENT, "utimens (the file has no name)", "");
+  }
+
+  /** linkat(2) of an open file that has no name (from {@link #tmpfile}) to newPath. */
+  default void linkOpen(OpenFile file, String newPath) throws IOException {
+    throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.ENOENT, "link (the file has no name)", newPath);
+  }
+
+  /**
    * The upper-layer file behind an open file, for a FUSE server to hand its I/O to the kernel
    * (passthrough); null when the handle is on a lower layer (a later write may copy it up, which the
    * handle must follow) or is not a regular file. The descriptor stays owned by the handle.
    */
   default Backing backing(OpenFile file) throws IOException {
     return null;
+  }
+
+  /**
+   * Whether every read of this open file updates its access time (strictatime on an upper file): a FUSE server
+   * must then not let the kernel answer reads of a new open from pages cached before.
+   */
+  default boolean readsMoveAtime(OpenFile file) {
+    return false;
   }
 
   /** An open upper file's descriptor and identity; nlink > 1 for a hard-linked one. */

@@ -42,15 +42,23 @@ final class Whiteouts {
   static boolean hasOpaqueXattr(HostFs fs, int dirFd) throws ErrnoException {
     // one listing instead of two reads: most lower dirs carry no xattr at all (a cold 128-layer stack loads
     // thousands of them)
-    List<String> names;
+    return hasOpaqueXattr(fs, dirFd, listXattrsQuietly(fs, dirFd));
+  }
+
+  /** The xattr names of an open fd; none when the filesystem has no xattrs. */
+  static List<String> listXattrsQuietly(HostFs fs, int fd) throws ErrnoException {
     try {
-      names = fs.flistxattr(dirFd);
+      return fs.flistxattr(fd);
     } catch (ErrnoException e) {
       if (e.errno() == Errno.ENOTSUP) {
-        return false;
+        return List.of();
       }
       throw e;
     }
+  }
+
+  /** {@link #hasOpaqueXattr(HostFs, int)} given the fd's xattr names. */
+  static boolean hasOpaqueXattr(HostFs fs, int dirFd, List<String> names) throws ErrnoException {
     return (names.contains(Markers.TRUSTED_OPAQUE)
             && Markers.isOpaqueValue(getQuietly(fs, dirFd, -1, null, Markers.TRUSTED_OPAQUE)))
         || (names.contains(Markers.USER_OPAQUE)

@@ -13,6 +13,10 @@ import java.util.List;
  * fuse-overlayfs itself (only to validate the harness: -Ddifftest.targets=fuse-overlayfs).
  */
 final class FuseOverlay implements OverlayTarget {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FuseOverlay.class);
+
+  /** How long a mount command may take: -Ddifftest.mount.timeout=SECONDS (60; an emulated JVM needs more). */
+  private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(Long.getLong("difftest.mount.timeout", 60));
 
   private final String name;
   private final List<String> command;
@@ -63,7 +67,7 @@ final class FuseOverlay implements OverlayTarget {
         return jar + " is missing: run the ITs through `mvn verify` (package builds it)";
       }
       try {
-        Shell.Result help = Shell.run(Duration.ofSeconds(60), null,
+        Shell.Result help = Shell.run(MOUNT_TIMEOUT, null,
             Shell.concat(command, "--help"));
         // picocli answers an unknown subcommand's --help with the top-level usage (exit 0)
         if (!help.ok() || !(help.out() + help.err()).contains("lamina mount")) {
@@ -90,17 +94,27 @@ final class FuseOverlay implements OverlayTarget {
     return mount(List.of(), lowers, upper, work, mnt);
   }
 
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    return mount(List.of(), lowers, upper, work, mnt, options);
+  }
+
   /** Mounts as another user when {@code asUser} (e.g. runuser -u NAME --) is not empty. */
   Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt)
       throws IOException {
+    return mount(asUser, lowers, upper, work, mnt, "");
+  }
+
+  Mounted mount(List<String> asUser, List<Path> lowers, Path upper, Path work, Path mnt, String options)
+      throws IOException {
     String opts = OverlayTarget.layerOptions(lowers, upper, work)
-        + (extraOptions.isEmpty() ? "" : "," + extraOptions);
+        + (extraOptions.isEmpty() ? "" : "," + extraOptions) + (options.isEmpty() ? "" : "," + options);
     List<String> cmd = new ArrayList<>(asUser);
     cmd.addAll(command);
     cmd.addAll(List.of("-o", opts, mnt.toString()));
     Shell.Result r;
     try {
-      r = Shell.run(Duration.ofSeconds(60), null, cmd);
+      r = Shell.run(MOUNT_TIMEOUT, null, cmd);
     } catch (IOException e) {
       forceUnmount(mnt);
       throw e;
@@ -127,6 +141,19 @@ final class FuseOverlay implements OverlayTarget {
   static void unmount(List<String> asUser, Path mnt) throws IOException {
     Shell.Result r = Shell.run(Duration.ofSeconds(30), null,
         Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    // EBUSY: some process has a file, cwd or mmap in the mount. Say which, and try again for a while: a walker
+    // of the whole machine (updatedb, another run's find over /tmp) holds a directory only for a moment.
+    String holders = "";
+    for (int i = 0; i < 20 && !r.ok() && r.err().contains("busy"); i++) {
+      if (holders.isEmpty() && Shell.onPath("fuser")) {
+        holders = Shell.run(Duration.ofSeconds(10), null, List.of("fuser", "-vm", mnt.toString())).err().strip();
+      }
+      sleep(250);
+      r = Shell.run(Duration.ofSeconds(30), null, Shell.concat(asUser, "fusermount3", "-u", mnt.toString()));
+    }
+    if (!holders.isEmpty()) {
+      log.warn("{} was busy at unmount; held by:\n{}", mnt, holders);
+    }
     if (!r.ok()) {
       forceUnmount(mnt);
     }
@@ -139,7 +166,7 @@ final class FuseOverlay implements OverlayTarget {
     daemons.forEach(ProcessHandle::destroyForcibly);
     if (!r.ok()) {
       throw new IOException("fusermount3 -u " + mnt + " failed (lazily unmounted instead): "
-          + r.err().strip());
+          + r.err().strip() + (holders.isEmpty() ? "" : "; held by:\n" + holders));
     }
     if (!daemons.isEmpty()) {
       throw new IOException("the filesystem daemon for " + mnt + " did not exit within 30 s of "

@@ -28,9 +28,18 @@ final class InProcessLamina implements OverlayTarget {
 
   @Override
   public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
+    return mount(lowers, upper, work, mnt, "");
+  }
+
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String extra) throws IOException {
     MountOptions options = MountOptions.parse(
-        List.of(OverlayTarget.layerOptions(lowers, upper, work)), null, Path.of("/"));
+        List.of(OverlayTarget.layerOptions(lowers, upper, work) + (extra.isEmpty() ? "" : "," + extra)), null,
+        Path.of("/"));
     OverlayConfig config = OverlayConfig.builder().lowerDirs(lowers).upperDir(upper).workDir(work)
+        .atime(dev.lamina.union.Atime.parse(List.of(extra.split(","))))
+        .redirectDir(extra.contains("redirect_dir=on") ? dev.lamina.union.RedirectDir.ON
+            : dev.lamina.union.RedirectDir.FOLLOW)
         .build();
     FuseMount m = FuseMount.mount(new OverlayFs(config), mnt, options, false, Duration.ofSeconds(30));
     return m::close;

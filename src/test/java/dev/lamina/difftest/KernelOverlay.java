@@ -80,8 +80,23 @@ final class KernelOverlay implements OverlayTarget {
 
   @Override
   public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException {
+    return mount(lowers, upper, work, mnt, "");
+  }
+
+  /** {@link #OPTIONS} with the values of {@code extra} (key=value, comma-separated) in place of their defaults. */
+  static String options(String extra) {
+    java.util.Map<String, String> opts = new java.util.LinkedHashMap<>();
+    for (String o : (OPTIONS + (extra.isEmpty() ? "" : "," + extra)).split(",")) {
+      int eq = o.indexOf('=');
+      opts.put(eq < 0 ? o : o.substring(0, eq), o);
+    }
+    return String.join(",", opts.values());
+  }
+
+  @Override
+  public Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
     Shell.check("mount", "-t", "overlay", "overlay", "-o",
-        OverlayTarget.layerOptions(lowers, upper, work) + "," + OPTIONS, mnt.toString());
+        OverlayTarget.layerOptions(lowers, upper, work) + "," + options(options), mnt.toString());
     return () -> {
       if (!Shell.run("umount", mnt.toString()).ok()) {
         Shell.check("umount", "-l", mnt.toString());

@@ -17,6 +17,14 @@ interface OverlayTarget {
   /** Mounts and returns once the mount is live; closing unmounts (and ends any daemon). */
   Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt) throws IOException;
 
+  /** The same with {@code options} (comma-separated, "" for none) added to the mount options. */
+  default Mounted mount(List<Path> lowers, Path upper, Path work, Path mnt, String options) throws IOException {
+    if (!options.isEmpty()) {
+      throw new UnsupportedOperationException(name() + " takes no extra mount options (" + options + ")");
+    }
+    return mount(lowers, upper, work, mnt);
+  }
+
   /** A live mount. */
   interface Mounted extends AutoCloseable {
     @Override

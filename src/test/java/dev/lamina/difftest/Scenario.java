@@ -4,11 +4,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** A named script of filesystem operations, run on every target over fresh copies of the fixture layers. */
-record Scenario(String name, String description, List<Step> steps) {
+/**
+ * A named script of filesystem operations, run on every target over fresh copies of the fixture layers;
+ * {@code mountOptions} (comma-separated, "" for none) are added to every target's mount options.
+ */
+record Scenario(String name, String description, List<Step> steps, String mountOptions) {
 
   Scenario {
     steps = List.copyOf(steps);
+  }
+
+  Scenario(String name, String description, List<Step> steps) {
+    this(name, description, steps, "");
   }
 
   @Override
@@ -25,6 +32,7 @@ record Scenario(String name, String description, List<Step> steps) {
     private final String name;
     private final String description;
     private final List<Step> steps = new ArrayList<>();
+    private String mountOptions = "";
 
     private Builder(String name, String description) {
       this.name = name;
@@ -43,8 +51,14 @@ record Scenario(String name, String description, List<Step> steps) {
       return this;
     }
 
+    /** Mount options for every target (e.g. "strictatime"). */
+    Builder mountOptions(String options) {
+      this.mountOptions = options;
+      return this;
+    }
+
     Scenario build() {
-      return new Scenario(name, description, steps);
+      return new Scenario(name, description, steps, mountOptions);
     }
   }
 }

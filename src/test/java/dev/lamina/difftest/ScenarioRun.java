@@ -26,7 +26,7 @@ final class ScenarioRun {
     Fixture.Layout l = Fixture.copy(template, dir);
     FsDriver.Result merged;
     long t0 = System.nanoTime();
-    try (OverlayTarget.Mounted m = target.mount(l.lowers(), l.upper(), l.work(), l.mnt())) {
+    try (OverlayTarget.Mounted m = target.mount(l.lowers(), l.upper(), l.work(), l.mnt(), s.mountOptions())) {
       log.debug("{} mounted for {} in {} ms", target.name(), s.name(), (System.nanoTime() - t0) / 1_000_000);
       merged = FsDriver.run(l.mnt(), s.steps(), true, null);
     }

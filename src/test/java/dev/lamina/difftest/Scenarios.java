@@ -14,6 +14,10 @@ final class Scenarios {
     all.addAll(LinkScenarios.all());
     all.addAll(PathLengthScenarios.all());
     all.addAll(CreateModeScenarios.all());
+    all.addAll(AtimeScenarios.all());
+    all.addAll(XfstestsScenarios.all());
+    all.addAll(RedirectScenarios.all());
+    all.addAll(TmpfileScenarios.all());
     return all;
   }
 }

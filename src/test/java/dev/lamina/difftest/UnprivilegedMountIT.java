@@ -3,6 +3,7 @@ package dev.lamina.difftest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * lamina mounted by an unprivileged user: whiteouts must be written as {@code .wh.NAME} files and opaque
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * missing, removed again afterwards). <b>It changes /dev/fuse to mode 0666 for the duration of the test
  * and restores the previous mode in a finally block</b>, because the machine's /dev/fuse is 0600.
  */
+@ExtendWith(HostStateLock.class)
 class UnprivilegedMountIT {
 
   @Test

@@ -2,9 +2,11 @@ package dev.lamina.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.testing.HostStateLock;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * buildah with lamina as {@code mount_program}, as root and rootless: {@code buildah from}, {@code buildah run
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * new layer (its diff, pushed to an OCI layout) must equal what the same flow gives with fuse-overlayfs, and
  * no lamina daemon may stay once the working container is removed.
  */
+@ExtendWith(HostStateLock.class)
 class BuildahMountProgramIT {
   /** Changes of every kind, made inside the build container. */
   static final String CHANGES =

@@ -2,10 +2,12 @@ package dev.lamina.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * podman with lamina as {@code mount_program} (scripts/lamina-overlayfs, nothing else configured), as root and
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * umount} must leave no daemon; the store lamina wrote must read the same through fuse-overlayfs and the
  * kernel's overlay. Each store is private (its own root, run root, storage.conf, HOME, XDG_RUNTIME_DIR).
  */
+@ExtendWith(HostStateLock.class)
 class PodmanMountProgramIT {
 
   @Test

@@ -43,8 +43,22 @@ class MountProgramOptionsTest {
         parse("lowerdir=/a,static_nlink,noacl,volatile,fsync=0,fast_ino=1,writeback=0,threaded=1,xino=auto,"
             + "noxattrs=0,redirect_dir=off,metacopy=off,plugins=,userxattr,index=off,nfs_export=off");
     assertThat(o.ignored())
-        .contains("static_nlink", "noacl", "volatile", "fsync=0", "redirect_dir=off", "userxattr");
+        .contains("static_nlink", "noacl", "volatile", "fsync=0", "userxattr");
     assertThat(o.libfuse()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"redirect_dir=on,ON", "redirect_dir=off,FOLLOW", "redirect_dir=follow,FOLLOW",
+      "redirect_dir=nofollow,NOFOLLOW"})
+  void redirectDir_goesToTheCore(String opt, String mode) {
+    MountOptions o = parse("lowerdir=/a," + opt);
+    assertThat(o.overlay()).containsEntry("redirect_dir", opt.substring(opt.indexOf('=') + 1));
+    assertThat(Unions.config(o, java.util.Map.of()).redirectDir().name()).isEqualTo(mode);
+  }
+
+  @Test
+  void redirectDir_defaultsToFollow() {
+    assertThat(Unions.config(parse("lowerdir=/a"), java.util.Map.of()).redirectDir().name()).isEqualTo("FOLLOW");
   }
 
   @Test
@@ -58,7 +72,7 @@ class MountProgramOptionsTest {
       value = {
         "xattr_permissions=1|security.containers.override_stat",
         "noxattrs=1|extended attributes",
-        "redirect_dir=on|redirect_dir=off",
+        "redirect_dir=yes|redirect_dir=on, off, follow or nofollow",
         "metacopy=on|metacopy=on",
         "ino32_t|64-bit",
         "plugins=/usr/libexec/fuse-overlayfs/stargz.so|plugins",

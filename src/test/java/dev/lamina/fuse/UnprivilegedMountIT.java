@@ -3,6 +3,7 @@ package dev.lamina.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * <p>Needs root to prepare: the test creates the user {@value #USER} if missing and, because /dev/fuse is
  * 0600 on this machine, sets it to 0666 for the duration of the test and restores its mode afterwards.
  */
+@ExtendWith(HostStateLock.class)
 class UnprivilegedMountIT {
   private static final String USER = "lamina-fuse-it";
   private static final Duration TIMEOUT = Duration.ofSeconds(60);

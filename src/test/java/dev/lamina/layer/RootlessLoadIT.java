@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.image.Image;
 import dev.lamina.image.ImageSource;
+import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,6 +18,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * files. Presented through the override xattr (and with the user mapped to root, as {@code unshare -r} shows it),
  * every layer equals the same layer extracted as root.
  */
+@ExtendWith(HostStateLock.class)
 class RootlessLoadIT {
   static final String USER = "lamina-test";
 

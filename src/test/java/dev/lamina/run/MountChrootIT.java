@@ -3,6 +3,7 @@ package dev.lamina.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.HostStateLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,12 +11,14 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The README's "mount, then chroot yourself" as an unprivileged user: {@code lamina mount -o uidmapping=..
  * IMAGE MNT}, then {@code unshare -Ur chroot MNT /bin/sh}, then {@code fusermount3 -u}. /dev/fuse is set to 0666
  * for the test user and restored (see {@link FuseAccess}).
  */
+@ExtendWith(HostStateLock.class)
 class MountChrootIT {
   private static TestUser user;
   private static Path dir;

@@ -3,6 +3,7 @@ package dev.lamina.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.HostStateLock;
 import dev.lamina.testing.TestCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A package manager inside {@code lamina run}, as an unprivileged user: the Debian test image (bookworm minbase +
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * root and as the test user; those tests skip where the image's Debian mirror cannot be reached from here (they
  * use the machine's apt proxy, if it has one).
  */
+@ExtendWith(HostStateLock.class)
 class RunDebianIT {
   /** The built image: -Dlamina.debian.image=DIR, else this user's test cache (one per version of the script). */
   static Path CACHE;

@@ -3,6 +3,7 @@ package dev.lamina.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.HostStateLock;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code lamina run IMAGE} as an unprivileged user with a subordinate id range: the image (scripts/make-run-test-
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * nothing is left mounted or running. /dev/fuse is set to 0666 for the test users and restored (see
  * {@link FuseAccess}).
  */
+@ExtendWith(HostStateLock.class)
 class RunImageIT {
   private static TestUser user;
   private static Path dir;

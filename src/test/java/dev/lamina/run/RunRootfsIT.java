@@ -3,6 +3,7 @@ package dev.lamina.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.HostStateLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,12 +15,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code lamina run ROOTDIR} as an unprivileged user on a busybox root directory (no image, no FUSE): the
  * namespaces, user and id mapping, env, cwd, exit codes, stdin, bind mounts, signals, and that nothing is left
  * running or mounted afterwards. Runs as root only to create the test users (see {@link TestUser}).
  */
+@ExtendWith(HostStateLock.class)
 class RunRootfsIT {
   private static TestUser ranged;
   private static TestUser unranged;

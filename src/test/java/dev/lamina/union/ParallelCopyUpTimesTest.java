@@ -63,7 +63,7 @@ class ParallelCopyUpTimesTest {
             } catch (InvocationTargetException e) {
               throw e.getCause();
             }
-            if (n.equals("openat") || n.equals("openBeneath") || n.equals("dup")) {
+            if (n.equals("openat") || n.equals("openBeneath") || n.equals("dup") || n.equals("cloneMount")) {
               open.add((Integer) r);
             }
             return r;

@@ -102,6 +102,12 @@ final class EntryOps {
     int uid = rq.u32();
     int gid = rq.u32();
     OpenFile file = (valid & Protocol.FATTR_FH) != 0 ? s.file(fh) : null;
+    if (n.detached) {
+      // no name left (unlinked while open, O_TMPFILE): fchmod and the like come without a handle; use one
+      setattrNameless(rp, n, file != null ? file : s.openFile(n), valid, size, atime, atimensec, mtime, mtimensec,
+          mode, uid, gid);
+      return;
+    }
     // Path operations; an unlinked-but-open file only supports what can go through its handle.
     boolean pathOps =
         (valid
@@ -131,6 +137,26 @@ final class EntryOps {
           time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
     }
     attrOut(rp, file != null ? union.fgetattr(file) : attr(n));
+  }
+
+  private void setattrNameless(Reply rp, Node n, OpenFile file, int valid, long size, long atime, int atimensec,
+      long mtime, int mtimensec, int mode, int uid, int gid) throws IOException {
+    if ((valid & Protocol.FATTR_MODE) != 0) {
+      union.fchmod(file, mode);
+    }
+    if ((valid & (Protocol.FATTR_UID | Protocol.FATTR_GID)) != 0) {
+      union.fchown(file, (valid & Protocol.FATTR_UID) != 0 ? uid : -1, (valid & Protocol.FATTR_GID) != 0 ? gid : -1);
+    }
+    if ((valid & Protocol.FATTR_SIZE) != 0) {
+      union.ftruncate(file, size);
+    }
+    int times = Protocol.FATTR_ATIME | Protocol.FATTR_MTIME | Protocol.FATTR_ATIME_NOW | Protocol.FATTR_MTIME_NOW;
+    if ((valid & times) != 0) {
+      union.futimens(file,
+          time(valid, Protocol.FATTR_ATIME, Protocol.FATTR_ATIME_NOW, atime, atimensec),
+          time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
+    }
+    attrOut(rp, union.fgetattr(file));
   }
 
   private static Timespec time(int valid, int set, int now, long sec, int nsec) {
@@ -184,7 +210,12 @@ final class EntryOps {
     Node source = nodes.get(rq.u64());
     String name = rq.name();
     String path = NodeTable.child(nodes.path(parent), name);
-    union.link(nodes.path(source), path);
+    if (source.detached) {
+      // a file without a name (O_TMPFILE): linked through one of its open handles
+      union.linkOpen(s.openFile(source), path);
+    } else {
+      union.link(nodes.path(source), path);
+    }
     Attr a = union.getattr(path);
     // the new name is the source's node: the kernel updates the one inode it has (link count, ctime)
     Node n = nodes.linked(source, parent, name, a);

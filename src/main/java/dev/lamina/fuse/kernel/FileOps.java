@@ -3,6 +3,7 @@ package dev.lamina.fuse.kernel;
 import dev.lamina.fuse.kernel.Shared.NodeFile;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
+import dev.lamina.sys.Fcntl;
 import dev.lamina.sys.Splice;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
@@ -44,14 +45,37 @@ final class FileOps {
       throw e;
     }
     Node n = entries.entry(rp, parent, name, a);
-    openOut(rp, n, file);
+    openOut(rp, n, file, flags);
+  }
+
+  /**
+   * O_TMPFILE in the request's directory: an entry for a node without a name (the kernel's dentry is not
+   * hashed) and its open handle, as for CREATE. The file's nlink is 0, so the kernel lets linkat(2) name it
+   * only when it was opened without O_EXCL; that LINK names the node (EntryOps.link).
+   */
+  void tmpfile(Request rq, Reply rp) throws IOException {
+    Node parent = nodes.get(rq.nodeid);
+    int flags = rq.u32();
+    int mode = rq.u32();
+    int umask = rq.u32();
+    OpenFile file = union.tmpfile(nodes.path(parent), mode, flags, EntryOps.caller(rq, umask));
+    Attr a;
+    try {
+      a = union.fgetattr(file);
+    } catch (IOException | RuntimeException e) {
+      union.release(file);
+      throw e;
+    }
+    Node n = nodes.unnamed(parent);
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
+    openOut(rp, n, file, flags);
   }
 
   void open(Request rq, Reply rp) throws IOException {
     Node n = nodes.get(rq.nodeid);
     int flags = rq.u32();
     OpenFile file = union.open(nodes.path(n), flags);
-    openOut(rp, n, file);
+    openOut(rp, n, file, flags);
   }
 
   /**
@@ -61,8 +85,9 @@ final class FileOps {
    * so one page cache). No FLUSH on close: the union buffers nothing (every WRITE
    * reaches the backing file before its reply) and holds no POSIX locks (the kernel keeps those), so each
    * close would cost a round trip for nothing (kernels before 5.15 ignore the flag and still send it).
+   * Except for a passthrough open that may write: see {@link #flush}.
    */
-  private void openOut(Reply rp, Node n, OpenFile file) throws IOException {
+  private void openOut(Reply rp, Node n, OpenFile file, int flags) throws IOException {
     Passthrough.Mode mode;
     try {
       mode = s.passthrough.open(n, s.passthrough.enabled() ? union.backing(file) : null);
@@ -71,7 +96,13 @@ final class FileOps {
       throw e;
     }
     long fh = s.files.add(new NodeFile(n, file, mode));
-    rp.u64(fh).u32(mode.flags() | Protocol.FOPEN_NOFLUSH).u32(mode.backingId());
+    boolean mayWrite = (flags & Fcntl.O_ACCMODE) != Fcntl.O_RDONLY;
+    int noFlush = mode.passthrough() && mayWrite ? 0 : Protocol.FOPEN_NOFLUSH;
+    int open = mode.flags();
+    if ((open & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {
+      open &= ~Protocol.FOPEN_KEEP_CACHE; // strictatime: a read served from cached pages would not reach us
+    }
+    rp.u64(fh).u32(open | noFlush).u32(mode.backingId());
   }
 
   /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
@@ -147,8 +178,19 @@ final class FileOps {
     rp.u64(union.seekData(file, offset, rq.u32()));
   }
 
+  /**
+   * FLUSH (close of a handle): only a passthrough open that may write asks for it. Writes through its shared
+   * mappings change the upper file in the kernel without any request (the mapping is the backing file's:
+   * fs/fuse/passthrough.c, fuse_passthrough_mmap), so the attributes the kernel caches for the node miss
+   * their mtime and ctime (write(2) through passthrough invalidates them itself). Invalidating them before
+   * close() returns makes a stat after the close see the change, as on overlayfs (xfstests generic/080).
+   */
   void flush(Request rq) throws IOException {
-    union.flush(s.file(rq.u64()));
+    NodeFile f = s.files.get(rq.u64());
+    union.flush(f.file());
+    if (f.mode().passthrough()) {
+      s.invalidateAttributes(f.node());
+    }
   }
 
   void fsync(Request rq) throws IOException {

@@ -113,6 +113,15 @@ final class NodeTable {
     return n;
   }
 
+  /** A new node without a name (an O_TMPFILE file made in {@code parent}), with the kernel's one reference. */
+  synchronized Node unnamed(Node parent) {
+    Node n = new Node(nextId++, parent, "");
+    n.detached = true;
+    n.lookups = 1;
+    byId.put(n.id, n);
+    return n;
+  }
+
   /**
    * LINK made {@code name} in {@code parent} another name of {@code source}'s inode, whose attributes are
    * now {@code attr}: the new name is the same node (one more kernel reference). Should the new name be no

@@ -99,9 +99,11 @@ final class Passthrough {
           n.cacheStale = true; // the next cached open must not keep pages older than passthrough writes
           return new Mode(Protocol.FOPEN_PASSTHROUGH, id);
         }
-        // EPERM: not privileged enough; ENOTTY/EOPNOTSUPP: no passthrough in this kernel; ELOOP: the upper
+        // EPERM: not privileged enough; ENOTTY/EOPNOTSUPP: no passthrough in this kernel; ENOSYS: qemu-user
+        // before 8.1 answers so for ioctls it cannot translate (an arm64 lamina under qemu); ELOOP: the upper
         // layer is on a stacked file system (overlayfs), so no upper file could be passed through either
-        if (id == -Errno.EPERM || id == -Errno.ENOTTY || id == -Errno.EOPNOTSUPP || id == -Errno.ELOOP) {
+        if (id == -Errno.EPERM || id == -Errno.ENOTTY || id == -Errno.EOPNOTSUPP || id == -Errno.ENOSYS
+            || id == -Errno.ELOOP) {
           enabled = false;
           LOG.info("FUSE passthrough refused ({}); file I/O goes through lamina", Errno.describe(-id));
         } else {

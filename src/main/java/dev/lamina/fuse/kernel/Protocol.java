@@ -43,6 +43,8 @@ final class Protocol {
   static final int FSYNCDIR = 30;
   static final int ACCESS = 34;
   static final int CREATE = 35;
+  /** O_TMPFILE (protocol 7.37, Linux 6.1): fuse_create_in and the name "/", answered like CREATE. */
+  static final int TMPFILE = 51;
   static final int INTERRUPT = 36;
   static final int DESTROY = 38;
   static final int BATCH_FORGET = 42;

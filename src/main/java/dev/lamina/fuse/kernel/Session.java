@@ -232,6 +232,7 @@ public final class Session {
       case Protocol.RENAME2 -> entries.rename(rq, true);
       case Protocol.LINK -> entries.link(rq, rp);
       case Protocol.CREATE -> files.create(rq, rp);
+      case Protocol.TMPFILE -> files.tmpfile(rq, rp);
       case Protocol.OPEN -> files.open(rq, rp);
       case Protocol.READ -> {
         if (files.read(rq, rp)) {

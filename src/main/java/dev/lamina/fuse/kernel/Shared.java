@@ -4,14 +4,19 @@ import dev.lamina.fuse.HandleTable;
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
 import dev.lamina.sys.Fcntl;
+import dev.lamina.sys.FuseDevice;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.union.UnionFs.OpenDir;
 import dev.lamina.union.UnionFs.OpenFile;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What every operation of a session reaches: the union, the node table, open handles, and the device. */
 final class Shared {
+  private static final Logger LOG = LoggerFactory.getLogger(Shared.class);
+
   /** An open file, the node it was opened through, and how the kernel does its I/O. */
   record NodeFile(Node node, OpenFile file, Passthrough.Mode mode) {}
 
@@ -47,9 +52,35 @@ final class Shared {
     return options.attr();
   }
 
+  /**
+   * Tells the kernel to drop the attributes it caches for n (FUSE_NOTIFY_INVAL_INODE with offset -1: the
+   * attributes only, no page cache), so that its next stat asks us. Safe while serving a request of n's: with
+   * a negative offset the kernel takes no lock of the inode.
+   */
+  void invalidateAttributes(Node n) {
+    Reply note = new Reply(Protocol.OUT_HEADER + 24);
+    note.start(0);
+    note.u64(n.id).u64(-1).u64(0);
+    int rc = FuseDevice.write(fd, note.buf, note.finishNotify(Protocol.NOTIFY_INVAL_INODE));
+    // ENOENT: the kernel no longer has the inode, so nothing cached either
+    if (rc < 0 && rc != -Errno.ENOENT) {
+      LOG.debug("invalidating the attributes of {} failed: {}", n, Errno.describe(-rc));
+    }
+  }
+
   /** The open file behind handle fh. */
   OpenFile file(long fh) throws ErrnoException {
     return files.get(fh).file();
+  }
+
+  /** An open file of node n (one without a name has one while the kernel can still name it); ENOENT if none. */
+  OpenFile openFile(Node n) throws ErrnoException {
+    for (NodeFile f : files.values()) {
+      if (f.node() == n) {
+        return f.file();
+      }
+    }
+    throw new ErrnoException(Errno.ENOENT, "link", n.name() + " has no name and no open file");
   }
 
   /**
