@@ -113,7 +113,7 @@ public final class MountCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (Remount.requested(options)) {
       // mount(8)'s `-o remount` through the mount helper: the mount exists, only its flags change
-      Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
+      Path mnt = cwd.resolve(positional.get(positional.size() - 1));
       try {
         Remount.run(options, mnt);
       } catch (IllegalArgumentException | IOException e) {
