@@ -37,6 +37,7 @@ import picocli.CommandLine.ScopeType;
       RunCommand.class,
       InspectCommand.class,
       MountCommand.class,
+      DaemonCommand.class,
       DocsCommand.class,
       ConformanceCommand.class,
     })

@@ -1,5 +1,8 @@
 package dev.lamina.cli;
 
+import dev.lamina.daemon.DaemonMode;
+import dev.lamina.daemon.MountClient;
+import dev.lamina.daemon.ServedMounts;
 import dev.lamina.fuse.BackgroundMount;
 import dev.lamina.fuse.FuseArgs;
 import dev.lamina.fuse.FuseMount;
@@ -92,11 +95,25 @@ public final class MountCommand implements Callable<Integer> {
   /** Whether the filesystem became live (a container it used is then kept, whatever happens after). */
   private boolean wentLive;
 
+  /** Set by the shared daemon: mount in this JVM, add the mount here, and return once it is live. */
+  private ServedMounts served;
+
+  /** The directory relative paths resolve against: the client's, when the shared daemon runs the command. */
+  private Path cwd = Path.of("").toAbsolutePath();
+
+  /** The command as the shared daemon runs it for a client whose working directory is {@code cwd}. */
+  static MountCommand served(ServedMounts served, Path cwd) {
+    MountCommand c = new MountCommand();
+    c.served = served;
+    c.cwd = cwd;
+    return c;
+  }
+
   @Override
   public Integer call() throws Exception {
     if (Remount.requested(options)) {
       // mount(8)'s `-o remount` through the mount helper: the mount exists, only its flags change
-      Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
+      Path mnt = cwd.resolve(positional.get(positional.size() - 1));
       try {
         Remount.run(options, mnt);
       } catch (IllegalArgumentException | IOException e) {
@@ -104,7 +121,7 @@ public final class MountCommand implements Callable<Integer> {
       }
       return 0;
     }
-    if (foreground || debug) {
+    if ((foreground || debug) && served == null) {
       FuseMount.warmUpInBackground(options);
     }
     StoreMount.Plan plan = null;
@@ -133,11 +150,11 @@ public final class MountCommand implements Callable<Integer> {
           + " meaning with lowerdir=");
     }
     String source = positional.size() == 2 ? positional.get(0) : null;
-    Path mnt = Path.of(positional.get(positional.size() - 1)).toAbsolutePath();
+    Path mnt = cwd.resolve(positional.get(positional.size() - 1));
     MountOptions o;
     Path realMnt;
     try {
-      o = MountOptions.parse(options, source, Path.of("").toAbsolutePath());
+      o = MountOptions.parse(options, source, cwd);
       Unions.validate(o);
       realMnt = MountPreflight.check(o, mnt);
     } catch (IllegalArgumentException e) {
@@ -149,8 +166,11 @@ public final class MountCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("lamina: " + plan.image().id().substring(7, 19) + " on " + realMnt
           + " (container " + plan.container() + ")");
     }
+    if (served != null) {
+      return runServed(o, realMnt);
+    }
     if (!foreground && !debug) {
-      int code = BackgroundMount.start(childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+      int code = background(realMnt);
       wentLive = code == 0;
       return code;
     }
@@ -182,6 +202,39 @@ public final class MountCommand implements Callable<Integer> {
       // already shutting down
     }
     return code;
+  }
+
+  /** Hands the mount to the shared daemon (log and private mode aside), or to a JVM of its own. */
+  private int background(Path realMnt) throws IOException, InterruptedException {
+    if (log == null && DaemonMode.shared(options)) {
+      List<String> args = new ArrayList<>(); // what the daemon runs: the options, [SOURCE] and MOUNTPOINT
+      List<String> child = childArgs(realMnt);
+      int first = child.indexOf("-o");
+      args.addAll(first < 0 ? child.subList(child.size() - 1, child.size()) : child.subList(first, child.size()));
+      return MountClient.run(args);
+    }
+    return BackgroundMount.start(childArgs(realMnt), log, READY_TIMEOUT, spec.commandLine().getErr());
+  }
+
+  /**
+   * In the shared daemon: mounts here and leaves the mount to the daemon's table, which closes its union and
+   * releases its layers when the kernel drops it.
+   */
+  private int runServed(MountOptions o, Path mnt) throws IOException {
+    if (served.serves(mnt)) {
+      throw new UserError(mnt + " is already mounted by this daemon: unmount it first (fusermount3 -u " + mnt + ")");
+    }
+    LayerUseLocks inUse = LayerUseLocks.hold(o.lowerDirs());
+    FuseMount m;
+    try {
+      m = FuseMount.mount(Unions.open(o), mnt, o, false, READY_TIMEOUT);
+    } catch (IOException | RuntimeException e) {
+      inUse.close();
+      throw e;
+    }
+    wentLive = true;
+    served.add(m, inUse);
+    return 0;
   }
 
   /** The same command for the child JVM: foreground, notifying, with absolute paths. */

@@ -1,5 +1,6 @@
 package dev.lamina.cli;
 
+import dev.lamina.fuse.MountTable;
 import dev.lamina.layer.ContainerInfo;
 import dev.lamina.layer.Containers;
 import dev.lamina.layer.LayerStore;
@@ -31,11 +32,19 @@ public final class PsCommand implements Callable<Integer> {
       }
       String id = c.imageId().substring(c.imageId().indexOf(':') + 1);
       rows.add(new String[] {c.name(), c.image(), id.substring(0, Math.min(12, id.length())), ImagesCommand.ago(c.created()),
-          ProgressBar.size(cs.upperSize(c.name())), cs.isMounted(c) ? c.mountpoint() : "-"});
+          ProgressBar.size(cs.upperSize(c.name())), mountedOn(cs, c)});
     }
     if (!quiet) {
       Tables.print(System.out, rows);
     }
     return 0;
+  }
+
+  /** The mount point; "(dead)" after it when the process that served it is gone (the mount answers ENOTCONN). */
+  private static String mountedOn(Containers cs, ContainerInfo c) throws java.io.IOException {
+    if (!cs.isMounted(c)) {
+      return "-";
+    }
+    return MountTable.isDead(java.nio.file.Path.of(c.mountpoint())) ? c.mountpoint() + " (dead)" : c.mountpoint();
   }
 }

@@ -28,7 +28,7 @@ public final class BackgroundMount {
   private BackgroundMount() {}
 
   /** The JVM command line that re-runs our main class with {@code args}. */
-  static List<String> childCommand(List<String> args) {
+  public static List<String> childCommand(List<String> args) {
     List<String> cmd = new ArrayList<>();
     if (new File("/usr/bin/setsid").canExecute()) {
       cmd.add("/usr/bin/setsid");

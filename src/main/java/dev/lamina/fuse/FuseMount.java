@@ -34,6 +34,9 @@ public final class FuseMount implements AutoCloseable {
   private final AtomicReference<Object> result = new AtomicReference<>();
   private volatile boolean closed;
   private volatile boolean haltOnUnmount;
+  /** Run once the kernel dropped the mount and the union is closed (a shared daemon's mount), or null. */
+  private volatile Runnable onUnmount;
+  private final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
   /** st_dev of the mount point while mounted. */
   private volatile Object liveDev;
   /** The readahead window to set once live (KiB; 0: the kernel default). */
@@ -154,6 +157,43 @@ public final class FuseMount implements AutoCloseable {
   }
 
   /**
+   * For a daemon that serves many mounts: once the kernel drops this one (seen by the inotify watch, or by the
+   * loop ending), closes its union and then runs {@code after}; the process goes on serving its other mounts.
+   */
+  public void closeOnUnmount(Runnable after) {
+    onUnmount = after;
+    Thread watch = new Thread(this::watchForUnmount, "lamina-unmount-watch");
+    watch.setDaemon(true);
+    watch.start();
+    if (!loop.isAlive()) {
+      finishShared();
+    }
+  }
+
+  /** The union closed and {@link #onUnmount} run, once. */
+  private void finishShared() {
+    if (closed || !finished.compareAndSet(false, true)) {
+      return; // close() is under way (it closes the union, then runs onUnmount), or this ran already
+    }
+    try {
+      closed = true;
+      if (session != null) {
+        session.logSummary();
+      }
+      releaseAll();
+      union.close();
+    } catch (Throwable t) {
+      LOG.warn("closing the union of {} failed: {}", mountPoint, t.toString());
+    }
+    onUnmount.run();
+  }
+
+  /** Requests of every kind served so far (0 with {@code fuse_api=libfuse}). */
+  public long requestsServed() {
+    return session == null ? 0 : session.totalServed();
+  }
+
+  /**
    * libfuse notices an unmount only when a worker's read fails, and then cancels and joins its workers
    * before fuse_main returns: on a busy machine that takes tens of milliseconds, while whoever unmounted
    * may already be unmounting a layer. inotify's IN_UNMOUNT is queued during umount(2) itself, so this
@@ -169,7 +209,11 @@ public final class FuseMount implements AutoCloseable {
       // The device of the mount point changes back to the covered filesystem's once unmounted.
       if (!liveDev.equals(Files.getAttribute(mountPoint, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
         LOG.debug("{} was unmounted", mountPoint);
-        exitNow();
+        if (onUnmount != null) {
+          finishShared();
+        } else {
+          exitNow();
+        }
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("unmount watch on {} stopped: {}", mountPoint, e.toString());
@@ -231,6 +275,9 @@ public final class FuseMount implements AutoCloseable {
       releaseAll();
       union.close();
       LOG.debug("closed the union of {}", mountPoint);
+      if (onUnmount != null && finished.compareAndSet(false, true)) {
+        onUnmount.run();
+      }
     }
   }
 
@@ -265,6 +312,9 @@ public final class FuseMount implements AutoCloseable {
       LOG.debug("FUSE loop for {} ended", mountPoint);
       if (haltOnUnmount) {
         exitNow();
+      }
+      if (onUnmount != null) {
+        finishShared();
       }
       result.set(0);
     } catch (Throwable t) {

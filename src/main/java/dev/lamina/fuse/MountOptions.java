@@ -107,6 +107,14 @@ public record MountOptions(
           case "fsname" -> fsname = required(key, value);
           case "subtype" -> subtype = required(key, value);
           case "whiteout" -> whiteout = whiteout(required(key, value));
+          case "daemon" -> {
+            // which process serves the mount (dev.lamina.daemon.DaemonMode); nothing for the filesystem
+            if (!"shared".equals(value) && !"private".equals(value)) {
+              throw new IllegalArgumentException("daemon=" + value + " is not a daemon mode: use daemon=shared"
+                  + " (one daemon per user serves every mount) or daemon=private (a process of its own)");
+            }
+            ignored.add(opt);
+          }
           case "ro" -> {
             ro = true;
             libfuse.add(opt);

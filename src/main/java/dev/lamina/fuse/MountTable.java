@@ -29,6 +29,26 @@ public final class MountTable {
     return Optional.ofNullable(found);
   }
 
+  /** Every mount of this process's mount namespace, in mountinfo's order. */
+  public static List<Entry> all() throws IOException {
+    return parse(Files.readAllLines(MOUNTINFO, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Whether the FUSE mount on {@code dir} has lost its daemon: the kernel answers ENOTCONN ("Transport endpoint
+   * is not connected") once the last descriptor of its /dev/fuse connection closed (the daemon died).
+   */
+  public static boolean isDead(Path dir) {
+    try {
+      Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class);
+      return false;
+    } catch (java.nio.file.FileSystemException e) {
+      return e.getReason() != null && e.getReason().contains("not connected");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** True when {@code dir} is mounted with {@code fstype} (source checked too when not null). */
   public static boolean isMounted(Path dir, String fstype, String source) throws IOException {
     Optional<Entry> e = find(dir);

@@ -22,4 +22,23 @@ public final class NativeBuffers {
     }
     return IO.newDirectByteBuffer(address, size);
   }
+
+  /**
+   * {@code size} bytes of native memory, not cleared, as a direct buffer: malloc takes a block this large from
+   * mmap, so its pages become resident only as they are written. (ByteBuffer.allocateDirect zeroes the whole
+   * buffer, which made every FUSE worker's 1 MiB request and reply buffers resident at once.) Free it with
+   * {@link #free} when no thread can use it any more.
+   */
+  public static ByteBuffer allocateUntouched(int size) {
+    long address = IO.allocateMemory(size, false);
+    if (address == 0) {
+      throw new OutOfMemoryError("cannot allocate " + size + " bytes of native memory");
+    }
+    return IO.newDirectByteBuffer(address, size);
+  }
+
+  /** Frees a buffer from {@link #allocateUntouched}; the buffer must not be used afterwards. */
+  public static void free(ByteBuffer buf) {
+    IO.freeMemory(IO.getDirectBufferAddress(buf));
+  }
 }

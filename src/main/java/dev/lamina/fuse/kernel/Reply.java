@@ -13,7 +13,13 @@ final class Reply {
   private long unique;
 
   Reply(int capacity) {
-    buf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+    // untouched memory: pages become resident only as requests (replies) that large use them
+    buf = dev.lamina.sys.NativeBuffers.allocateUntouched(capacity).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /** Frees the buffer; called by the worker that owns it as it ends. */
+  void free() {
+    dev.lamina.sys.NativeBuffers.free(buf);
   }
 
   Reply start(long unique) {

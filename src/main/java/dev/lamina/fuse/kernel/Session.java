@@ -149,6 +149,15 @@ public final class Session {
   private void work() {
     Request rq = new Request(Protocol.IN_BUFFER);
     Reply rp = new Reply(Protocol.OUT_BUFFER);
+    try {
+      serveRequests(rq, rp);
+    } finally {
+      rq.free();
+      rp.free();
+    }
+  }
+
+  private void serveRequests(Request rq, Reply rp) {
     while (true) {
       idle.incrementAndGet();
       if (allBusySince != 0) {
@@ -330,6 +339,15 @@ public final class Session {
       }
     }
     return sb.toString();
+  }
+
+  /** Requests of every kind served so far. */
+  public long totalServed() {
+    long n = 0;
+    for (int op = 0; op < served.length(); op++) {
+      n += served.get(op);
+    }
+    return n;
   }
 
   /** Requests of one opcode (by its name, "WRITE") served so far. */

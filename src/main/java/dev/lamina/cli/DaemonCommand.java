@@ -1,0 +1,89 @@
+package dev.lamina.cli;
+
+import dev.lamina.daemon.DaemonClient;
+import dev.lamina.daemon.DaemonPaths;
+import dev.lamina.daemon.DaemonServer;
+import dev.lamina.daemon.ServedMounts;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code lamina daemon status|stop|run}: the user's shared mount daemon. */
+@Command(
+    name = "daemon",
+    description = {
+      "The shared mount daemon: one process per user serves every `lamina mount` made with -o daemon=shared (or"
+          + " LAMINA_DAEMON=shared). It starts on first use and exits when it has served no mount for"
+          + " LAMINA_DAEMON_IDLE seconds (30)."
+    },
+    subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class, DaemonCommand.Run.class})
+public final class DaemonCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  /** Prints a reply's text and returns its code. */
+  private static int relay(DaemonServer.Reply r, boolean toOut) {
+    (toOut ? System.out : System.err).print(r.err());
+    (toOut ? System.out : System.err).flush();
+    return r.code();
+  }
+
+  @Command(name = "status", description = "Show the daemon's pid, memory, request counts and the mounts it serves.")
+  static final class Status implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      DaemonServer.Reply r = DaemonClient.request("status", List.of(), false);
+      if (r == null) {
+        System.out.println("no lamina daemon runs for this user (" + DaemonPaths.forCurrentUser().socket() + ")");
+        return 3;
+      }
+      return relay(r, r.code() == 0);
+    }
+  }
+
+  @Command(name = "stop", description = "Unmount every mount the daemon serves and stop it.")
+  static final class Stop implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      DaemonServer.Reply r = DaemonClient.request("stop", List.of(), false);
+      if (r == null) {
+        System.err.println("lamina: no daemon runs for this user (" + DaemonPaths.forCurrentUser().socket() + ")");
+        return 0;
+      }
+      return relay(r, false);
+    }
+  }
+
+  @Command(name = "run", hidden = true, description = "Run the daemon in the foreground (clients start it).")
+  static final class Run implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      // The daemon's log (daemon.log) tells each mount and unmount: INFO unless LAMINA_LOG or --log-level chose.
+      if (Main.logLevel() == null && System.getenv("LAMINA_LOG") == null
+          && org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+              instanceof ch.qos.logback.classic.Logger root) {
+        root.setLevel(ch.qos.logback.classic.Level.INFO);
+      }
+      return new DaemonServer(DaemonPaths.forCurrentUser(), Run::mount, DaemonServer.idleFromEnv()).run();
+    }
+
+    /** Runs {@code lamina mount ARGS} in this JVM, its messages captured for the client. */
+    static DaemonServer.Reply mount(List<String> args, Path cwd, ServedMounts mounts) {
+      StringWriter err = new StringWriter();
+      CommandLine cl = new CommandLine(MountCommand.served(mounts, cwd))
+          .setExecutionExceptionHandler(new ErrorHandler());
+      cl.setErr(new PrintWriter(err, true));
+      cl.setOut(new PrintWriter(err, true));
+      int code = cl.execute(args.toArray(String[]::new));
+      return new DaemonServer.Reply(code, err.toString());
+    }
+  }
+}

@@ -1,0 +1,333 @@
+package dev.lamina.daemon;
+
+import dev.lamina.fuse.MountTable;
+import dev.lamina.fuse.Unmount;
+import dev.lamina.fuse.FuseMount;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's socket loop. One daemon per directory (an exclusive lock on {@code daemon.lock} held for life);
+ * every connection's peer must be this daemon's own user (SO_PEERCRED), anyone else is refused before a byte of
+ * the request is read. A request is served on a thread of its own, so a slow mount does not hold up the others.
+ * With no mount and no request for the idle period the daemon removes its socket and exits.
+ */
+public final class DaemonServer {
+  private static final Logger LOG = LoggerFactory.getLogger(DaemonServer.class);
+
+  /** Reply code: the client is in another mount or user namespace; it must mount in a process of its own. */
+  public static final int OTHER_NAMESPACE = 200;
+  /** Reply code: the peer is not this daemon's user. */
+  public static final int REFUSED = 201;
+
+  /** Parses and mounts a {@code lamina mount} command line in this JVM, adding the live mount to {@code mounts}. */
+  public interface MountHandler {
+    Reply mount(List<String> args, Path cwd, ServedMounts mounts);
+  }
+
+  /** An exit code for the client and what it prints on stderr. */
+  public record Reply(int code, String err) {
+    List<String> frame() {
+      return List.of(Integer.toString(code), err);
+    }
+  }
+
+  private final DaemonPaths paths;
+  private final MountHandler handler;
+  private final Duration idle;
+  private final ServedMounts mounts;
+  private final Object lock = new Object();
+  private final Instant started = Instant.now();
+  private final String user;
+  private final AtomicLong mountRequests = new AtomicLong();
+  private final AtomicLong failedMounts = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private ServerSocketChannel server;
+  private int inFlight;
+  private long lastActivity = System.nanoTime();
+  private boolean stopping;
+
+  public DaemonServer(DaemonPaths paths, MountHandler handler, Duration idle) throws IOException {
+    this.paths = paths;
+    this.handler = handler;
+    this.idle = idle;
+    this.mounts = new ServedMounts(this::touch);
+    this.user = Files.getOwner(Path.of("/proc/self")).getName();
+  }
+
+  /** The idle period: {@code LAMINA_DAEMON_IDLE} seconds, 30 by default. */
+  public static Duration idleFromEnv() {
+    String s = System.getenv("LAMINA_DAEMON_IDLE");
+    try {
+      return Duration.ofMillis((long) (Double.parseDouble(s == null || s.isEmpty() ? "30" : s) * 1000));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("LAMINA_DAEMON_IDLE=" + s + " is not a number of seconds");
+    }
+  }
+
+  /**
+   * Serves until idle or stopped. Returns 0 at once when another daemon already serves this directory (two clients
+   * that both found no daemon start one each; one wins).
+   */
+  public int run() throws IOException, InterruptedException {
+    paths.ensureDir();
+    try (FileChannel lockFile = FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock held = acquire(lockFile);
+      if (held == null) {
+        LOG.info("another lamina daemon serves {}", paths.socket());
+        return 0;
+      }
+      Files.deleteIfExists(paths.socket()); // left by a daemon that was killed
+      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(paths.socket()));
+      Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
+      LOG.info("lamina daemon {} listening on {} (idle exit after {})", ProcessHandle.current().pid(),
+          paths.socket(), idle);
+      daemonThread("lamina-daemon-idle", this::watchIdle);
+      daemonThread("lamina-daemon-cleanup", DaemonServer::cleanDeadMounts);
+      acceptLoop();
+      return 0;
+    }
+  }
+
+  /** The lock, or null when a live daemon holds it; waits (10 s at most) for one that is exiting. */
+  private FileLock acquire(FileChannel ch) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      FileLock l = ch.tryLock();
+      if (l != null) {
+        return l;
+      }
+      if (DaemonClient.answers(paths) || System.nanoTime() > deadline) {
+        return null;
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private void acceptLoop() {
+    while (true) {
+      SocketChannel ch;
+      try {
+        ch = server.accept();
+      } catch (IOException e) {
+        synchronized (lock) {
+          if (stopping) {
+            return;
+          }
+        }
+        LOG.warn("accepting on {} failed: {}", paths.socket(), e.toString());
+        continue;
+      }
+      synchronized (lock) {
+        if (stopping) {
+          closeQuietly(ch); // the client starts a fresh daemon, which waits for this one to exit
+          continue;
+        }
+        inFlight++;
+      }
+      Thread t = new Thread(() -> serve(ch), "lamina-daemon-request");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  private void serve(SocketChannel ch) {
+    try (ch) {
+      UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+      InputStream in = Channels.newInputStream(ch);
+      OutputStream out = Channels.newOutputStream(ch);
+      // read (bounded) before answering, even a refused peer: closing with its request unread would reset the
+      // connection, and the client would take that for a daemon that went away
+      List<String> rq = Frames.read(in);
+      if (!peer.user().getName().equals(user)) {
+        refused.incrementAndGet();
+        LOG.warn("refused a request from user {}: this daemon serves {} only", peer.user().getName(), user);
+        Frames.write(out, new Reply(REFUSED, "lamina: the daemon on " + paths.socket() + " serves user " + user
+            + " only; you are " + peer.user().getName() + " (each user has a daemon of their own)\n").frame());
+        return;
+      }
+      Reply r = handle(rq);
+      Frames.write(out, r.frame());
+      if (rq.get(0).equals("stop") && r.code() == 0) {
+        exit(); // after the answer: the client returns once every mount is gone
+      }
+    } catch (java.io.EOFException e) {
+      LOG.debug("a peer closed without a request (a client checking that the daemon answers)");
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("a daemon request failed: {}", e.toString());
+    } finally {
+      touch();
+      synchronized (lock) {
+        inFlight--;
+      }
+    }
+  }
+
+  private Reply handle(List<String> rq) {
+    if (rq.size() < 4) {
+      return new Reply(2, "lamina: malformed daemon request\n");
+    }
+    String op = rq.get(0);
+    List<String> args = rq.subList(4, rq.size());
+    switch (op) {
+      case "mount" -> {
+        if (!rq.get(2).equals(Namespaces.mount()) || !rq.get(3).equals(Namespaces.user())) {
+          return new Reply(OTHER_NAMESPACE, "");
+        }
+        mountRequests.incrementAndGet();
+        long t0 = System.nanoTime();
+        Reply r = handler.mount(List.copyOf(args), Path.of(rq.get(1)), mounts);
+        LOG.info("mount request {} answered {} in {} ms", args, r.code(), (System.nanoTime() - t0) / 1_000_000);
+        if (r.code() != 0) {
+          failedMounts.incrementAndGet();
+        }
+        return r;
+      }
+      case "status" -> {
+        return new Reply(0, DaemonStatus.text(this));
+      }
+      case "stop" -> {
+        int n = stop();
+        return new Reply(0, "lamina: stopped the daemon (pid " + ProcessHandle.current().pid() + "); unmounted "
+            + n + " mount(s)\n");
+      }
+      case "ping" -> {
+        return new Reply(0, "");
+      }
+      default -> {
+        return new Reply(2, "lamina: the daemon knows no request '" + op + "' (is it an older lamina?)\n");
+      }
+    }
+  }
+
+  /** Stops taking requests and unmounts every mount; returns how many. */
+  private int stop() {
+    synchronized (lock) {
+      stopping = true;
+    }
+    List<ServedMounts.Served> all = mounts.list();
+    for (ServedMounts.Served s : all) {
+      try {
+        s.mount().close(); // its layers are released as it leaves the table
+      } catch (Exception e) {
+        LOG.warn("unmounting {} failed: {}", s.mount().mountPoint(), e.toString());
+      }
+    }
+    return all.size();
+  }
+
+  private void watchIdle() {
+    while (true) {
+      try {
+        Thread.sleep(Math.max(50, Math.min(1000, idle.toMillis() / 4)));
+      } catch (InterruptedException e) {
+        return;
+      }
+      synchronized (lock) {
+        if (mounts.size() == 0 && inFlight == 0 && System.nanoTime() - lastActivity > idle.toNanos()) {
+          LOG.info("no mounts for {}: exiting", idle);
+          stopping = true;
+          exit();
+          return;
+        }
+      }
+    }
+  }
+
+  private void exit() {
+    try {
+      Files.deleteIfExists(paths.socket());
+      server.close();
+    } catch (IOException e) {
+      LOG.debug("closing the socket: {}", e.toString());
+    }
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
+  }
+
+  private void touch() {
+    synchronized (lock) {
+      lastActivity = System.nanoTime();
+    }
+  }
+
+  /**
+   * Unmounts the lamina mounts whose daemon is gone (they answer ENOTCONN), as a daemon killed with SIGKILL
+   * leaves them. Mounts that answer are left alone, whoever serves them.
+   */
+  static void cleanDeadMounts() {
+    try {
+      for (MountTable.Entry e : MountTable.all()) {
+        if (e.fstype().startsWith("fuse." + dev.lamina.fuse.MountOptions.DEFAULT_NAME) && MountTable.isDead(e.mountPoint())) {
+          boolean gone = Unmount.unmount(e.mountPoint(), Duration.ofSeconds(10));
+          LOG.info("cleared the dead mount {} (its daemon was gone): {}", e.mountPoint(), gone ? "unmounted" : "failed");
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("looking for dead mounts failed: {}", e.toString());
+    }
+  }
+
+  private static void daemonThread(String name, Runnable r) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // nothing to tell
+    }
+  }
+
+  ServedMounts mounts() {
+    return mounts;
+  }
+
+  Instant started() {
+    return started;
+  }
+
+  long mountRequests() {
+    return mountRequests.get();
+  }
+
+  long failedMounts() {
+    return failedMounts.get();
+  }
+
+  long refused() {
+    return refused.get();
+  }
+
+  DaemonPaths paths() {
+    return paths;
+  }
+
+  static long requests(FuseMount m) {
+    return m.requestsServed();
+  }
+}

@@ -1,0 +1,64 @@
+package dev.lamina.daemon;
+
+import dev.lamina.fuse.FuseMount;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mounts a daemon serves. Each is independent: its own session and worker threads (so one mount's slow
+ * backing store or failing requests never takes another's workers), its own union and layer locks; it leaves this
+ * table when the kernel drops it (umount, fusermount3 -u).
+ */
+public final class ServedMounts {
+  private static final Logger LOG = LoggerFactory.getLogger(ServedMounts.class);
+
+  /** One served mount: what releases it (layer locks) runs after its union closed. */
+  public record Served(FuseMount mount, Instant since, AutoCloseable resources) {}
+
+  private final Map<Path, Served> mounts = new ConcurrentHashMap<>();
+  private final Runnable onChange;
+
+  ServedMounts(Runnable onChange) {
+    this.onChange = onChange;
+  }
+
+  /** Takes a live mount; when the kernel drops it, its union and {@code resources} are closed and it leaves. */
+  public void add(FuseMount m, AutoCloseable resources) {
+    Served s = new Served(m, Instant.now(), resources);
+    mounts.put(m.mountPoint(), s);
+    onChange.run();
+    m.closeOnUnmount(() -> remove(s));
+  }
+
+  private void remove(Served s) {
+    try {
+      s.resources().close();
+    } catch (Exception e) {
+      LOG.warn("releasing the layers of {} failed: {}", s.mount().mountPoint(), e.toString());
+    }
+    mounts.remove(s.mount().mountPoint(), s);
+    LOG.info("{} was unmounted; {} mount(s) left", s.mount().mountPoint(), mounts.size());
+    onChange.run();
+  }
+
+  public int size() {
+    return mounts.size();
+  }
+
+  /** Whether this daemon serves a mount on {@code mnt} now. */
+  public boolean serves(Path mnt) {
+    return mounts.containsKey(mnt);
+  }
+
+  public List<Served> list() {
+    List<Served> l = new ArrayList<>(mounts.values());
+    l.sort((a, b) -> a.since().compareTo(b.since()));
+    return l;
+  }
+}

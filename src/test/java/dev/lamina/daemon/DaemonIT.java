@@ -1,0 +1,337 @@
+package dev.lamina.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shared daemon with real processes ({@code scripts/lamina}) and real FUSE mounts: one JVM serves many mounts,
+ * an unmount or a failed mount touches no other, the daemon exits when idle, layers stay locked while any of its
+ * mounts uses them, a kill -9 leaves mounts that say ENOTCONN (and the next mount clears them), and another user is
+ * refused. Each test has its own daemon directory (LAMINA_DAEMON_DIR), so it never meets a daemon of the machine.
+ */
+class DaemonIT {
+  static final String EXAMPLE = "oci:" + Path.of("src/example/busybox-layers").toAbsolutePath() + ":latest";
+  private static final Pattern PID = Pattern.compile("(?m)^pid:\\s+(\\d+)");
+
+  @TempDir Path tmp;
+  private Path daemonDir;
+  private final List<Path> mounts = new ArrayList<>();
+
+  record Result(int code, String out, String err) {}
+
+  @BeforeEach
+  void setUp() {
+    assumeTrue(Files.isReadable(Path.of("/dev/fuse")) && Files.isWritable(Path.of("/dev/fuse")),
+        "needs /dev/fuse (read and write)");
+    assumeTrue(Files.isRegularFile(home().resolve("target/lamina.jar")), "needs target/lamina.jar (mvn package)");
+    daemonDir = tmp.resolve("daemon");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    lamina(List.of("daemon", "stop"), Map.of());
+    for (Path m : mounts) {
+      unmount(m);
+    }
+  }
+
+  static Path home() {
+    return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().normalize();
+  }
+
+  Result lamina(List<String> args, Map<String, String> extraEnv) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(home().resolve("scripts/lamina").toString()));
+    cmd.addAll(args);
+    Map<String, String> env = new HashMap<>(Map.of("LAMINA_DAEMON", "shared",
+        "LAMINA_DAEMON_DIR", daemonDir.toString(), "LAMINA_DAEMON_IDLE", "60"));
+    env.putAll(extraEnv);
+    return run(cmd, env);
+  }
+
+  Result run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).directory(tmp.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try {
+      assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(cmd + " ended").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /** Mounts lowerdir (and upper/work when given) on a new dir through the shared daemon; returns it. */
+  Path mount(String name, String options) throws Exception {
+    Path mnt = Files.createDirectories(tmp.resolve(name));
+    Result r = lamina(List.of("mount", "-o", options, mnt.toString()), Map.of());
+    assertThat(r.code()).as(r.err()).isZero();
+    mounts.add(mnt);
+    return mnt;
+  }
+
+  long daemonPid() throws Exception {
+    Result r = lamina(List.of("daemon", "status"), Map.of());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    Matcher m = PID.matcher(r.out());
+    assertThat(m.find()).as(r.out()).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /** Waits until `lamina daemon status` shows {@code n} mounts. */
+  void awaitMounts(int n) throws Exception {
+    String out = "";
+    for (int i = 0; i < 300; i++) {
+      out = lamina(List.of("daemon", "status"), Map.of()).out();
+      if (out.contains("mounts:         " + n + "\n")) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("the daemon did not get to " + n + " mounts:\n" + out);
+  }
+
+  /** /dev/fuse descriptors a process holds: one per FUSE connection it serves. */
+  static long fuseFds(long pid) throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+      return fds.filter(fd -> {
+        try {
+          return Files.readSymbolicLink(fd).toString().equals("/dev/fuse");
+        } catch (IOException e) {
+          return false;
+        }
+      }).count();
+    }
+  }
+
+  static boolean isMountPoint(Path p) throws IOException {
+    String want = p.toAbsolutePath().normalize().toString();
+    for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+      String[] f = line.split(" ");
+      if (f.length > 4 && f[4].equals(want)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static void unmount(Path mnt) throws IOException, InterruptedException {
+    if (isMountPoint(mnt)) {
+      new ProcessBuilder("fusermount3", "-u", "-z", mnt.toString()).inheritIO().start().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static void fusermountU(Path mnt) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("fusermount3", "-u", mnt.toString()).inheritIO().start();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("fusermount3 -u " + mnt).isZero();
+  }
+
+  Path lowers() throws IOException {
+    Path l1 = Files.createDirectories(tmp.resolve("l1"));
+    Path l2 = Files.createDirectories(tmp.resolve("l2"));
+    Files.writeString(l1.resolve("top"), "top\n");
+    Files.writeString(l2.resolve("bottom"), "bottom\n");
+    Files.createDirectories(tmp.resolve("u"));
+    Files.createDirectories(tmp.resolve("w"));
+    return tmp;
+  }
+
+  @Test
+  void oneDaemonServesManyMounts_anUnmountOrAFailureTouchesNoOther_andItExitsWhenIdle() throws Exception {
+    lowers();
+    Path a = mount("a", "lowerdir=l1:l2,upperdir=u,workdir=w"); // relative: the client's directory counts
+    Path b = mount("b", "lowerdir=l2");
+    long pid = daemonPid();
+    assertThat(fuseFds(pid)).as("one process holds both FUSE connections").isEqualTo(2);
+    Files.writeString(a.resolve("new"), "through a\n");
+    assertThat(Files.readString(tmp.resolve("u/new"))).isEqualTo("through a\n");
+    assertThat(Files.readString(b.resolve("bottom"))).isEqualTo("bottom\n");
+
+    Result bad = lamina(List.of("mount", "-o", "lowerdir=" + tmp.resolve("missing"), tmp.resolve("a").toString()),
+        Map.of());
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains(tmp.resolve("missing").toString());
+    assertThat(Files.readString(a.resolve("top"))).as("a failed mount leaves the others alone").isEqualTo("top\n");
+
+    fusermountU(a);
+    awaitMounts(1);
+    assertThat(isMountPoint(a)).isFalse();
+    assertThat(Files.readString(b.resolve("bottom"))).as("b is still served").isEqualTo("bottom\n");
+    assertThat(ProcessHandle.of(pid)).as("the daemon goes on").isPresent();
+    String status = lamina(List.of("daemon", "status"), Map.of()).out();
+    assertThat(status).contains("mount requests: 3 (1 failed)", b.toString()).doesNotContain(a + " ");
+
+    // idle: the last unmount, then LAMINA_DAEMON_IDLE (60 s here) - restart it with a short one to see it go
+    fusermountU(b);
+    awaitMounts(0);
+    lamina(List.of("daemon", "stop"), Map.of());
+    ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    Path c = mount("c", "lowerdir=l2");
+    long second = daemonPid();
+    assertThat(second).as("a new daemon after stop").isNotEqualTo(pid);
+    fusermountU(c);
+    // a daemon started with a 1 s idle period: exits after its last mount
+    lamina(List.of("daemon", "stop"), Map.of());
+    ProcessHandle.of(second).ifPresent(h -> h.onExit().join());
+    Result r = lamina(List.of("mount", "-o", "lowerdir=l2", c.toString()), Map.of("LAMINA_DAEMON_IDLE", "1"));
+    assertThat(r.code()).as(r.err()).isZero();
+    long third = daemonPid();
+    fusermountU(c);
+    ProcessHandle h = ProcessHandle.of(third).orElseThrow();
+    h.onExit().get(60, TimeUnit.SECONDS);
+    assertThat(daemonDir.resolve("daemon.sock")).as("an idle daemon removes its socket").doesNotExist();
+  }
+
+  @Test
+  void layersStayLockedWhileAnyMountOfTheDaemonUsesThem() throws Exception {
+    Path store = tmp.resolve("store");
+    Result load = lamina(List.of("load", "-q", EXAMPLE, "-t", "ex", "--root", store.toString()), Map.of());
+    assertThat(load.code()).as(load.err()).isZero();
+    Path m1 = Files.createDirectories(tmp.resolve("m1"));
+    Path m2 = Files.createDirectories(tmp.resolve("m2"));
+    mounts.add(m1);
+    mounts.add(m2);
+    for (Path m : List.of(m1, m2)) {
+      Result r = lamina(List.of("mount", "--read-only", "ex", m.toString(), "--root", store.toString()), Map.of());
+      assertThat(r.code()).as(r.err()).isZero();
+    }
+    assertThat(lamina(List.of("rmi", "ex", "--root", store.toString()), Map.of()).code()).isZero();
+    fusermountU(m1);
+    awaitMounts(1);
+    Result prune = lamina(List.of("prune", "--root", store.toString()), Map.of());
+    assertThat(prune.out()).as("m2 still uses the layers that m1 used too").doesNotContain("Deleted layer");
+    assertThat(m2.resolve("bin/busybox")).isRegularFile();
+    fusermountU(m2);
+    awaitMounts(0);
+    prune = lamina(List.of("prune", "--root", store.toString()), Map.of());
+    assertThat(prune.out()).as("the last mount let go").contains("Deleted layer: sha256:");
+  }
+
+  @Test
+  void afterKillNine_mountsSayEnotconn_psShowsThemDead_andTheNextMountClearsThem() throws Exception {
+    lowers();
+    Path store = tmp.resolve("store");
+    assertThat(lamina(List.of("load", "-q", EXAMPLE, "-t", "ex", "--root", store.toString()), Map.of()).code())
+        .isZero();
+    Path box = Files.createDirectories(tmp.resolve("box"));
+    mounts.add(box);
+    Result r = lamina(List.of("mount", "ex", box.toString(), "--name", "box", "--root", store.toString()), Map.of());
+    assertThat(r.code()).as(r.err()).isZero();
+    Path plain = mount("plain", "lowerdir=l1:l2,upperdir=u,workdir=w");
+    long pid = daemonPid();
+    assertThat(lamina(List.of("ps", "--root", store.toString()), Map.of()).out()).contains(box.toString())
+        .doesNotContain("(dead)");
+
+    new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+    ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    for (Path m : List.of(box, plain)) {
+      try {
+        Files.readAttributes(m, BasicFileAttributes.class);
+        throw new AssertionError(m + " still answered after its daemon was killed");
+      } catch (FileSystemException e) {
+        assertThat(e.getReason()).as(m.toString()).contains("Transport endpoint is not connected");
+      }
+    }
+    assertThat(lamina(List.of("ps", "--root", store.toString()), Map.of()).out()).contains(box + " (dead)");
+
+    Path next = mount("next", "lowerdir=l2");
+    assertThat(daemonPid()).isNotEqualTo(pid);
+    for (int i = 0; i < 300 && (isMountPoint(box) || isMountPoint(plain)); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(isMountPoint(box)).as("the fresh daemon cleared the dead mount").isFalse();
+    assertThat(isMountPoint(plain)).isFalse();
+    assertThat(Files.readString(next.resolve("bottom"))).isEqualTo("bottom\n");
+    assertThat(lamina(List.of("ps", "--root", store.toString()), Map.of()).out()).doesNotContain("(dead)");
+    Result again = lamina(List.of("mount", "ex", box.toString(), "--name", "box", "--root", store.toString()),
+        Map.of());
+    assertThat(again.code()).as("the container mounts again: " + again.err()).isZero();
+    assertThat(box.resolve("bin/busybox")).isRegularFile();
+  }
+
+  @Test
+  void anotherUserIsRefused() throws Exception {
+    String user = "lamina-dmn-test";
+    boolean created = false;
+    if (run(List.of("id", "-u", user), Map.of()).code() != 0) {
+      Result add = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user),
+          Map.of());
+      assumeTrue(add.code() == 0, "needs root to add a test user: " + add.err());
+      created = true;
+    }
+    try {
+      lowers();
+      mount("a", "lowerdir=l1:l2");
+      long pid = daemonPid();
+      // a copy of the launcher and jar the user can read
+      Path app = Files.createDirectories(tmp.resolve("app/scripts"));
+      Files.createDirectories(tmp.resolve("app/target"));
+      Files.copy(home().resolve("scripts/lamina"), app.resolve("lamina"));
+      Files.copy(home().resolve("target/lamina.jar"), tmp.resolve("app/target/lamina.jar"));
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      run(List.of("chmod", "-R", "a+rX", tmp.resolve("app").toString()), Map.of());
+      List<String> as = List.of("runuser", "-u", user, "--", app.resolve("lamina").toString());
+
+      // the daemon's own directory: not the user's, refused before connecting
+      List<String> status = new ArrayList<>(as);
+      status.addAll(List.of("daemon", "status"));
+      Result r = run(status, Map.of("LAMINA_DAEMON_DIR", daemonDir.toString()));
+      assertThat(r.code()).isNotZero();
+      assertThat(r.out() + r.err()).contains("belongs to uid 0, not to you");
+
+      // a socket opened up by mistake (and reached through a dir of the user's own): SO_PEERCRED refuses
+      Files.setPosixFilePermissions(daemonDir, PosixFilePermissions.fromString("rwx--x--x"));
+      Files.setPosixFilePermissions(daemonDir.resolve("daemon.sock"), PosixFilePermissions.fromString("rw-rw-rw-"));
+      Path theirs = Files.createDirectories(tmp.resolve("theirs"));
+      Files.setPosixFilePermissions(theirs, PosixFilePermissions.fromString("rwx------"));
+      Files.createSymbolicLink(theirs.resolve("daemon.sock"), daemonDir.resolve("daemon.sock"));
+      run(List.of("chown", "-R", user, theirs.toString()), Map.of());
+      Path mnt = Files.createDirectories(tmp.resolve("theirmnt"));
+      run(List.of("chown", user, mnt.toString()), Map.of());
+      List<String> mountCmd = new ArrayList<>(as);
+      mountCmd.addAll(List.of("mount", "-o", "daemon=shared,lowerdir=" + tmp.resolve("l1"), mnt.toString()));
+      Map<String, String> env = Map.of("LAMINA_DAEMON_DIR", theirs.toString(), "LAMINA_DAEMON_IDLE", "1");
+      r = run(mountCmd, env);
+      assertThat(r.code()).isNotZero();
+      assertThat(r.err()).contains("serves user root only");
+      assertThat(isMountPoint(mnt)).isFalse();
+      r = run(status, env);
+      assertThat(r.err()).as(r.out()).contains("serves user root only");
+      Result open = lamina(List.of("daemon", "status"), Map.of());
+      assertThat(open.err()).as("our own client refuses a daemon dir open to others").contains("open to others");
+      Files.setPosixFilePermissions(daemonDir, PosixFilePermissions.fromString("rwx------"));
+      String ours = lamina(List.of("daemon", "status"), Map.of()).out();
+      assertThat(ours).contains("pid:            " + pid, "refused peers: 2", "mounts:         1");
+    } finally {
+      if (created) {
+        for (int i = 0; i < 20 && run(List.of("userdel", user), Map.of()).code() != 0; i++) {
+          Thread.sleep(500);
+        }
+      }
+    }
+  }
+}
