@@ -23,6 +23,12 @@ final class XfstestsScenarios {
             .op("savetimes", "m", "t").op("stat", "m").op("mmapwrite", "m", "XY", 2).expect("ok")
             .op("timeschanged", "m", "t").op("read", "m")
             .op("savetimes", "lowfile", "l").op("mmapwrite", "lowfile", "Z", 0).expect("ok")
-            .op("timeschanged", "lowfile", "l").op("read", "lowfile").build());
+            .op("timeschanged", "lowfile", "l").op("read", "lowfile").build(),
+        named("readdir_after_rewind", "names added while a directory is open show after rewinddir (xfstests"
+            + " generic/471), in a new and in a lower directory")
+            .op("mkdir", "rw").op("readdir_rewind", "rw", List.of(FsDriver.sub("create", "rw/a", ""),
+                FsDriver.sub("mkdir", "rw/b"))).expect("ok")
+            .op("readdir_rewind", "many", List.of(FsDriver.sub("create", "many/new", ""),
+                FsDriver.sub("unlink", "many/t00"))).expect("ok").build());
   }
 }
