@@ -45,7 +45,10 @@ final class Handles {
   /** An open directory: the merged listing taken at opendir, so offsets stay stable while it is open. */
   static final class DirHandle implements UnionFs.OpenDir {
     final String rel;
-    final List<DirEntry> entries;
+    /** The listing READDIRs read from; listed again when one starts over at offset 0 (rewinddir). */
+    volatile List<DirEntry> entries;
+    /** A READDIR was served since the listing was made. */
+    volatile boolean read;
     /** The directory's resolution at opendir: while the resolver still holds this one, nothing replaced it. */
     final Entry dir;
 

@@ -426,12 +426,17 @@ public final class OverlayFs implements UnionFs {
   public OpenDir opendir(String path) throws IOException {
     String rel = RelPaths.of(path);
     Entry d = resolver.dir(rel);
+    return new DirHandle(rel, listing(d, rel), d);
+  }
+
+  /** ".", ".." and the merged names of directory d (at rel). */
+  private List<DirEntry> listing(Entry d, String rel) throws IOException {
     Entry parent = rel.isEmpty() ? d : resolver.dir(Resolver.parentOf(rel));
     DirEntry dot = new DirEntry(".", attrs.ino(d), S_IFDIR);
     DirEntry dotdot = new DirEntry("..", attrs.ino(parent), S_IFDIR);
     List<DirEntry> body = merger.list(d); // not copied: it is either fresh or an immutable cached merge
     times.listed(d);
-    return new DirHandle(rel, new java.util.AbstractList<DirEntry>() {
+    return new java.util.AbstractList<DirEntry>() {
       @Override
       public DirEntry get(int i) {
         return i == 0 ? dot : i == 1 ? dotdot : body.get(i - 2);
@@ -441,7 +446,7 @@ public final class OverlayFs implements UnionFs {
       public int size() {
         return body.size() + 2;
       }
-    }, d);
+    };
   }
 
   /**
@@ -469,8 +474,21 @@ public final class OverlayFs implements UnionFs {
   }
 
   @Override
-  public List<DirEntry> readdir(OpenDir dir, long offset) {
-    List<DirEntry> all = ((DirHandle) dir).entries;
+  public List<DirEntry> readdir(OpenDir dir, long offset) throws IOException {
+    DirHandle h = (DirHandle) dir;
+    if (offset == 0 && h.read) {
+      // rewinddir(3): POSIX wants the names made since the opendir listed, so list the directory again
+      // (resolved again: a change below a lower directory copied it up, so the opendir resolution is stale)
+      Entry d;
+      try {
+        d = resolver.dir(h.rel);
+      } catch (IOException e) {
+        d = h.dir; // removed or renamed since: what it held at opendir
+      }
+      h.entries = listing(d, h.rel);
+    }
+    h.read = true;
+    List<DirEntry> all = h.entries;
     if (offset >= all.size()) {
       return List.of();
     }

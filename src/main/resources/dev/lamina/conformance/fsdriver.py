@@ -109,6 +109,20 @@ def op_readdir_during_changes(path, bufsize, mutations):
             "never_existed": sorted(set(names) - before - after)}
 
 
+def op_readdir_rewind(path, mutations):
+    """Lists PATH to the end, applies MUTATIONS, rewinds (lseek 0, as rewinddir(3)) and lists it again: POSIX
+    wants the names added before the rewind in the second listing (xfstests generic/471)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        read_dir_rest(fd, 4096)
+        for m in mutations:
+            run_step(m)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return sorted(n for n in read_dir_rest(fd, 4096) if n not in (".", ".."))
+    finally:
+        os.close(fd)
+
+
 def op_readdir_seek(path, bufsize):
     """Reads one small batch, remembers the last d_off, reads the rest, seeks back and reads again:
     both tails must be equal (offsets are stable); then seeks to 0 and checks the full listing."""
@@ -396,6 +410,8 @@ def op(name, a):
         return os.access(a[0], a[1])
     if name == "readdir_during_changes":
         return op_readdir_during_changes(a[0], a[1], a[2])
+    if name == "readdir_rewind":  # path, [steps]
+        return op_readdir_rewind(a[0], a[1])
     if name == "readdir_seek":
         return op_readdir_seek(a[0], a[1])
     if name == "sparse":  # path: is at most a quarter of the file allocated?
