@@ -42,25 +42,33 @@ final class Handles {
     }
   }
 
-  /** An open directory: the merged listing taken at opendir, so offsets stay stable while it is open. */
+  /**
+   * An open directory: the merged listing taken at the first READDIR (as overlayfs lists at the first getdents,
+   * not at open), kept so offsets stay stable while it is read, and taken again when a READDIR starts over at
+   * offset 0 (rewinddir).
+   */
   static final class DirHandle implements UnionFs.OpenDir {
     final String rel;
-    /** The listing READDIRs read from; listed again when one starts over at offset 0 (rewinddir). */
+    /** The listing READDIRs read from; null until the first READDIR. */
     volatile List<DirEntry> entries;
     /** A READDIR was served since the listing was made. */
     volatile boolean read;
     /** The directory's resolution at opendir: while the resolver still holds this one, nothing replaced it. */
     final Entry dir;
 
-    DirHandle(String rel, List<DirEntry> entries, Entry dir) {
+    /** The directory's inode number, as its listing's "." has it. */
+    final long ino;
+
+    DirHandle(String rel, Entry dir, long ino) {
       this.rel = rel;
-      this.entries = entries;
       this.dir = dir;
+      this.ino = ino;
     }
 
     @Override
     public String toString() {
-      return "dir /" + rel + " (" + entries.size() + " entries)";
+      List<DirEntry> e = entries;
+      return "dir /" + rel + (e == null ? " (not listed yet)" : " (" + e.size() + " entries)");
     }
   }
 }

@@ -426,7 +426,7 @@ public final class OverlayFs implements UnionFs {
   public OpenDir opendir(String path) throws IOException {
     String rel = RelPaths.of(path);
     Entry d = resolver.dir(rel);
-    return new DirHandle(rel, listing(d, rel), d);
+    return new DirHandle(rel, d, attrs.ino(d));
   }
 
   /** ".", ".." and the merged names of directory d (at rel). */
@@ -470,15 +470,16 @@ public final class OverlayFs implements UnionFs {
   @Override
   public Attr fgetattr(OpenDir dir) {
     DirHandle h = (DirHandle) dir;
-    return attrs.build(h.dir.stat(), h.entries.get(0).ino(), 0, null, 0);
+    return attrs.build(h.dir.stat(), h.ino, 0, null, 0);
   }
 
   @Override
   public List<DirEntry> readdir(OpenDir dir, long offset) throws IOException {
     DirHandle h = (DirHandle) dir;
-    if (offset == 0 && h.read) {
-      // rewinddir(3): POSIX wants the names made since the opendir listed, so list the directory again
-      // (resolved again: a change below a lower directory copied it up, so the opendir resolution is stale)
+    if (h.entries == null || offset == 0 && h.read) {
+      // the first READDIR, or rewinddir(3): POSIX wants the names made since opendir listed (xfstests generic/471
+      // creates them between opendir and the first readdir), so list now, resolved again: a change below a lower
+      // directory copied it up, which makes the opendir resolution stale
       Entry d;
       try {
         d = resolver.dir(h.rel);

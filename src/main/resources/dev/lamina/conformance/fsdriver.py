@@ -123,6 +123,18 @@ def op_readdir_rewind(path, mutations):
         os.close(fd)
 
 
+def op_readdir_after_open(path, mutations):
+    """Opens PATH, applies MUTATIONS, then lists it from that descriptor: the names made between opendir and the
+    first readdir show, as the kernel lists at the first getdents (xfstests generic/471's rewinddir-test)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for m in mutations:
+            run_step(m)
+        return sorted(n for n in read_dir_rest(fd, 4096) if n not in (".", ".."))
+    finally:
+        os.close(fd)
+
+
 def op_readdir_seek(path, bufsize):
     """Reads one small batch, remembers the last d_off, reads the rest, seeks back and reads again:
     both tails must be equal (offsets are stable); then seeks to 0 and checks the full listing."""
@@ -410,6 +422,8 @@ def op(name, a):
         return os.access(a[0], a[1])
     if name == "readdir_during_changes":
         return op_readdir_during_changes(a[0], a[1], a[2])
+    if name == "readdir_after_open":  # path, [steps]
+        return op_readdir_after_open(a[0], a[1])
     if name == "readdir_rewind":  # path, [steps]
         return op_readdir_rewind(a[0], a[1])
     if name == "readdir_seek":
