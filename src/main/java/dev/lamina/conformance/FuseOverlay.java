@@ -16,7 +16,7 @@ public final class FuseOverlay implements OverlayTarget {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FuseOverlay.class);
 
   /** How long a mount command may take: -Ddifftest.mount.timeout=SECONDS (60; an emulated JVM needs more). */
-  private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(Long.getLong("difftest.mount.timeout", 60));
+  static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(Long.getLong("difftest.mount.timeout", 60));
 
   private final String name;
   private final List<String> command;

@@ -2,14 +2,13 @@ package dev.lamina.conformance;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
  * Any overlay started by a shell command template, {@code 'CMD {opts} {mnt}'}: {@code {opts}} becomes
  * {@code lowerdir=..,upperdir=..,workdir=..}, {@code {mnt}} the mount point (both quoted for the shell). The
- * command must return once the mount is live; it is unmounted with {@code fusermount3 -u}, else
- * {@code umount}.
+ * command must return once the mount is live (within -Ddifftest.mount.timeout=SECONDS, 60 by default); it is
+ * unmounted with {@code fusermount3 -u}, else {@code umount}.
  */
 public final class TemplateOverlay implements OverlayTarget {
 
@@ -51,7 +50,7 @@ public final class TemplateOverlay implements OverlayTarget {
     String cmd = template.replace("{opts}", quote(OverlayTarget.layerOptions(lowers, upper, work)
             + (options.isEmpty() ? "" : "," + options)))
         .replace("{mnt}", quote(mnt.toString()));
-    Shell.Result r = Shell.run(Duration.ofSeconds(60), null, List.of("sh", "-c", cmd));
+    Shell.Result r = Shell.run(FuseOverlay.MOUNT_TIMEOUT, null, List.of("sh", "-c", cmd));
     if (!r.ok() || !FuseOverlay.isMounted(mnt)) {
       FuseOverlay.forceUnmount(mnt);
       throw new IOException(name + " mount failed on " + mnt + " (exit " + r.exit() + "): " + r.err().strip());
