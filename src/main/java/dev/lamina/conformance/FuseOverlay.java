@@ -168,7 +168,16 @@ public final class FuseOverlay implements OverlayTarget {
       sleep(50);
       daemons = daemonsServing(mnt);
     }
+    // A mount namespace made while the mount existed (another test run's unshare, rootless podman's pause
+    // process) keeps its own copy of it: the kernel keeps the FUSE connection, so the daemon rightly goes on
+    // serving that copy. Not the daemon's fault: say who holds it instead of failing.
+    String copies = daemons.isEmpty() ? "" : namespacesHolding(mnt);
     daemons.forEach(ProcessHandle::destroyForcibly);
+    if (!copies.isEmpty()) {
+      log.warn("the daemon for {} outlived fusermount3 -u because other mount namespaces still hold the mount"
+          + " (killed it): {}", mnt, copies);
+      daemons = List.of();
+    }
     if (!r.ok()) {
       throw new IOException("fusermount3 -u " + mnt + " failed (lazily unmounted instead): "
           + r.err().strip() + (holders.isEmpty() ? "" : "; held by:\n" + holders));
@@ -176,6 +185,47 @@ public final class FuseOverlay implements OverlayTarget {
     if (!daemons.isEmpty()) {
       throw new IOException("the filesystem daemon for " + mnt + " did not exit within 30 s of "
           + "fusermount3 -u; killed pids " + daemons.stream().map(ProcessHandle::pid).toList());
+    }
+  }
+
+  /** Processes in another mount namespace than this one whose mount table still lists mnt, or "". */
+  static String namespacesHolding(Path mnt) {
+    String self = namespaceOf(ProcessHandle.current().pid());
+    StringBuilder sb = new StringBuilder();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        String ns = namespaceOf(Long.parseLong(name));
+        if (ns.isEmpty() || ns.equals(self) || sb.indexOf(ns) >= 0) {
+          continue;
+        }
+        try {
+          for (String line : Files.readAllLines(p.resolve("mountinfo"))) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && f[4].equals(mnt.toString())) {
+              sb.append(sb.length() == 0 ? "" : ", ").append("pid ").append(name).append(" (").append(ns)
+                  .append(')');
+              break;
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // gone, or not ours to read
+        }
+      }
+    } catch (IOException e) {
+      return "";
+    }
+    return sb.toString();
+  }
+
+  private static String namespaceOf(long pid) {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "mnt")).toString();
+    } catch (IOException | RuntimeException e) {
+      return "";
     }
   }
 
