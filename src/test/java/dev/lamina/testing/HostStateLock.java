@@ -26,6 +26,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class HostStateLock implements BeforeAllCallback, AfterAllCallback {
 
   static final String LOCK_FILE = "/run/lamina-tests.lock";
+  /** The lock file: {@value #LOCK_FILE}, or -Dlamina.tests.hostlock=FILE (HostStateLockTest's private one). */
+  private static final String FILE = System.getProperty("lamina.tests.hostlock", LOCK_FILE);
   private static int depth;
   private static FileChannel channel;
   private static FileLock lock;
@@ -48,7 +50,7 @@ public final class HostStateLock implements BeforeAllCallback, AfterAllCallback 
     if (depth++ > 0) {
       return;
     }
-    Path file = Path.of(LOCK_FILE);
+    Path file = Path.of(FILE);
     channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock l = channel.tryLock();
     if (l == null) {
