@@ -14,6 +14,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Drives {@code lamina explore} as a person would: in a detached tmux session of 80x24, keys sent with
@@ -25,6 +26,14 @@ class ExploreTmuxIT {
   static final Duration WAIT = Duration.ofSeconds(60);
 
   private String session;
+  /** A tmux server of this test's own (-S), not the user's default one that other tmux users share. */
+  @TempDir Path tmuxDir;
+
+  private List<String> tmux(String... args) {
+    List<String> c = new ArrayList<>(List.of("tmux", "-S", tmuxDir.resolve("sock").toString()));
+    c.addAll(List.of(args));
+    return c;
+  }
 
   @BeforeEach
   void start() throws Exception {
@@ -33,13 +42,13 @@ class ExploreTmuxIT {
     Path image = HOME.resolve("src/example/busybox-layers").toAbsolutePath();
     String cmd = "env LANG=C.UTF-8 TERM=xterm-256color " + HOME.resolve("scripts/lamina").toAbsolutePath()
         + " explore oci:" + image + ":latest; echo LAMINA-EXIT=$?; sleep 120";
-    exec(List.of("tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd));
+    exec(tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd));
   }
 
   @AfterEach
   void stop() throws Exception {
     if (session != null) {
-      exec(List.of("tmux", "kill-session", "-t", session));
+      exec(tmux("kill-session", "-t", session));
     }
   }
 
@@ -94,7 +103,7 @@ class ExploreTmuxIT {
 
   private void keys(String... keys) throws Exception {
     for (String k : keys) {
-      List<String> cmd = new ArrayList<>(List.of("tmux", "send-keys", "-t", session, k));
+      List<String> cmd = new ArrayList<>(tmux("send-keys", "-t", session, k));
       exec(cmd);
       // an Escape followed at once by a letter reads as Alt+letter: let each key arrive on its own
       Thread.sleep(150);
@@ -106,7 +115,7 @@ class ExploreTmuxIT {
     String screen = "";
     String previous = null;
     while (System.nanoTime() < end) {
-      screen = exec(List.of("tmux", "capture-pane", "-t", session, "-p"));
+      screen = exec(tmux("capture-pane", "-t", session, "-p"));
       // a capture may catch a redraw halfway: accept a screen only once it is the same twice in a row
       if (ready.test(screen) && screen.equals(previous)) {
         return screen;
