@@ -37,15 +37,19 @@ final class FileOps {
     String name = rq.name();
     OpenFile file =
         union.create(NodeTable.child(nodes.path(parent), name), mode, flags, EntryOps.caller(rq, umask));
-    Attr a;
+    Attr a = attrsOrRelease(file);
+    Node n = entries.entry(rp, parent, name, a);
+    openOut(rp, n, file, flags);
+  }
+
+  /** The attributes of a file just created or opened; on failure the file is released before the error goes on. */
+  private Attr attrsOrRelease(OpenFile file) throws IOException {
     try {
-      a = union.fgetattr(file);
+      return union.fgetattr(file);
     } catch (IOException | RuntimeException e) {
       union.release(file);
       throw e;
     }
-    Node n = entries.entry(rp, parent, name, a);
-    openOut(rp, n, file, flags);
   }
 
   /**
@@ -59,13 +63,7 @@ final class FileOps {
     int mode = rq.u32();
     int umask = rq.u32();
     OpenFile file = union.tmpfile(nodes.path(parent), mode, flags, EntryOps.caller(rq, umask));
-    Attr a;
-    try {
-      a = union.fgetattr(file);
-    } catch (IOException | RuntimeException e) {
-      union.release(file);
-      throw e;
-    }
+    Attr a = attrsOrRelease(file);
     Node n = nodes.unnamed(parent);
     rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
     openOut(rp, n, file, flags);
