@@ -513,7 +513,9 @@ final class Namespace {
       int pfd = pref.fd;
       try {
         if (e.inUpper() && !e.needsWhiteout()) {
+          UpperNames.Stamp st = upperNames.stamp(parentRel);
           fs.unlinkat(pfd, Resolver.nameOf(rel), 0);
+          upperNames.removed(parentRel, Resolver.nameOf(rel), st);
         } else {
           // the lookup under this lock saw what the upper dir holds at the name: e, or nothing
           whiteouts.whiteout(pfd, parentRel, Resolver.nameOf(rel), e.inUpper() ? e.stat() : null);
@@ -558,7 +560,9 @@ final class Namespace {
       try {
         String name = Resolver.nameOf(rel);
         if (e.inUpper() && !e.needsWhiteout()) {
+          UpperNames.Stamp st = upperNames.stamp(parentRel);
           removeUpperDir(pfd, name);
+          upperNames.removed(parentRel, name, st);
         } else {
           whiteouts.whiteout(pfd, parentRel, name, e.inUpper() ? e.stat() : null);
         }

@@ -71,6 +71,11 @@ public final class OverlayFs implements UnionFs {
     this.times = new AccessTimes(fs, stack, config.atime());
   }
 
+  /** Names the upper-directory index holds now (for tests: it must not grow with names that are gone). */
+  int upperNamesKnown() {
+    return upperNames.size();
+  }
+
   public OverlayConfig config() {
     return config;
   }

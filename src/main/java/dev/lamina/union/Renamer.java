@@ -150,13 +150,14 @@ final class Renamer {
         fs.renameat2(pa, na, pb, nb, RENAME_EXCHANGE); // the target's whiteout is now at the source
         names.added(rb, nb);
         if (!srcNeedsWhiteout) {
+          UpperNames.Stamp sa = names.stamp(ra);
           fs.unlinkat(pa, na, 0);
+          names.removed(ra, na, sa);
         } else {
           names.addedWhiteout(ra, na);
         }
       } else {
-        fs.renameat2(pa, na, pb, nb, 0);
-        names.added(rb, nb);
+        renameAway(pa, ra, na, pb, rb, nb, srcNeedsWhiteout);
         if (srcNeedsWhiteout) {
           // an opaque dir moved away uncovers the lower one otherwise; the name is free after the rename
           ns.whiteouts().whiteout(pa, ra, na, null);
@@ -168,8 +169,7 @@ final class Renamer {
       names.added(rb, nb);
       names.addedWhiteout(ra, na);
     } else {
-      fs.renameat2(pa, na, pb, nb, 0);
-      names.added(rb, nb);
+      renameAway(pa, ra, na, pb, rb, nb, srcNeedsWhiteout);
       if (srcNeedsWhiteout) {
         ns.whiteouts().whiteout(pa, ra, na, null); // the name is free after the rename
       }
@@ -177,6 +177,20 @@ final class Renamer {
     if (fileWhiteoutAtTarget) {
       fs.unlinkat(pb, Markers.WH_PREFIX + nb, 0);
     }
+  }
+
+  /**
+   * A plain rename in the upper layer; the source name leaves the upper names unless a whiteout will take it
+   * (recorded before the target's add, which would otherwise look like an add racing with the removal).
+   */
+  private void renameAway(int pa, String ra, String na, int pb, String rb, String nb, boolean whiteoutFollows)
+      throws ErrnoException {
+    UpperNames.Stamp sa = names.stamp(ra);
+    fs.renameat2(pa, na, pb, nb, 0);
+    if (!whiteoutFollows) {
+      names.removed(ra, na, sa);
+    }
+    names.added(rb, nb);
   }
 
   /** renameat2 with RENAME_WHITEOUT; false (nothing done) when the host refuses it (no CAP_MKNOD). */

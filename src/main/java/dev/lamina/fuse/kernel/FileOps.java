@@ -116,9 +116,30 @@ final class FileOps {
   /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
   private static final int SPLICE_MIN = 32 << 10;
 
-  /** Each worker's pipe for spliced replies (workers live until the unmount); null where none could be made. */
-  private final ThreadLocal<Splice> pipes = ThreadLocal.withInitial(() -> Splice.open(2 * Protocol.MAX_IO));
+  /**
+   * Each worker's pipe for spliced replies (workers live until the unmount); null where none could be made. Every
+   * pipe made is also in {@link #allPipes}, so that {@link #closePipes} closes them when the session ends: a
+   * thread's ThreadLocal value dies with it, but its descriptors would not (a shared daemon serving mount after
+   * mount would pile them up).
+   */
+  private final ThreadLocal<Splice> pipes = ThreadLocal.withInitial(this::newPipe);
+  private final java.util.Queue<Splice> allPipes = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean spliceWorks = true;
+
+  private Splice newPipe() {
+    Splice p = Splice.open(2 * Protocol.MAX_IO);
+    if (p != null) {
+      allPipes.add(p);
+    }
+    return p;
+  }
+
+  /** Closes every worker's splice pipe; only once no worker serves any more (the session ended). */
+  void closePipes() {
+    for (Splice p; (p = allPipes.poll()) != null; ) {
+      p.close();
+    }
+  }
 
   /** Answers a READ; true when the reply was already sent (spliced), false when it is in rp. */
   boolean read(Request rq, Reply rp) throws IOException {

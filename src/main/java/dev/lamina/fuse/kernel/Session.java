@@ -44,6 +44,8 @@ public final class Session {
   /** When every worker became busy (System.nanoTime), 0 while one waits for requests. */
   private volatile long allBusySince;
   private volatile Thread grower;
+  /** The session stopped serving (unmounted): the grower ends too. */
+  private volatile boolean ended;
   private final AtomicBoolean summarized = new AtomicBoolean();
   private static final long SATURATED_NANOS = 2_000_000;
 
@@ -87,13 +89,18 @@ public final class Session {
       g.start();
     }
     work();
-    while (true) {
-      Thread t = workers.poll();
-      if (t == null) {
-        break;
-      }
+    // Unmounted. The grower parks until every worker is busy, which never happens again: end it first, so that
+    // no worker starts after the others were joined.
+    ended = true;
+    Thread g = grower;
+    if (g != null) {
+      LockSupport.unpark(g);
+      g.join();
+    }
+    for (Thread t; (t = workers.poll()) != null; ) {
       t.join();
     }
+    files.closePipes();
     FuseDevice.close(shared.fd);
     logSummary();
   }
@@ -116,7 +123,7 @@ public final class Session {
 
   /** Starts a worker each time all of them stayed busy for {@link #SATURATED_NANOS}. */
   private void grow() {
-    while (started.get() < shared.options.threads()) {
+    while (started.get() < shared.options.threads() && !ended) {
       long since = allBusySince;
       if (since == 0) {
         LockSupport.park(this);
