@@ -3,6 +3,7 @@ package dev.lamina.cli;
 import dev.lamina.daemon.DaemonClient;
 import dev.lamina.daemon.DaemonPaths;
 import dev.lamina.daemon.DaemonServer;
+import dev.lamina.daemon.PassedMount;
 import dev.lamina.daemon.ServedMounts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -72,13 +73,28 @@ public final class DaemonCommand implements Runnable {
               instanceof ch.qos.logback.classic.Logger root) {
         root.setLevel(ch.qos.logback.classic.Level.INFO);
       }
-      return new DaemonServer(DaemonPaths.forCurrentUser(), Run::mount, DaemonServer.idleFromEnv()).run();
+      DaemonServer.MountHandler handler = new DaemonServer.MountHandler() {
+        @Override
+        public DaemonServer.Reply mount(List<String> args, Path cwd, ServedMounts mounts) {
+          return Run.mount(MountCommand.served(mounts, cwd), args);
+        }
+
+        @Override
+        public DaemonServer.Reply mountPassed(List<String> args, Path cwd, ServedMounts mounts, PassedMount passed) {
+          try {
+            return Run.mount(MountCommand.passed(mounts, cwd, passed), args);
+          } finally {
+            passed.closeUnlessServed();
+          }
+        }
+      };
+      return new DaemonServer(DaemonPaths.forCurrentUser(), handler, DaemonServer.idleFromEnv()).run();
     }
 
     /** Runs {@code lamina mount ARGS} in this JVM, its messages captured for the client. */
-    static DaemonServer.Reply mount(List<String> args, Path cwd, ServedMounts mounts) {
+    static DaemonServer.Reply mount(MountCommand command, List<String> args) {
       StringWriter err = new StringWriter();
-      CommandLine cl = new CommandLine(MountCommand.served(mounts, cwd))
+      CommandLine cl = new CommandLine(command)
           .setExecutionExceptionHandler(new ErrorHandler());
       cl.setErr(new PrintWriter(err, true));
       cl.setOut(new PrintWriter(err, true));

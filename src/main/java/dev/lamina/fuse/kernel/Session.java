@@ -71,6 +71,14 @@ public final class Session {
   }
 
   /**
+   * A session on a FUSE device descriptor that another process mounted (the shared daemon serving a client in
+   * another mount namespace); {@code mountPoint} only names it in the log. Owns {@code fd} from now on.
+   */
+  public static Session adopt(UnionFs union, int fd, Path mountPoint, SessionOptions options, Runnable onInit) {
+    return new Session(union, options, fd, mountPoint, onInit);
+  }
+
+  /**
    * Serves requests until the filesystem is unmounted: on this thread and one more at first, and on another
    * whenever every worker has been busy for 2 ms, up to {@code max_threads}. Workers stay once started (no
    * thread churn). Few workers suit serial workloads: the kernel hands a request to the reader that has
