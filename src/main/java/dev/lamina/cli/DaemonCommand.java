@@ -17,8 +17,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "daemon",
     description = {
-      "The shared mount daemon: one process per user serves every `lamina mount` made with -o daemon=shared (or"
-          + " LAMINA_DAEMON=shared). It starts on first use and exits when it has served no mount for"
+      "The shared mount daemon: one process per user serves every background `lamina mount` (unless -o daemon=private or"
+          + " LAMINA_DAEMON=private). It starts on first use and exits when it has served no mount for"
           + " LAMINA_DAEMON_IDLE seconds (30)."
     },
     subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class, DaemonCommand.Run.class})

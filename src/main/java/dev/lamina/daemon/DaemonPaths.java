@@ -13,7 +13,8 @@ import java.util.Set;
  * Where a user's daemon lives: root's in {@code /run/lamina}, another user's in {@code $XDG_RUNTIME_DIR/lamina}
  * (or {@code /tmp/lamina-UID} without one); {@code LAMINA_DAEMON_DIR} overrides both (tests). The directory is the
  * user's own, mode 0700: it holds the socket ({@code daemon.sock}, 0600), the lock that makes one daemon per
- * directory ({@code daemon.lock}), and its log ({@code daemon.log}).
+ * directory ({@code daemon.lock}), and its log ({@code daemon.log}). In {@code LAMINA_DAEMON_DIR}, {@code %u} stands for
+ * the user's uid.
  */
 public record DaemonPaths(Path dir) {
   public Path socket() {
@@ -35,10 +36,11 @@ public record DaemonPaths(Path dir) {
    */
   public static DaemonPaths forCurrentUser() {
     String override = System.getenv("LAMINA_DAEMON_DIR");
-    if (override != null && !override.isEmpty()) {
-      return new DaemonPaths(Path.of(override).toAbsolutePath());
-    }
     long uid = hostUid();
+    if (override != null && !override.isEmpty()) {
+      // %u: the user's uid, so that one setting serves every user (test runs set it for all their users)
+      return new DaemonPaths(Path.of(override.replace("%u", Long.toString(uid))).toAbsolutePath());
+    }
     if (uid == 0) {
       return new DaemonPaths(Path.of("/run/lamina"));
     }
