@@ -9,7 +9,8 @@ import dev.lamina.sys.Stat;
 import dev.lamina.union.UnionFs.Timespec;
 
 /**
- * chmod, chown, utimens, truncate and xattr changes: copy-up, then the change on the upper entry. Without
+ * chmod, chown, utimens, truncate and xattr changes: copy-up (of the metadata alone with metacopy on, see
+ * {@link MetaCopy}; truncate copies the data), then the change on the upper entry. Without
  * root and with override_stat on, owner and mode changes are recorded in {@code user.containers.override_stat}
  * (as fuse-overlayfs does) instead of failing with EPERM.
  */
@@ -45,7 +46,7 @@ final class MetadataOps {
   }
 
   void chmod(String rel, int mode) throws ErrnoException {
-    Entry e = copyUp.copyUp(rel, true);
+    Entry e = copyUp.copyUpMetadata(rel);
     if (e.stat().isSymlink()) {
       throw new ErrnoException(Errno.ENOTSUP, "chmod (symlink)", "/" + rel);
     }
@@ -73,7 +74,7 @@ final class MetadataOps {
   void chown(String rel, int uid, int gid) throws ErrnoException {
     int bu = config.uidMap().toBacking(uid, "/" + rel);
     int bg = config.gidMap().toBacking(gid, "/" + rel);
-    Entry e = copyUp.copyUp(rel, true);
+    Entry e = copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     String name = Resolver.nameOf(rel);
@@ -108,7 +109,7 @@ final class MetadataOps {
   }
 
   void utimens(String rel, Timespec atime, Timespec mtime) throws ErrnoException {
-    copyUp.copyUp(rel, true);
+    copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
@@ -138,7 +139,7 @@ final class MetadataOps {
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENOTSUP, "setxattr " + name + " (reserved by the overlay)", "/" + rel);
     }
-    copyUp.copyUp(rel, true);
+    copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
@@ -152,7 +153,7 @@ final class MetadataOps {
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENOTSUP, "removexattr " + name + " (reserved by the overlay)", "/" + rel);
     }
-    copyUp.copyUp(rel, true);
+    copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {

@@ -463,7 +463,7 @@ final class Namespace {
     if (resolver.lookupChild(resolver.dir(parentRel), name) != null) {
       throw new ErrnoException(Errno.EEXIST, "link", "/" + rel);
     }
-    copyUp.copyUp(existing, true);
+    Entry up = copyUp.copyUpMetadata(existing);
     copyUp.ensureUpperDir(parentRel);
     ReentrantLock[] held = locks.lockTwo(existing, rel);
     try {
@@ -472,6 +472,19 @@ final class Namespace {
       }
       UpperDirFds.Ref sref = upperDir(Resolver.parentOf(existing));
       int sfd = sref.fd;
+      if (up.isMetacopy()) {
+        // the new name finds the data through an absolute redirect on the shared inode (ovl_set_link_redirect)
+        try {
+          Redirects r = resolver.redirects();
+          String v = r.valueFor(stack.upper().fd(), existing, false);
+          if (v != null) {
+            r.write(sfd, Resolver.nameOf(existing), existing, v);
+          }
+        } catch (ErrnoException | RuntimeException e) {
+          upperDirs.release(sref);
+          throw e;
+        }
+      }
       UpperDirFds.Ref pref;
       try {
         upperNames.mark();

@@ -76,8 +76,9 @@ final class Renamer {
       throw new ErrnoException(Errno.EISDIR, "rename", "/" + b);
     }
     boolean srcNeedsWhiteout = src.needsWhiteout();
+    boolean metacopy = src.isMetacopy(); // a metadata-only copy records where its data is, as a moved dir does
     if (!src.isDir() && !src.inUpper()) { // (an upper source was just looked up: copyUp would look again)
-      ns.copyUp().copyUp(a, true);
+      metacopy = ns.copyUp().copyUpMetadata(a).isMetacopy();
     } else if (redirected) {
       ns.copyUp().ensureUpperDir(a);
     }
@@ -88,7 +89,7 @@ final class Renamer {
       UpperDirFds.Ref[] dirs = acquireParents(a, b);
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
-        if (redirected) {
+        if (redirected || metacopy) {
           setRedirect(dirs[0].fd, a, b);
         }
         move(src, dst, srcNeedsWhiteout, merged, redirected, dirs[0].fd, Resolver.parentOf(a), Resolver.nameOf(a), dirs[1].fd,
@@ -115,7 +116,10 @@ final class Renamer {
     }
   }
 
-  /** Records where the lower instances of the directory a are before it moves to b (kernel: ovl_set_redirect). */
+  /**
+   * Records where the lower instances of the directory a (or the data of the metadata-only copy a) are before
+   * it moves to b (kernel: ovl_set_redirect).
+   */
   private void setRedirect(int parentFd, String a, String b) throws ErrnoException {
     String v = redirects.valueForRename(ns.stack().upper().fd(), a, b);
     if (v != null) {
@@ -216,13 +220,15 @@ final class Renamer {
       throw new ErrnoException(Errno.EXDEV, "rename (exchange of a directory not purely in the upper layer;"
           + " redirect_dir=on would move it)", "/" + a);
     }
+    boolean srcMetacopy = false;
+    boolean dstMetacopy = false;
     if (!src.isDir()) {
-      ns.copyUp().copyUp(a, true);
+      srcMetacopy = ns.copyUp().copyUpMetadata(a).isMetacopy();
     } else if (srcRedirected) {
       ns.copyUp().ensureUpperDir(a);
     }
     if (!dst.isDir()) {
-      ns.copyUp().copyUp(b, true);
+      dstMetacopy = ns.copyUp().copyUpMetadata(b).isMetacopy();
     } else if (dstRedirected) {
       ns.copyUp().ensureUpperDir(b);
     }
@@ -235,10 +241,10 @@ final class Renamer {
       int pa = dirs[0].fd;
       int pb = dirs[1].fd;
       try {
-        if (srcRedirected) {
+        if (srcRedirected || srcMetacopy) {
           setRedirect(pa, a, b);
         }
-        if (dstRedirected) {
+        if (dstRedirected || dstMetacopy) {
           setRedirect(pb, b, a);
         }
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);
