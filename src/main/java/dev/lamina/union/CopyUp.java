@@ -182,6 +182,7 @@ final class CopyUp {
           finishMetadata(src, e.path(), st, tmp, false);
         }
       }
+      boolean hasOrigin = attrs.origins().record(src, e.path(), st, work, tmp);
       String parentRel = Resolver.parentOf(e.rel());
       upperNames.mark();
       UpperDirFds.Ref pref = upperDirs.acquire(parentRel);
@@ -199,6 +200,9 @@ final class CopyUp {
           return null;
         }
         upperNames.added(parentRel, Resolver.nameOf(e.rel()));
+        if (hasOrigin) {
+          attrs.origins().markImpure(parent, before.ino());
+        }
         if (st.isDir()) {
           upperNames.created(e.rel(), stamp); // a copied-up directory starts empty
         }

@@ -313,6 +313,7 @@ public final class OverlayFs implements UnionFs {
    */
   FileHandle createdHandle(int fd, Stat st, String rel, int flags, boolean noOverride) throws ErrnoException {
     metaCopy.created(st);
+    attrs.created(st);
     long ino = attrs.ino(new Entry(rel, stack.upper(), st, new int[0], false));
     FileHandle h = new FileHandle(fd, stack.upper(), ino, rel, flags, 0);
     h.noOverride = noOverride;
