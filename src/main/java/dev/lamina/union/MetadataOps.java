@@ -39,6 +39,11 @@ final class MetadataOps {
     return upperDirs.acquire(Resolver.parentOf(rel));
   }
 
+  /** The entry's name in its upper parent (upperParent), "." for the root, which is its own parent there. */
+  private static String nameIn(String rel) {
+    return rel.isEmpty() ? "." : Resolver.nameOf(rel);
+  }
+
   /** Whether override_stat is in play for st (as getattr decides), never for symlinks (no user.* xattrs). */
   private boolean overrideCapable(Stat st) {
     return attrs.honorsOverride(st) && !st.isSymlink();
@@ -51,7 +56,7 @@ final class MetadataOps {
     }
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
-    String name = Resolver.nameOf(rel);
+    String name = nameIn(rel);
     try {
       // a file that has an override keeps it current (getattr shows it), root or not
       OverrideStat cur = overrideCapable(e.stat()) ? attrs.readOverride(pfd, name) : null;
@@ -76,7 +81,7 @@ final class MetadataOps {
     Entry e = copyUp.copyUp(rel, true);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
-    String name = Resolver.nameOf(rel);
+    String name = nameIn(rel);
     try {
       Stat st = e.stat();
       OverrideStat cur = overrideCapable(st) ? attrs.readOverride(pfd, name) : null;
@@ -112,7 +117,7 @@ final class MetadataOps {
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.utimensat(pfd, Resolver.nameOf(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
+      fs.utimensat(pfd, nameIn(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
     } finally {
       upperDirs.release(pref);
     }
@@ -142,7 +147,7 @@ final class MetadataOps {
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.lsetxattr(pfd, Resolver.nameOf(rel), name, value, flags);
+      fs.lsetxattr(pfd, nameIn(rel), name, value, flags);
     } finally {
       upperDirs.release(pref);
     }
@@ -156,7 +161,7 @@ final class MetadataOps {
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.lremovexattr(pfd, Resolver.nameOf(rel), name);
+      fs.lremovexattr(pfd, nameIn(rel), name);
     } finally {
       upperDirs.release(pref);
     }
