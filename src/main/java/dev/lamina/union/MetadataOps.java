@@ -40,6 +40,11 @@ final class MetadataOps {
     return upperDirs.acquire(Resolver.parentOf(rel));
   }
 
+  /** The entry's name in its upper parent (upperParent), "." for the root, which is its own parent there. */
+  private static String nameIn(String rel) {
+    return rel.isEmpty() ? "." : Resolver.nameOf(rel);
+  }
+
   /** Whether override_stat is in play for st (as getattr decides), never for symlinks (no user.* xattrs). */
   private boolean overrideCapable(Stat st) {
     return attrs.honorsOverride(st) && !st.isSymlink();
@@ -52,7 +57,7 @@ final class MetadataOps {
     }
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
-    String name = Resolver.nameOf(rel);
+    String name = nameIn(rel);
     try {
       // a file that has an override keeps it current (getattr shows it), root or not
       OverrideStat cur = overrideCapable(e.stat()) ? attrs.readOverride(pfd, name) : null;
@@ -77,7 +82,7 @@ final class MetadataOps {
     Entry e = copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
-    String name = Resolver.nameOf(rel);
+    String name = nameIn(rel);
     try {
       Stat st = e.stat();
       OverrideStat cur = overrideCapable(st) ? attrs.readOverride(pfd, name) : null;
@@ -113,7 +118,7 @@ final class MetadataOps {
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.utimensat(pfd, Resolver.nameOf(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
+      fs.utimensat(pfd, nameIn(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
     } finally {
       upperDirs.release(pref);
     }
@@ -143,7 +148,7 @@ final class MetadataOps {
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.lsetxattr(pfd, Resolver.nameOf(rel), name, value, flags);
+      fs.lsetxattr(pfd, nameIn(rel), name, value, flags);
     } finally {
       upperDirs.release(pref);
     }
@@ -157,7 +162,7 @@ final class MetadataOps {
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.lremovexattr(pfd, Resolver.nameOf(rel), name);
+      fs.lremovexattr(pfd, nameIn(rel), name);
     } finally {
       upperDirs.release(pref);
     }

@@ -397,6 +397,12 @@ def op(name, a):
         return oct(os.umask(octal(a[0])))
     if name == "setdefacl":  # path, [[tag, perm] or [tag, id, perm]]: tags u g o m U G (U, G named)
         return os.setxattr(a[0], "system.posix_acl_default", acl_value(a[1]))
+    if name == "statxmode":  # path: the mode from statx(2) asking for type and mode only (as stat -c %A)
+        buf = ctypes.create_string_buffer(256)
+        libc_check(LIBC.statx(AT_FDCWD, b(a[0]), 0x100, 0x3, buf), "statx")  # AT_SYMLINK_NOFOLLOW
+        return "%04o" % (struct.unpack_from("<H", buf, 28)[0] & 0o7777)
+    if name == "setacl":  # path, entries as for setdefacl: the access ACL (it may change the mode)
+        return os.setxattr(a[0], "system.posix_acl_access", acl_value(a[1]))
     if name == "acl":  # path: its access and default ACL entries, sorted, or None where it has none
         return {k: acl_entries(a[0], "system.posix_acl_" + k) for k in ("access", "default")}
     if name == "stat":

@@ -2,7 +2,6 @@ package dev.lamina.fuse.kernel;
 
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
-import dev.lamina.union.SetIdBits;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.union.UnionFs.Caller;
@@ -103,7 +102,7 @@ final class EntryOps {
     int uid = rq.u32();
     int gid = rq.u32();
     OpenFile file = (valid & Protocol.FATTR_FH) != 0 ? s.file(fh) : null;
-    if (mayDropSetIdBits(valid, mode)) {
+    if (SetIdKill.concerns(valid, mode)) {
       Attr cur = file != null ? union.fgetattr(file) : attr(n);
       int next = SetIdKill.setattrMode(valid, mode, gid, cur, SetIdKill.caller(rq));
       if (next != -1) {
@@ -146,15 +145,6 @@ final class EntryOps {
           time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
     }
     attrOut(rp, file != null ? union.fgetattr(file) : attr(n));
-  }
-
-  /** Whether SetIdKill needs the file's attributes: no attribute at all, a size, or a mode with setgid. */
-  private static boolean mayDropSetIdBits(int valid, int mode) {
-    int sets = Protocol.FATTR_MODE | Protocol.FATTR_UID | Protocol.FATTR_GID | Protocol.FATTR_SIZE
-        | Protocol.FATTR_ATIME | Protocol.FATTR_MTIME | Protocol.FATTR_ATIME_NOW | Protocol.FATTR_MTIME_NOW
-        | Protocol.FATTR_CTIME;
-    return (valid & sets) == 0 || (valid & Protocol.FATTR_SIZE) != 0
-        || ((valid & Protocol.FATTR_MODE) != 0 && (mode & SetIdBits.S_ISGID) != 0);
   }
 
   private void setattrNameless(Reply rp, Node n, OpenFile file, int valid, long size, long atime, int atimensec,

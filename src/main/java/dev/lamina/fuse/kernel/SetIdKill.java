@@ -32,6 +32,12 @@ final class SetIdKill {
       | Protocol.FATTR_SIZE | Protocol.FATTR_ATIME | Protocol.FATTR_MTIME | Protocol.FATTR_ATIME_NOW
       | Protocol.FATTR_MTIME_NOW | Protocol.FATTR_CTIME | Protocol.FATTR_KILL_SUIDGID;
 
+  /** Whether a SETATTR may drop bits, so that setattrMode needs the file's attributes. */
+  static boolean concerns(int valid, int mode) {
+    return (valid & SETS) == 0 || (valid & Protocol.FATTR_SIZE) != 0
+        || ((valid & Protocol.FATTR_MODE) != 0 && (mode & SetIdBits.S_ISGID) != 0);
+  }
+
   /**
    * The mode a SETATTR must set (type bits included), or -1 when it sets none: the requested one or the
    * current one, less what the caller's change drops.
