@@ -33,11 +33,13 @@ mount_overlay() {
     lamina) $LAMINA_CMD mount -o "$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
     # lamina+OPTS: lamina with more mount options (e.g. lamina+readdirplus=auto), to compare settings
     lamina+*) $LAMINA_CMD mount -o "$opts,${impl#lamina+}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    # kernel+OPTS: the kernel overlay with more options (e.g. kernel+metacopy=on,redirect_dir=on)
+    kernel+*) mount -t overlay overlay -o "$opts,${impl#kernel+}" "$mnt" ;;
     *) echo "bench: unknown implementation $impl" >&2; return 1 ;;
   esac || { echo "bench: $impl mount of $lowers on $mnt failed (log: $BENCH_LOG)" >&2; return 1; }
   wait_live "$mnt" || { echo "bench: $impl mount on $mnt never became live" >&2; return 1; }
   MOUNT_US=$(($(now) - t0))
-  [[ "$impl" == kernel ]] || MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID=""
+  [[ "$impl" == kernel* ]] || MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID=""
 }
 
 TICK=$(getconf CLK_TCK)
@@ -59,12 +61,12 @@ peak_rss_kib() {
 # in its arguments); one still there after 20 s (our own child) is killed.
 umount_overlay() {
   local impl="$1" mnt="$2" pid="$3" i p
-  if [[ "$impl" == kernel ]]; then
+  if [[ "$impl" == kernel* ]]; then
     umount "$mnt" 2>/dev/null || umount -l "$mnt"
   else
     fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
   fi
-  [[ "$impl" == kernel ]] && return 0
+  [[ "$impl" == kernel* ]] && return 0
   for ((i = 0; i < 2000; i++)); do
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then sleep 0.01; continue; fi
     p=$(daemon_pid "$mnt") || return 0
