@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * <p>Reading: a regular file carrying the xattr in any layer is a metadata-only copy. Its data is the first
  * regular file below it that is not one itself; none, a whiteout or another type first is EIO, as on the
  * kernel. With metacopy off such a file is refused with EPERM (the kernel's "refusing to follow metacopy
- * origin"). The xattr is only asked for where it can be: a metadata-only copy has no data blocks, so a regular
- * file whose blocks exceed one filesystem block (where an xattr block may be counted) is never one, which
- * spares the call for most files of an image; lower files are asked once per mount, upper files once per
- * inode (files lamina creates not at all).
+ * origin"). Every regular file is asked once (one lgetxattr, as the kernel's lookup
+ * asks): a lower file once per mount, an upper file once per inode, a file lamina creates not at all. No
+ * cheaper sign exists: a metadata-only copy has no data blocks when written, but a copy of the upper dir
+ * (cp -a, tar) fills its hole with zeros, and ext4 counts an xattr block in st_blocks.
  *
  * <p>The xattr value, as the kernel writes it: empty, or (with fs-verity, Linux 6.5+) a 4-byte header
  * (version 0, length, flags, digest algorithm) and a digest of at most 64 bytes. lamina writes the empty form
@@ -70,11 +70,12 @@ final class MetaCopy {
   }
 
   /**
-   * Whether a regular file with this stat can be a metadata-only copy: it has no data blocks, so at most
-   * one filesystem block is allocated (ext4 counts an external xattr block in st_blocks).
+   * Whether a file with this stat can be a metadata-only copy: any regular file. (Its allocation tells
+   * nothing: a copy of an upper dir made with cp -a or tar holds the holes as written zeros, and ext4 counts
+   * an xattr block in st_blocks.)
    */
   static boolean candidate(Stat st) {
-    return st.isRegular() && st.blocks() * 512 <= Math.max(4096, st.blksize());
+    return st.isRegular();
   }
 
   /** Whether the file at path in layer l (with stat st; le its cached lower entry, or null) is a metadata-only copy. */

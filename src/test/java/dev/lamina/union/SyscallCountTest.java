@@ -196,7 +196,7 @@ class SyscallCountTest {
     }
     // before this work (same test): 1, 0, 0, 18, 2, 2, 4, 15, 26, 5, 11, 5, 16, 13, 38, 10. The +1 on create,
     // mkdir and copy-up allows a umask that takes bits of the requested mode (then one chmod more).
-    // +1 on the first lookup of a lower file of at most one block (here every one): is it a metadata-only
+    // +1 on the first lookup of a regular lower file: is it a metadata-only
     // copy (MetaCopy)? Asked once per file and mount, as the kernel asks at its first lookup.
     assertThat(getattrLower).isLessThanOrEqualTo(1 + 1);
     assertThat(getattrDir).isZero();
