@@ -17,7 +17,9 @@ import java.util.Set;
  *   <li>Accepted without effect: {@code fsync=0|1} and {@code volatile} (lamina syncs when asked; skipping it is
  *       only faster), {@code static_nlink} (lamina's directory link counts are already cheap), {@code noacl}
  *       (lamina never enables FUSE's POSIX ACL handling), {@code fast_ino=}, {@code writeback=},
- *       {@code threaded=}, {@code xino=}, {@code noxattrs=0},
+ *       {@code threaded=}, {@code xino=on|off|auto} (inode numbers are always the backing ones, composed with a
+ *       filesystem id when the layers span filesystems, and a copied-up file's its origin's: one FUSE mount has one
+ *       st_dev, so the kernel's xino=off, which shows each layer's st_dev, cannot be reproduced), {@code noxattrs=0},
  *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code index=off},
  *       {@code nfs_export=off}.
  *   <li>Refused: {@code xattr_permissions=1} (the privileged {@code security.containers.override_stat}),
@@ -69,6 +71,8 @@ final class OverlayfsOptions {
           case "ino32_t" -> "lamina reports 64-bit inode numbers; 32-bit ones (ino32_t) are not supported";
           case "plugins" ->
               v.isEmpty() ? null : "lamina has no fuse-overlayfs plugins (lazy-pulling layers); leave plugins= out";
+          case "xino" -> v.equals("on") || v.equals("off") || v.equals("auto") ? null
+              : "xino takes on, off or auto (lamina numbers inodes as the kernel's xino=auto does with each of them)";
           case "index", "nfs_export" ->
               v.equals("off") ? null : "lamina does not keep the kernel overlay's index; use " + key + "=off";
           default -> null;

@@ -61,6 +61,12 @@ class MountProgramOptionsTest {
     assertThat(Unions.config(parse("lowerdir=/a"), java.util.Map.of()).redirectDir().name()).isEqualTo("FOLLOW");
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"xino=on", "xino=off", "xino=auto"})
+  void xino_everyKernelValueIsAccepted(String opt) {
+    assertThat(parse("lowerdir=/a," + opt).overlay()).doesNotContainKey("xino"); // accepted, read by no one
+  }
+
   @Test
   void metacopyOn_goesToTheCore_andTurnsRedirectDirOn_asOnTheKernel() {
     var c = Unions.config(parse("lowerdir=/a,metacopy=on"), java.util.Map.of());
@@ -94,6 +100,7 @@ class MountProgramOptionsTest {
         "ino32_t|64-bit",
         "plugins=/usr/libexec/fuse-overlayfs/stargz.so|plugins",
         "index=on|index=off",
+        "xino=yes|on, off or auto",
         "squash_to_root=1|takes no value"
       })
   void optionsThatChangeSemanticsLaminaLacks_areRefusedWithTheReason(String opt, String reason) {

@@ -160,6 +160,52 @@ class OriginTest {
     assertThat(got).isEqualTo(expected);
   }
 
+  /** As an ordinary user: euid 1000, and open_by_handle_at refused (EPERM) as without CAP_DAC_READ_SEARCH. */
+  private static HostFs unprivileged() {
+    HostFs user = RootlessSemanticsTest.asUser1000();
+    return (HostFs) java.lang.reflect.Proxy.newProxyInstance(HostFs.class.getClassLoader(), new Class<?>[] {HostFs.class},
+        (p, m, args) -> {
+          if (m.getName().equals("openByHandle")) {
+            throw new dev.lamina.sys.ErrnoException(dev.lamina.sys.Errno.EPERM, "open_by_handle_at", "(test)");
+          }
+          try {
+            return m.invoke(user, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+  }
+
+  private OverlayFs mountUnprivileged() throws Exception {
+    return new OverlayFs(unprivileged(), fx.config().whiteoutFormat(WhiteoutFormat.FILE).overrideStat(true).build());
+  }
+
+  @Test
+  void withoutRoot_userOverlayOrigin_foundByPathAndHandle() throws Exception {
+    u.close();
+    u = mountUnprivileged();
+    Map<String, Long> before = numbers("/f", "/dir/g", "/dir/sub");
+    u.chmod("/f", 0600);
+    u.chmod("/dir/g", 0600);
+    u.chmod("/dir/sub", 0700);
+    u.close();
+    assertThat(fs.lgetxattr(AT_FDCWD, fx.upper.resolve("f").toString(), "user.overlay.origin")).isNotNull();
+    assertThat(fs.lgetxattr(AT_FDCWD, fx.upper.resolve("dir/sub").toString(), "user.overlay.origin")).isNotNull();
+    assertThat(fs.lgetxattr(AT_FDCWD, fx.upper.resolve("dir").toString(), "user.overlay.impure")).containsExactly('y');
+    if (Fixture.isRoot()) {
+      assertThat(fs.lgetxattr(AT_FDCWD, fx.upper.resolve("f").toString(), "trusted.overlay.origin")).isNull();
+    }
+    u = mountUnprivileged();
+    assertThat(numbers("/f", "/dir/g", "/dir/sub")).isEqualTo(before);
+    // renamed after its copy-up: the lower entry at its new path is not its origin, and the handle cannot be
+    // decoded without CAP_DAC_READ_SEARCH, so it shows its own number from the next mount on
+    u.rename("/f", "/dir/moved", 0);
+    assertThat(u.getattr("/dir/moved").ino()).isEqualTo(before.get("/f"));
+    u.close();
+    u = mountUnprivileged();
+    assertThat(u.getattr("/dir/moved").ino()).isEqualTo(ino(fx.upper.resolve("dir/moved")));
+  }
+
   @Test
   void malformedOrigins_areIgnored() {
     assertThat(Origin.parse(null)).isNull();
