@@ -292,6 +292,16 @@ def statx_mtime_ctime(path):
     return mtime_s * 10**9 + mtime_ns, ctime_s * 10**9 + ctime_ns
 
 
+def name_to_handle(path):
+    """name_to_handle_at(AT_FDCWD, path, handle, &mount_id, 0): None when the file system gives a handle (its
+    bytes differ from one file system to another, so they are not reported)."""
+    handle = ctypes.create_string_buffer(8 + 128)  # struct file_handle: handle_bytes, handle_type, f_handle[128]
+    struct.pack_into("<I", handle, 0, 128)
+    mount_id = ctypes.c_int()
+    libc_check(LIBC.name_to_handle_at(AT_FDCWD, b(path), handle, ctypes.byref(mount_id), 0), "name_to_handle_at")
+    return None
+
+
 def open_flags(names):
     f = 0
     for n in names:
@@ -421,6 +431,8 @@ def op(name, a):
         return libc_check(LIBC.linkat(fds[a[0]], b(""), AT_FDCWD, b(a[1]), 0x1000), "linkat")
     if name == "accessed":  # path, how (read, read_noatime, list): which of atime, mtime, ctime it changed
         return op_accessed(a[0], a[1])
+    if name == "name_to_handle":  # path: name_to_handle_at(2), the file handle NFS export and open_by_handle use
+        return name_to_handle(a[0])
     if name == "mmapwrite":  # path, data, offset: stores through a shared mapping, then unmaps and closes
         fd = os.open(a[0], os.O_RDWR)
         try:

@@ -90,10 +90,15 @@ final class Protocol {
   static final int PARALLEL_DIROPS = 1 << 18;
   static final int MAX_PAGES = 1 << 22;
   static final int CACHE_SYMLINKS = 1 << 23;
-  /** flags2 follows flags in INIT (7.36); lamina uses it only for passthrough. */
+  /** flags2 follows flags in INIT (7.36); lamina uses it for passthrough and to refuse file handles. */
   static final int INIT_EXT = 1 << 30;
   /** INIT flags2: FUSE_PASSTHROUGH (flag bit 37, Linux 6.9). */
   static final int FLAGS2_PASSTHROUGH = 1 << 5;
+  /**
+   * INIT flags2: FUSE_NO_EXPORT_SUPPORT (flag bit 38, Linux 6.8): the kernel encodes no file handles for
+   * name_to_handle_at(2) and NFS export (only the fids fanotify uses), as kernel overlayfs without nfs_export.
+   */
+  static final int FLAGS2_NO_EXPORT_SUPPORT = 1 << 6;
 
   // SETATTR valid bits.
   static final int FATTR_MODE = 1;
