@@ -148,6 +148,23 @@ class InodeNumbersIT {
       assertThat(lc.remounted().get(p)).as(p + " after remount").isEqualTo(lc.after().get(p));
     }
     assertThat(kinds(k, kc.remounted()).get("lowfile")).as("the kernel shows the origin's number").isEqualTo("lower");
+    // readdir's d_ino is the number stat shows, on both (the copied-up entries' directories are impure)
+    List<String> kd = new java.util.ArrayList<>();
+    List<String> ld = new java.util.ArrayList<>();
+    mounted(KERNEL, k, mnt -> kd.addAll(dinoMismatches(mnt)));
+    mounted(lamina, l, mnt -> ld.addAll(dinoMismatches(mnt)));
+    assertThat(ld).as("d_ino != st_ino on lamina").isEqualTo(kd).isEmpty();
+  }
+
+  /** Entries of the root, d1, d1/sub and merged whose readdir d_ino is not their st_ino. */
+  private static List<String> dinoMismatches(Path mnt) throws IOException {
+    String py = "import os,sys\n"
+        + "for d in sys.argv[1:]:\n"
+        + "  for e in os.scandir(d):\n"
+        + "    if e.inode() != os.lstat(e.path).st_ino: print(e.path)\n";
+    String out = Shell.check("python3", "-c", py, mnt.toString(), mnt.resolve("d1").toString(),
+        mnt.resolve("d1/sub").toString(), mnt.resolve("merged").toString());
+    return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
   }
 
   @Test
