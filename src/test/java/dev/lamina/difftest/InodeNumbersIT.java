@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class InodeNumbersIT {
   private static final KernelOverlay KERNEL = new KernelOverlay();
-  /** A lower file, a nested one, directories (merged and lower-only), a symlink, both names of a lower hard link. */
+  /** Lower files, directories (merged and lower-only), a symlink, both names of a lower hard link, a fifo. */
   private static final List<String> PATHS =
-      List.of("lowfile", "d1", "d1/f1", "d1/sub", "d1/sub/g", "merged", "merged/b1", "lnk", "hl1", "hl2", "exec");
+      List.of("lowfile", "d1", "d1/f1", "d1/sub", "d1/sub/g", "merged", "merged/b1", "lnk", "hl1", "hl2", "exec", "fifo");
   private static Path workRoot;
   private static Path template;
   private static OverlayTarget lamina;
@@ -72,6 +72,7 @@ class InodeNumbersIT {
     Shell.check("chown", "-h", "0:0", mnt.resolve("lnk").toString());
     Files.writeString(mnt.resolve("hl1"), "x", StandardOpenOption.APPEND);
     Files.setPosixFilePermissions(mnt.resolve("exec"), PosixFilePermissions.fromString("rwx------"));
+    Files.setPosixFilePermissions(mnt.resolve("fifo"), PosixFilePermissions.fromString("rw-------"));
   }
 
   private static Map<String, Long> numbers(Path mnt) throws IOException {
