@@ -3,6 +3,7 @@ package dev.lamina.cli;
 import dev.lamina.daemon.DaemonClient;
 import dev.lamina.daemon.DaemonPaths;
 import dev.lamina.daemon.DaemonServer;
+import dev.lamina.daemon.PassedMount;
 import dev.lamina.daemon.ServedMounts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "daemon",
     description = {
-      "The shared mount daemon: one process per user serves every `lamina mount` made with -o daemon=shared (or"
-          + " LAMINA_DAEMON=shared). It starts on first use and exits when it has served no mount for"
+      "The shared mount daemon: one process per user serves every background `lamina mount` (unless -o daemon=private or"
+          + " LAMINA_DAEMON=private). It starts on first use and exits when it has served no mount for"
           + " LAMINA_DAEMON_IDLE seconds (30)."
     },
     subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class, DaemonCommand.Run.class})
@@ -72,13 +73,28 @@ public final class DaemonCommand implements Runnable {
               instanceof ch.qos.logback.classic.Logger root) {
         root.setLevel(ch.qos.logback.classic.Level.INFO);
       }
-      return new DaemonServer(DaemonPaths.forCurrentUser(), Run::mount, DaemonServer.idleFromEnv()).run();
+      DaemonServer.MountHandler handler = new DaemonServer.MountHandler() {
+        @Override
+        public DaemonServer.Reply mount(List<String> args, Path cwd, ServedMounts mounts) {
+          return Run.mount(MountCommand.served(mounts, cwd), args);
+        }
+
+        @Override
+        public DaemonServer.Reply mountPassed(List<String> args, Path cwd, ServedMounts mounts, PassedMount passed) {
+          try {
+            return Run.mount(MountCommand.passed(mounts, cwd, passed), args);
+          } finally {
+            passed.closeUnlessServed();
+          }
+        }
+      };
+      return new DaemonServer(DaemonPaths.forCurrentUser(), handler, DaemonServer.idleFromEnv()).run();
     }
 
     /** Runs {@code lamina mount ARGS} in this JVM, its messages captured for the client. */
-    static DaemonServer.Reply mount(List<String> args, Path cwd, ServedMounts mounts) {
+    static DaemonServer.Reply mount(MountCommand command, List<String> args) {
       StringWriter err = new StringWriter();
-      CommandLine cl = new CommandLine(MountCommand.served(mounts, cwd))
+      CommandLine cl = new CommandLine(command)
           .setExecutionExceptionHandler(new ErrorHandler());
       cl.setErr(new PrintWriter(err, true));
       cl.setOut(new PrintWriter(err, true));

@@ -2,6 +2,7 @@ package dev.lamina.cli;
 
 import dev.lamina.daemon.DaemonMode;
 import dev.lamina.daemon.MountClient;
+import dev.lamina.daemon.PassedMount;
 import dev.lamina.daemon.ServedMounts;
 import dev.lamina.fuse.BackgroundMount;
 import dev.lamina.fuse.FuseArgs;
@@ -101,6 +102,16 @@ public final class MountCommand implements Callable<Integer> {
   /** The directory relative paths resolve against: the client's, when the shared daemon runs the command. */
   private Path cwd = Path.of("").toAbsolutePath();
 
+  /** Set by the shared daemon for a mount the client made in its own namespace and passed as descriptors. */
+  private PassedMount passed;
+
+  /** The command as the shared daemon runs it for a mount passed by a client in another namespace. */
+  static MountCommand passed(ServedMounts served, Path cwd, PassedMount passed) {
+    MountCommand c = served(served, cwd);
+    c.passed = passed;
+    return c;
+  }
+
   /** The command as the shared daemon runs it for a client whose working directory is {@code cwd}. */
   static MountCommand served(ServedMounts served, Path cwd) {
     MountCommand c = new MountCommand();
@@ -154,6 +165,9 @@ public final class MountCommand implements Callable<Integer> {
     MountOptions o;
     Path realMnt;
     try {
+      if (passed != null) {
+        return runPassed(source);
+      }
       o = MountOptions.parse(options, source, cwd);
       Unions.validate(o);
       realMnt = MountPreflight.check(o, mnt);
@@ -221,7 +235,7 @@ public final class MountCommand implements Callable<Integer> {
    * releases its layers when the kernel drops it.
    */
   private int runServed(MountOptions o, Path mnt) throws IOException {
-    if (served.serves(mnt)) {
+    if (served.serves(mnt.toString())) {
       throw new UserError(mnt + " is already mounted by this daemon: unmount it first (fusermount3 -u " + mnt + ")");
     }
     LayerUseLocks inUse = LayerUseLocks.hold(o.lowerDirs());
@@ -234,6 +248,53 @@ public final class MountCommand implements Callable<Integer> {
     }
     wentLive = true;
     served.add(m, inUse);
+    return 0;
+  }
+
+  /**
+   * In the shared daemon, a mount a client made in another namespace: the overlay opens the passed directories
+   * ({@code /proc/self/fd/N}; the client checked its paths), ids are shown as the client's user namespace maps them,
+   * and the session serves the passed /dev/fuse descriptor. The mount point is the client's, only a name here.
+   */
+  private int runPassed(String source) throws IOException {
+    List<String> opts = new ArrayList<>(options);
+    opts.add(passed.dirOption()); // last: wins over the client's paths
+    MountOptions o = MountOptions.parse(opts, source, cwd);
+    if (!passed.peer().sameUserNamespace()) {
+      opts.add("uidmapping=" + PassedMount.compose(o.overlay().get("uidmapping"), passed.peer().uidMap())
+          + ",gidmapping=" + PassedMount.compose(o.overlay().get("gidmapping"), passed.peer().gidMap()));
+      o = MountOptions.parse(opts, source, cwd);
+    }
+    Unions.validate(o);
+    String key = passed.namespace() + " " + passed.mountPoint();
+    if (served.serves(key)) {
+      throw new UserError(key + " is already mounted by this daemon: unmount it first");
+    }
+    // the store's layer locks, by the paths the passed directories have here (when the store is visible here)
+    List<Path> here = new ArrayList<>();
+    for (Path d : o.lowerDirs()) {
+      try {
+        here.add(d.toRealPath());
+      } catch (IOException e) {
+        // not reachable by a path here: no lock
+      }
+    }
+    LayerUseLocks inUse = LayerUseLocks.hold(here);
+    FuseMount m;
+    try {
+      m = FuseMount.serve(Unions.open(o), passed.takeFuseFd(), passed.mountPoint(), passed.namespace(), o,
+          READY_TIMEOUT);
+    } catch (IOException | RuntimeException e) {
+      inUse.close();
+      throw e;
+    }
+    wentLive = true;
+    passed.served();
+    PassedMount p = passed;
+    served.add(m, () -> {
+      inUse.close();
+      p.close();
+    });
     return 0;
   }
 

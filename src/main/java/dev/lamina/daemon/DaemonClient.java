@@ -31,7 +31,12 @@ public final class DaemonClient {
    * @return the reply, or null when no daemon runs and {@code start} is false
    */
   public static DaemonServer.Reply request(String op, List<String> args, boolean start) throws IOException {
-    DaemonPaths paths = DaemonPaths.forCurrentUser();
+    return request(DaemonPaths.forCurrentUser(), op, args, start);
+  }
+
+  /** {@link #request(String, List, boolean)} to the daemon of {@code paths}. */
+  public static DaemonServer.Reply request(DaemonPaths paths, String op, List<String> args, boolean start)
+      throws IOException {
     if (start) {
       paths.ensureDir();
     } else if (!Files.isDirectory(paths.dir())) {
@@ -87,7 +92,7 @@ public final class DaemonClient {
   }
 
   /** Starts a daemon in its own session and waits until its socket answers. */
-  private static void startDaemon(DaemonPaths paths) throws IOException {
+  static void startDaemon(DaemonPaths paths) throws IOException {
     List<String> cmd = new ArrayList<>(BackgroundMount.childCommand(List.of("daemon", "run")));
     if (System.getenv("LAMINA_DAEMON_JAVA_OPTS") == null) {
       // a long-lived process whose heap follows its mounts: give back what a busy spell grew, once collected
@@ -101,6 +106,7 @@ public final class DaemonClient {
         .redirectError(ProcessBuilder.Redirect.appendTo(paths.log().toFile()));
     // glibc's malloc keeps an arena per busy thread; many mounts mean many worker threads
     pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+    pb.environment().put("LAMINA_DAEMON_DIR", paths.dir().toString()); // a user namespace's daemon: its own dir
     long logStart = Files.exists(paths.log()) ? Files.size(paths.log()) : 0;
     Process p = pb.start();
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();

@@ -10,7 +10,7 @@ import java.util.List;
 public final class DaemonMode {
   public static final String SHARED = "shared";
   public static final String PRIVATE = "private";
-  public static final String DEFAULT = PRIVATE;
+  public static final String DEFAULT = SHARED;
 
   private DaemonMode() {}
 

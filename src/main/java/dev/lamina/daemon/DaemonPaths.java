@@ -13,7 +13,8 @@ import java.util.Set;
  * Where a user's daemon lives: root's in {@code /run/lamina}, another user's in {@code $XDG_RUNTIME_DIR/lamina}
  * (or {@code /tmp/lamina-UID} without one); {@code LAMINA_DAEMON_DIR} overrides both (tests). The directory is the
  * user's own, mode 0700: it holds the socket ({@code daemon.sock}, 0600), the lock that makes one daemon per
- * directory ({@code daemon.lock}), and its log ({@code daemon.log}).
+ * directory ({@code daemon.lock}), and its log ({@code daemon.log}). In {@code LAMINA_DAEMON_DIR}, {@code %u} stands for
+ * the user's uid.
  */
 public record DaemonPaths(Path dir) {
   public Path socket() {
@@ -28,13 +29,18 @@ public record DaemonPaths(Path dir) {
     return dir.resolve("daemon.log");
   }
 
-  /** The calling user's daemon directory (not created). */
+  /**
+   * The calling user's daemon directory (not created). In a user namespace of its own it is the directory of
+   * the user the namespace maps us to (read from /proc/self/uid_map), so that a client there finds the user's
+   * daemon.
+   */
   public static DaemonPaths forCurrentUser() {
     String override = System.getenv("LAMINA_DAEMON_DIR");
+    long uid = hostUid();
     if (override != null && !override.isEmpty()) {
-      return new DaemonPaths(Path.of(override).toAbsolutePath());
+      // %u: the user's uid, so that one setting serves every user (test runs set it for all their users)
+      return new DaemonPaths(Path.of(override.replace("%u", Long.toString(uid))).toAbsolutePath());
     }
-    int uid = uid();
     if (uid == 0) {
       return new DaemonPaths(Path.of("/run/lamina"));
     }
@@ -43,6 +49,30 @@ public record DaemonPaths(Path dir) {
       return new DaemonPaths(Path.of(xdg, "lamina"));
     }
     return new DaemonPaths(Path.of("/tmp", "lamina-" + uid));
+  }
+
+  /**
+   * The directory of a daemon that lives in this process's user namespace (a subdirectory of the user's named
+   * after the namespace): where a client whose namespace the user's daemon cannot serve starts one of its own.
+   */
+  public DaemonPaths forUserNamespace() {
+    String ns = Namespaces.user().replaceAll("[^0-9]", "");
+    return new DaemonPaths(dir.resolve("userns-" + ns));
+  }
+
+  /** Our uid as the parent user namespace sees it (our own uid outside any user namespace of our own). */
+  static long hostUid() {
+    int uid = uid();
+    try {
+      for (long[] l : PeerCheck.idMap(Path.of("/proc/self/uid_map"))) {
+        if (uid >= l[0] && uid < l[0] + l[2]) {
+          return l[1] + (uid - l[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc: our own
+    }
+    return uid;
   }
 
   /** Our effective uid (/proc/self belongs to it). */

@@ -6,13 +6,9 @@ import dev.lamina.fuse.FuseMount;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import dev.lamina.sys.UnixSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -21,8 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +33,18 @@ public final class DaemonServer {
   public static final int OTHER_NAMESPACE = 200;
   /** Reply code: the peer is not this daemon's user. */
   public static final int REFUSED = 201;
+  /**
+   * Reply code: the peer lacks capabilities this daemon has (a root process with some dropped): mounting for it
+   * here would lend it the daemon's; it mounts in a process of its own.
+   */
+  public static final int MOUNT_PRIVATELY = 202;
 
   /** Parses and mounts a {@code lamina mount} command line in this JVM, adding the live mount to {@code mounts}. */
   public interface MountHandler {
     Reply mount(List<String> args, Path cwd, ServedMounts mounts);
+
+    /** The same for a mount the client made in its own namespace and passed as descriptors. */
+    Reply mountPassed(List<String> args, Path cwd, ServedMounts mounts, PassedMount passed);
   }
 
   /** An exit code for the client and what it prints on stderr. */
@@ -59,10 +61,11 @@ public final class DaemonServer {
   private final Object lock = new Object();
   private final Instant started = Instant.now();
   private final String user;
+  private final int uid = DaemonPaths.uid();
   private final AtomicLong mountRequests = new AtomicLong();
   private final AtomicLong failedMounts = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
-  private ServerSocketChannel server;
+  private UnixSocket server;
   private int inFlight;
   private long lastActivity = System.nanoTime();
   private boolean stopping;
@@ -98,8 +101,7 @@ public final class DaemonServer {
         return 0;
       }
       Files.deleteIfExists(paths.socket()); // left by a daemon that was killed
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(paths.socket()));
+      server = UnixSocket.listen(paths.socket());
       Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
       LOG.info("lamina daemon {} listening on {} (idle exit after {})", ProcessHandle.current().pid(),
           paths.socket(), idle);
@@ -127,7 +129,7 @@ public final class DaemonServer {
 
   private void acceptLoop() {
     while (true) {
-      SocketChannel ch;
+      UnixSocket ch;
       try {
         ch = server.accept();
       } catch (IOException e) {
@@ -152,22 +154,22 @@ public final class DaemonServer {
     }
   }
 
-  private void serve(SocketChannel ch) {
+  private void serve(UnixSocket ch) {
     try (ch) {
-      UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
-      InputStream in = Channels.newInputStream(ch);
-      OutputStream out = Channels.newOutputStream(ch);
+      UnixSocket.Credentials peer = ch.peer();
+      InputStream in = ch.input();
+      OutputStream out = ch.output();
       // read (bounded) before answering, even a refused peer: closing with its request unread would reset the
       // connection, and the client would take that for a daemon that went away
       List<String> rq = Frames.read(in);
-      if (!peer.user().getName().equals(user)) {
+      if (peer.uid() != uid) {
         refused.incrementAndGet();
-        LOG.warn("refused a request from user {}: this daemon serves {} only", peer.user().getName(), user);
+        LOG.warn("refused a request from uid {} (pid {}): this daemon serves {} only", peer.uid(), peer.pid(), user);
         Frames.write(out, new Reply(REFUSED, "lamina: the daemon on " + paths.socket() + " serves user " + user
-            + " only; you are " + peer.user().getName() + " (each user has a daemon of their own)\n").frame());
+            + " only; you are uid " + peer.uid() + " (each user has a daemon of their own)\n").frame());
         return;
       }
-      Reply r = handle(rq);
+      Reply r = handle(rq, ch, peer);
       Frames.write(out, r.frame());
       if (rq.get(0).equals("stop") && r.code() == 0) {
         exit(); // after the answer: the client returns once every mount is gone
@@ -184,7 +186,7 @@ public final class DaemonServer {
     }
   }
 
-  private Reply handle(List<String> rq) {
+  private Reply handle(List<String> rq, UnixSocket ch, UnixSocket.Credentials peer) throws IOException {
     if (rq.size() < 4) {
       return new Reply(2, "lamina: malformed daemon request\n");
     }
@@ -195,6 +197,11 @@ public final class DaemonServer {
         if (!rq.get(2).equals(Namespaces.mount()) || !rq.get(3).equals(Namespaces.user())) {
           return new Reply(OTHER_NAMESPACE, "");
         }
+        String lacking = PeerCheck.lackingCapabilities(peer.pid());
+        if (lacking != null) {
+          LOG.info("pid {} mounts in a process of its own: {}", peer.pid(), lacking);
+          return new Reply(MOUNT_PRIVATELY, "");
+        }
         mountRequests.incrementAndGet();
         long t0 = System.nanoTime();
         Reply r = handler.mount(List.copyOf(args), Path.of(rq.get(1)), mounts);
@@ -203,6 +210,9 @@ public final class DaemonServer {
           failedMounts.incrementAndGet();
         }
         return r;
+      }
+      case "mount-fd" -> {
+        return mountPassed(rq, ch, peer);
       }
       case "status" -> {
         return new Reply(0, DaemonStatus.text(this));
@@ -219,6 +229,58 @@ public final class DaemonServer {
         return new Reply(2, "lamina: the daemon knows no request '" + op + "' (is it an older lamina?)\n");
       }
     }
+  }
+
+  /**
+   * A mount the client made in its own mount (and perhaps user) namespace: {@code [mount-fd, cwd, mnt ns, user
+   * ns, mount point, lower count, has upper, args...]}, then the descriptors ({@code /dev/fuse}, the lower dirs top
+   * first, the upper and work dirs) in messages of their own. Served only when the peer is no stronger than this
+   * daemon would make it (see {@link PeerCheck}).
+   */
+  private Reply mountPassed(List<String> rq, UnixSocket ch, UnixSocket.Credentials peer) throws IOException {
+    if (rq.size() < 8) {
+      return new Reply(2, "lamina: malformed daemon request\n");
+    }
+    int lowers;
+    try {
+      lowers = Integer.parseInt(rq.get(5));
+    } catch (NumberFormatException e) {
+      return new Reply(2, "lamina: malformed daemon request\n");
+    }
+    boolean upper = rq.get(6).equals("1");
+    int want = 1 + lowers + (upper ? 2 : 0);
+    if (lowers < 1 || want > Frames.MAX_STRINGS) {
+      return new Reply(2, "lamina: malformed daemon request (" + lowers + " lower dirs)\n");
+    }
+    // the descriptors follow, each message one byte and up to 253 of them
+    byte[] one = new byte[1];
+    for (int m = 0; ch.receivedFds() < want && m <= want / UnixSocket.MAX_FDS_PER_MESSAGE + 1; m++) {
+      if (ch.receive(one, 0, 1) <= 0) {
+        throw new java.io.EOFException("the client closed before its descriptors arrived");
+      }
+    }
+    if (ch.receivedFds() != want) {
+      return new Reply(2, "lamina: the daemon received " + ch.receivedFds() + " descriptors, not " + want + "\n");
+    }
+    PassedMount.Peer who;
+    try {
+      who = PeerCheck.forPassedMount(peer.pid(), uid);
+    } catch (PeerCheck.Refusal e) {
+      refused.incrementAndGet();
+      LOG.warn("refused a mount passed by pid {}: {}", peer.pid(), e.getMessage());
+      return new Reply(e.code(), "lamina: " + e.getMessage() + "\n");
+    }
+    PassedMount passed = PassedMount.of(ch.takeFds(want), lowers, upper, Path.of(rq.get(4)), rq.get(2), who);
+    mountRequests.incrementAndGet();
+    long t0 = System.nanoTime();
+    List<String> args = rq.subList(7, rq.size());
+    Reply r = handler.mountPassed(List.copyOf(args), Path.of(rq.get(1)), mounts, passed);
+    LOG.info("passed mount of {} ({}, pid {}) answered {} in {} ms", rq.get(4), rq.get(2), peer.pid(), r.code(),
+        (System.nanoTime() - t0) / 1_000_000);
+    if (r.code() != 0) {
+      failedMounts.incrementAndGet();
+    }
+    return r;
   }
 
   /** Stops taking requests and unmounts every mount; returns how many. */
@@ -258,7 +320,7 @@ public final class DaemonServer {
   private void exit() {
     try {
       Files.deleteIfExists(paths.socket());
-      server.close();
+      server.shutdown();
     } catch (IOException e) {
       LOG.debug("closing the socket: {}", e.toString());
     }
@@ -295,12 +357,8 @@ public final class DaemonServer {
     t.start();
   }
 
-  private static void closeQuietly(SocketChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // nothing to tell
-    }
+  private static void closeQuietly(UnixSocket ch) {
+    ch.close();
   }
 
   ServedMounts mounts() {

@@ -17,7 +17,7 @@ import java.util.List;
  */
 final class Frames {
   /** Bounds that a peer cannot make us allocate past. */
-  private static final int MAX_STRINGS = 4096;
+  static final int MAX_STRINGS = 4096;
   private static final int MAX_BYTES = 1 << 20;
 
   private Frames() {}

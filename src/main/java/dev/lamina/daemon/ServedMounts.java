@@ -1,7 +1,6 @@
 package dev.lamina.daemon;
 
 import dev.lamina.fuse.FuseMount;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +20,7 @@ public final class ServedMounts {
   /** One served mount: what releases it (layer locks) runs after its union closed. */
   public record Served(FuseMount mount, Instant since, AutoCloseable resources) {}
 
-  private final Map<Path, Served> mounts = new ConcurrentHashMap<>();
+  private final Map<String, Served> mounts = new ConcurrentHashMap<>();
   private final Runnable onChange;
 
   ServedMounts(Runnable onChange) {
@@ -31,7 +30,7 @@ public final class ServedMounts {
   /** Takes a live mount; when the kernel drops it, its union and {@code resources} are closed and it leaves. */
   public void add(FuseMount m, AutoCloseable resources) {
     Served s = new Served(m, Instant.now(), resources);
-    mounts.put(m.mountPoint(), s);
+    mounts.put(m.key(), s);
     onChange.run();
     m.closeOnUnmount(() -> remove(s));
   }
@@ -42,8 +41,8 @@ public final class ServedMounts {
     } catch (Exception e) {
       LOG.warn("releasing the layers of {} failed: {}", s.mount().mountPoint(), e.toString());
     }
-    mounts.remove(s.mount().mountPoint(), s);
-    LOG.info("{} was unmounted; {} mount(s) left", s.mount().mountPoint(), mounts.size());
+    mounts.remove(s.mount().key(), s);
+    LOG.info("{} was unmounted; {} mount(s) left", s.mount().key(), mounts.size());
     onChange.run();
   }
 
@@ -51,9 +50,9 @@ public final class ServedMounts {
     return mounts.size();
   }
 
-  /** Whether this daemon serves a mount on {@code mnt} now. */
-  public boolean serves(Path mnt) {
-    return mounts.containsKey(mnt);
+  /** Whether this daemon serves a mount named {@code key} ({@link FuseMount#key}) now. */
+  public boolean serves(String key) {
+    return mounts.containsKey(key);
   }
 
   public List<Served> list() {

@@ -42,6 +42,12 @@ public final class FuseMount implements AutoCloseable {
   /** The readahead window to set once live (KiB; 0: the kernel default). */
   private volatile int readaheadKib;
   private volatile List<String> argv = List.of();
+  /**
+   * For a mount another process made and passed to us (its /dev/fuse descriptor): where it lives ("mnt:[N] /path"),
+   * or null for our own mounts. Such a mount's path means nothing in our mount namespace: we neither watch it nor
+   * unmount it; its end shows as the session's reads failing with ENODEV.
+   */
+  private volatile String passedFrom;
 
   private FuseMount(UnionFs union, Path mountPoint, String fstype, Runnable onInit, boolean libfuse) {
     this.union = union;
@@ -133,8 +139,43 @@ public final class FuseMount implements AutoCloseable {
     }
   }
 
+  /**
+   * Serves a mount that another process made (the FUSE device descriptor {@code fd}, which this mount owns from
+   * now on) and returns once the kernel's INIT was answered. {@code mountPoint} and {@code namespace} only name it.
+   */
+  public static FuseMount serve(UnionFs union, int fd, Path mountPoint, String namespace, MountOptions options,
+      Duration timeout) throws IOException {
+    CountDownLatch init = new CountDownLatch(1);
+    FuseMount m = new FuseMount(union, mountPoint, options.fstype(), init::countDown, false);
+    m.passedFrom = namespace + " " + mountPoint;
+    m.loop.setDaemon(false);
+    try {
+      SessionOptions so = SessionOptions.parse(FuseArgs.sessionOptions(options, isRoot()), false);
+      m.session = Session.adopt(union, fd, mountPoint, so, init::countDown);
+      m.loop.start();
+      if (!init.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new IOException("the kernel sent no INIT for " + m.passedFrom + " within " + timeout
+            + " (was the descriptor a fresh FUSE mount's?)");
+      }
+      LOG.debug("kernel sent INIT for {}", m.passedFrom);
+      return m;
+    } catch (IOException | RuntimeException e) {
+      m.close();
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      m.close();
+      throw new IOException("interrupted while serving " + m.passedFrom, e);
+    }
+  }
+
   public Path mountPoint() {
     return mountPoint;
+  }
+
+  /** What names this mount among a daemon's: the mount point, prefixed with its namespace when passed to us. */
+  public String key() {
+    return passedFrom != null ? passedFrom : mountPoint.toString();
   }
 
   /** Blocks until the filesystem is unmounted (umount, fusermount3 -u); returns libfuse's exit code. */
@@ -162,6 +203,13 @@ public final class FuseMount implements AutoCloseable {
    */
   public void closeOnUnmount(Runnable after) {
     onUnmount = after;
+    if (passedFrom != null) {
+      // not ours to watch: the path would be another file here; the loop's end (ENODEV) tells
+      if (!loop.isAlive()) {
+        finishShared();
+      }
+      return;
+    }
     Thread watch = new Thread(this::watchForUnmount, "lamina-unmount-watch");
     watch.setDaemon(true);
     watch.start();
@@ -239,6 +287,15 @@ public final class FuseMount implements AutoCloseable {
     return session == null ? 0 : session.workers();
   }
 
+  /**
+   * Nodes the kernel holds now (inodes it looked up and has not forgotten), 0 with {@code fuse_api=libfuse}:
+   * falls when the kernel evicts inodes (FORGET), so a long run's node table stays as large as the kernel's cache.
+   */
+  public int nodes() {
+    Session s = session;
+    return s == null ? 0 : s.nodes();
+  }
+
   /** Requests of one opcode ("WRITE") the kernel session served so far (0 with {@code fuse_api=libfuse}). */
   public long served(String opcode) {
     return session == null ? 0 : session.served(opcode);
@@ -262,7 +319,11 @@ public final class FuseMount implements AutoCloseable {
     }
     closed = true;
     try {
-      if (loop.isAlive()) {
+      if (loop.isAlive() && passedFrom != null) {
+        // another namespace's mount, which we cannot unmount: it ends when its owner unmounts it, or answers
+        // ENOTCONN once this process (the last holder of its descriptor) is gone
+        LOG.info("{} stays mounted in its namespace until unmounted there", passedFrom);
+      } else if (loop.isAlive()) {
         Unmount.unmount(mountPoint, Duration.ofSeconds(10));
         loop.join(TimeUnit.SECONDS.toMillis(10));
         if (loop.isAlive()) {

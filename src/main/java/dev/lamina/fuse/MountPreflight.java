@@ -61,10 +61,19 @@ public final class MountPreflight {
           "/dev/fuse is missing: load the module (modprobe fuse) or, in a container, pass the device"
               + " (docker run --device /dev/fuse --cap-add SYS_ADMIN)");
     }
-    if (!FuseMount.isRoot() && !(Files.isReadable(DEV_FUSE) && Files.isWritable(DEV_FUSE))) {
+    if (!isRoot() && !(Files.isReadable(DEV_FUSE) && Files.isWritable(DEV_FUSE))) {
       throw new IllegalArgumentException(
           "/dev/fuse is not readable and writable by you (it is usually mode 0666): ask an"
               + " administrator to run chmod 0666 /dev/fuse, or mount as root");
+    }
+  }
+
+  /** Whether we run with uid 0 (as FuseMount.isRoot, without loading FuseMount and its logging: clients use this). */
+  private static boolean isRoot() {
+    try {
+      return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
     }
   }
 

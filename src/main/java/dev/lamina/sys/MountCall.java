@@ -24,6 +24,8 @@ public final class MountCall {
   /** The libc function, bound on first use. */
   public interface Api {
     int mount(@In byte[] source, @In byte[] target, @In byte[] fstype, long flags, Pointer data);
+
+    int umount2(@In byte[] target, int flags);
   }
 
   private static final class Holder {
@@ -32,6 +34,14 @@ public final class MountCall {
   }
 
   private MountCall() {}
+
+  /** umount2(target, MNT_DETACH): detaches the mount now (needs CAP_SYS_ADMIN over its mount namespace). */
+  public static void detach(Path target) throws ErrnoException {
+    byte[] t = (target.toString() + "\0").getBytes(StandardCharsets.UTF_8);
+    if (Holder.API.umount2(t, 2) != 0) {
+      throw new ErrnoException(Holder.RUNTIME.getLastError(), "umount", target.toString());
+    }
+  }
 
   /**
    * mount(NULL, target, NULL, MS_REMOUNT | flags, NULL): no file-system data (FUSE ignores it on a remount

@@ -96,6 +96,10 @@ final class AttrFactory {
       ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.path());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
+    if (e.isMetacopy()) {
+      // st_blocks of the data, as the kernel shows for a metadata-only copy
+      return build(MetaCopy.withDataBlocks(e.stat(), e.data()), ino(e), nlink, ov, linkId(e.layer(), e.stat()));
+    }
     return build(e.stat(), ino(e), nlink, ov, e.isDir() ? 0 : linkId(e.layer(), e.stat()));
   }
 

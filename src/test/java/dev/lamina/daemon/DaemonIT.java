@@ -279,6 +279,119 @@ class DaemonIT {
     assertThat(box.resolve("bin/busybox")).isRegularFile();
   }
 
+  /** Runs {@code script} with sh in new namespaces ({@code unshare FLAGS}), with the test's daemon settings. */
+  Result inNamespace(List<String> prefix, String flags, String script, Map<String, String> env) throws Exception {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of("unshare", flags, "sh", "-c", script));
+    Map<String, String> all = new HashMap<>(Map.of("LAMINA_DAEMON", "shared", "LAMINA_DAEMON_DIR",
+        daemonDir.toString(), "LAMINA_DAEMON_IDLE", "60", "L", home().resolve("scripts/lamina").toString()));
+    all.putAll(env);
+    return run(cmd, all);
+  }
+
+  @Test
+  void aMountMadeInAnotherMountNamespaceIsPassedToTheDaemon_andEndsWithItsNamespace() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for unshare -m");
+    lowers();
+    Path a = mount("a", "lowerdir=l1:l2");
+    long pid = daemonPid();
+    Path m = Files.createDirectories(tmp.resolve("m"));
+    // the client mounts in its namespace, passes the descriptors and exits; the mount lives on there
+    Result r = inNamespace(List.of(), "-m", "set -e; \"$L\" mount -o lowerdir=l1:l2,upperdir=u,workdir=w m;"
+        + " cat m/top; echo new > m/new; \"$L\" daemon status; grep ' " + m + " ' /proc/self/mountinfo;"
+        + " umount m; echo unmounted", Map.of());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("top\n", "pid:            " + pid, "mounts:         2", "mnt:[", " " + m + " ",
+        "fuse.lamina", "unmounted");
+    assertThat(isMountPoint(m)).as("not mounted in our namespace").isFalse();
+    assertThat(Files.readString(tmp.resolve("u/new"))).isEqualTo("new\n");
+    awaitMounts(1);
+    assertThat(fuseFds(pid)).isEqualTo(1);
+
+    // a namespace that goes away with the mount still in it takes the mount along: the daemon lets go of it
+    r = inNamespace(List.of(), "-m", "\"$L\" mount -o lowerdir=l2 m && ls m", Map.of());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("bottom");
+    awaitMounts(1);
+    assertThat(Files.readString(a.resolve("top"))).isEqualTo("top\n");
+    assertThat(ProcessHandle.of(pid)).as("the same daemon goes on").isPresent();
+    assertThat(daemonPid()).isEqualTo(pid);
+  }
+
+  @Test
+  void anOrdinaryUserInAUserNamespaceOfItsOwnIsServedByTheirDaemon() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a test user and act as it");
+    String user = "lamina-dmn-test";
+    boolean created = false;
+    if (run(List.of("id", "-u", user), Map.of()).code() != 0) {
+      Result add = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user),
+          Map.of());
+      assumeTrue(add.code() == 0, "needs root to add a test user: " + add.err());
+      created = true;
+    }
+    try {
+      int uid = Integer.parseInt(run(List.of("id", "-u", user), Map.of()).out().strip());
+      List<String> as = List.of("runuser", "-u", user, "--");
+      Result probe = run(List.of("runuser", "-u", user, "--", "unshare", "-Urm", "true"), Map.of());
+      assumeTrue(probe.code() == 0, "user namespaces are not open to ordinary users here: " + probe.err());
+      Path app = Files.createDirectories(tmp.resolve("app/scripts"));
+      Files.createDirectories(tmp.resolve("app/target"));
+      Files.copy(home().resolve("scripts/lamina"), app.resolve("lamina"));
+      Files.copy(home().resolve("target/lamina.jar"), tmp.resolve("app/target/lamina.jar"));
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+      run(List.of("chmod", "-R", "a+rX", tmp.resolve("app").toString()), Map.of());
+      Path work = Files.createDirectories(tmp.resolve("work"));
+      for (String d : List.of("l1", "l2", "u", "w", "host", "m", "d")) {
+        Files.createDirectories(work.resolve(d));
+      }
+      Files.writeString(work.resolve("l1/top"), "top\n");
+      Files.writeString(work.resolve("l2/bottom"), "bottom\n");
+      Files.setPosixFilePermissions(work.resolve("d"), PosixFilePermissions.fromString("rwx------"));
+      run(List.of("chown", "-R", user + ":", work.toString()), Map.of()); // group too: the namespace maps it
+      Map<String, String> env = Map.of("L", app.resolve("lamina").toString(), "LAMINA_DAEMON_DIR",
+          work.resolve("d").toString(), "LAMINA_DAEMON", "shared", "LAMINA_DAEMON_IDLE", "60");
+      String dirs = "-o lowerdir=" + work.resolve("l1") + ":" + work.resolve("l2") + ",upperdir=" + work.resolve("u")
+          + ",workdir=" + work.resolve("w");
+      List<String> hostMount = new ArrayList<>(as);
+      hostMount.addAll(List.of("sh", "-c", "\"$L\" mount -o lowerdir=" + work.resolve("l2") + " " + work.resolve("host")
+          + " && \"$L\" daemon status"));
+      Result r = run(hostMount, env);
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      Matcher pm = PID.matcher(r.out());
+      assertThat(pm.find()).as(r.out()).isTrue();
+      long pid = Long.parseLong(pm.group(1));
+      mounts.add(work.resolve("host"));
+
+      Path m = work.resolve("m");
+      List<String> cmd = new ArrayList<>(as);
+      cmd.addAll(List.of("unshare", "-Urm", "sh", "-c", "set -e; \"$L\" mount " + dirs + " " + m + "; id -u;"
+          + " stat -c 'owner %u' " + m + "/top; echo new > " + m + "/new; stat -c 'new %u' " + m + "/new;"
+          + " \"$L\" daemon status; umount " + m + "; echo unmounted"));
+      r = run(cmd, env);
+      assertThat(r.code()).as(r.out() + r.err()).isZero();
+      assertThat(r.out()).as("served by the user's one daemon, showing the namespace's ids")
+          .contains("pid:            " + pid, "mounts:         2", "mnt:[", "owner 0", "new 0", "unmounted");
+      assertThat((Integer) Files.getAttribute(work.resolve("u/new"), "unix:uid")).as("on disk: the user's uid")
+          .isEqualTo(uid);
+      assertThat(Files.readString(work.resolve("u/new"))).isEqualTo("new\n");
+      List<String> status = new ArrayList<>(as);
+      status.addAll(List.of("sh", "-c", "\"$L\" daemon status"));
+      for (int i = 0; i < 300 && !run(status, env).out().contains("mounts:         1\n"); i++) {
+        Thread.sleep(100);
+      }
+      assertThat(run(status, env).out()).contains("pid:            " + pid, "mounts:         1\n");
+      List<String> stop = new ArrayList<>(as);
+      stop.addAll(List.of("sh", "-c", "\"$L\" daemon stop"));
+      run(stop, env);
+    } finally {
+      if (created) {
+        for (int i = 0; i < 20 && run(List.of("userdel", user), Map.of()).code() != 0; i++) {
+          Thread.sleep(500);
+        }
+      }
+    }
+  }
+
   @Test
   void anotherUserIsRefused() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a test user and act as it");

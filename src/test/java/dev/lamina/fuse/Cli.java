@@ -62,6 +62,52 @@ final class Cli {
     }
   }
 
+  /** The environment of a mount served by a JVM of its own ({@code daemon=private}). */
+  static Map<String, String> privateDaemon() {
+    return Map.of("LAMINA_DAEMON", "private");
+  }
+
+  /**
+   * The environment of a mount served by the shared daemon of {@code dir} (the test's own, never the run's or the
+   * machine's), which exits 1 s after its last mount.
+   */
+  static Map<String, String> sharedDaemon(Path dir) {
+    return Map.of("LAMINA_DAEMON", "shared", "LAMINA_DAEMON_DIR", dir.toString(), "LAMINA_DAEMON_IDLE", "1");
+  }
+
+  /** {@code lamina daemon status} of the shared daemon of {@code dir}. */
+  static String daemonStatus(Path dir) throws IOException, InterruptedException {
+    Result r = run(List.of(launcher().toString(), "daemon", "status"), Duration.ofSeconds(60), sharedDaemon(dir));
+    return r.out() + r.err();
+  }
+
+  /** The pid of the shared daemon of {@code dir}, from its status. */
+  static long sharedDaemonPid(Path dir) throws IOException, InterruptedException {
+    String status = daemonStatus(dir);
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^pid:\\s+(\\d+)").matcher(status);
+    if (!m.find()) {
+      throw new AssertionError("no daemon runs for " + dir + ": " + status);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  /**
+   * After the last unmount: the shared daemon of {@code dir} ({@code pid}) lets go of every mount and exits after
+   * its idle time, removing its socket (waits at most 60 s: a bound for failures, not a timing).
+   */
+  static void awaitSharedDaemonExit(Path dir, long pid) throws Exception {
+    ProcessHandle.of(pid).ifPresent(h -> {
+      try {
+        h.onExit().get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError("the shared daemon " + pid + " did not exit after its last mount", e);
+      }
+    });
+    if (Files.exists(dir.resolve("daemon.sock"))) {
+      throw new AssertionError("the idle daemon left its socket " + dir.resolve("daemon.sock"));
+    }
+  }
+
   /** The pid of the lamina daemon serving {@code mnt}: a java process with "mount" and mnt in argv. */
   static Optional<Long> daemonPid(Path mnt) throws IOException {
     String target = mnt.toAbsolutePath().toString();

@@ -28,9 +28,32 @@ class MountCommandIT {
   }
 
   @Test
-  void background_returnsOnceLive_andUmountStopsTheDaemon() throws Exception {
+  void background_shared_returnsOnceLive_servedByTheUsersDaemon_whichExitsAfterTheLastUnmount() throws Exception {
+    Path daemonDir = fx.base().resolve("daemon");
     Files.writeString(fx.lower().resolve("hello"), "from lower");
-    Cli.Result r = fx.mountCli("mount", "-o", rwOptions(), fx.mnt().toString());
+    fx.track(fx.mnt());
+    Cli.Result r = Cli.run(List.of(Cli.launcher().toString(), "mount", "-o", rwOptions(), fx.mnt().toString()),
+        TIMEOUT, Cli.sharedDaemon(daemonDir));
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(Files.readString(fx.mnt().resolve("hello"))).isEqualTo("from lower");
+    assertThat(MountTable.find(fx.mnt()).orElseThrow().fstype()).isEqualTo("fuse.lamina");
+    assertThat(Cli.daemonPid(fx.mnt())).as("no JVM of the mount's own").isEmpty();
+    long pid = Cli.sharedDaemonPid(daemonDir);
+    assertThat(Cli.daemonStatus(daemonDir)).contains("mounts:         1", fx.mnt().toString());
+    System.out.println("lamina mount (background, shared daemon started) took " + r.millis() + " ms to a live mount");
+
+    Cli.Result u = Cli.run(List.of("umount", fx.mnt().toString()), TIMEOUT);
+    assertThat(u.exit()).as(u.toString()).isZero();
+    assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
+    Cli.awaitSharedDaemonExit(daemonDir, pid);
+  }
+
+  @Test
+  void background_private_returnsOnceLive_andUmountStopsItsDaemon() throws Exception {
+    Files.writeString(fx.lower().resolve("hello"), "from lower");
+    fx.track(fx.mnt());
+    Cli.Result r = Cli.run(List.of(Cli.launcher().toString(), "mount", "-o", rwOptions(), fx.mnt().toString()),
+        TIMEOUT, Cli.privateDaemon());
     assertThat(r.exit()).as(r.toString()).isZero();
     // No waiting: the command promised the mount is live when it returned.
     assertThat(Files.readString(fx.mnt().resolve("hello"))).isEqualTo("from lower");
@@ -111,16 +134,30 @@ class MountCommandIT {
    * deadline meant for failures, not for timing.
    */
   @Test
-  void umount_releasesTheLayersAndEndsTheDaemon() throws Exception {
+  void umount_releasesTheLayersAndEndsTheDaemon_private() throws Exception {
+    umountReleasesTheLayers(false);
+  }
+
+  /** The same with the shared daemon: the layers are released as the mount leaves it; the daemon goes on. */
+  @Test
+  void umount_releasesTheLayers_shared() throws Exception {
+    umountReleasesTheLayers(true);
+  }
+
+  private void umountReleasesTheLayers(boolean shared) throws Exception {
     assumeTrue(FuseMount.isRoot(), "mounting a tmpfs as the lower layer needs root");
     Path lower = fx.lower();
+    Path daemonDir = fx.base().resolve("daemon");
     assertThat(Cli.run(List.of("mount", "-t", "tmpfs", "fuse-it-lower", lower.toString()), TIMEOUT).exit())
         .isZero();
     try {
       Files.writeString(lower.resolve("f"), "on tmpfs");
-      assertThat(fx.mountCli("mount", "-o", rwOptions(), fx.mnt().toString()).exit()).isZero();
+      fx.track(fx.mnt());
+      Cli.Result m = Cli.run(List.of(Cli.launcher().toString(), "mount", "-o", rwOptions(), fx.mnt().toString()),
+          TIMEOUT, shared ? Cli.sharedDaemon(daemonDir) : Cli.privateDaemon());
+      assertThat(m.exit()).as(m.toString()).isZero();
       assertThat(Files.readString(fx.mnt().resolve("f"))).isEqualTo("on tmpfs");
-      long pid = Cli.daemonPid(fx.mnt()).orElseThrow();
+      long pid = shared ? Cli.sharedDaemonPid(daemonDir) : Cli.daemonPid(fx.mnt()).orElseThrow();
       assertThat(Cli.run(List.of("umount", fx.mnt().toString()), TIMEOUT).exit()).isZero();
       long t0 = System.nanoTime();
       Cli.Result u;
@@ -133,7 +170,11 @@ class MountCommandIT {
       System.out.printf("the lower layer could be unmounted %d ms after the overlay%n",
           (System.nanoTime() - t0) / 1_000_000);
       assertThat(u.exit()).as("umount of the lower layer after unmounting: " + u).isZero();
-      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join());
+      if (shared) {
+        Cli.awaitSharedDaemonExit(daemonDir, pid);
+      } else {
+        ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(TIMEOUT.toSeconds(), TimeUnit.SECONDS).join());
+      }
     } finally {
       Cli.run(List.of("umount", lower.toString()), TIMEOUT);
     }

@@ -32,10 +32,29 @@ class MountProgramIT {
   }
 
   @Test
-  void laminaOverlayfs_asContainersStorageRunsIt_returnsLive_andFusermountLeavesNoDaemon() throws Exception {
+  void laminaOverlayfs_asContainersStorageRunsIt_sharedDaemon_fusermountEndsTheMount_andTheIdleDaemonExits()
+      throws Exception {
+    Path daemonDir = fx.base().resolve("daemon");
     Files.writeString(fx.lower().resolve("f"), "from lower");
     fx.track(fx.mnt());
-    Cli.Result r = Cli.run(List.of(overlayfsScript().toString(), "-o", storageOptions(), fx.mnt().toString()), TIMEOUT);
+    Cli.Result r = Cli.run(List.of(overlayfsScript().toString(), "-o", storageOptions(), fx.mnt().toString()), TIMEOUT,
+        Cli.sharedDaemon(daemonDir));
+    assertThat(r.exit()).as(r.toString()).isZero();
+    assertThat(Files.readString(fx.mnt().resolve("f"))).isEqualTo("from lower");
+    long pid = Cli.sharedDaemonPid(daemonDir);
+    assertThat(Cli.daemonStatus(daemonDir)).contains(fx.mnt().toString());
+    Cli.Result u = Cli.run(List.of("fusermount3", "-u", fx.mnt().toString()), TIMEOUT);
+    assertThat(u.exit()).as(u.toString()).isZero();
+    assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
+    Cli.awaitSharedDaemonExit(daemonDir, pid);
+  }
+
+  @Test
+  void laminaOverlayfs_asContainersStorageRunsIt_private_returnsLive_andFusermountLeavesNoDaemon() throws Exception {
+    Files.writeString(fx.lower().resolve("f"), "from lower");
+    fx.track(fx.mnt());
+    Cli.Result r = Cli.run(List.of(overlayfsScript().toString(), "-o", storageOptions(), fx.mnt().toString()), TIMEOUT,
+        Cli.privateDaemon());
     assertThat(r.exit()).as(r.toString()).isZero();
     assertThat(Files.readString(fx.mnt().resolve("f"))).isEqualTo("from lower");
     ProcessHandle daemon = ProcessHandle.of(Cli.daemonPid(fx.mnt()).orElseThrow()).orElseThrow();
@@ -71,20 +90,31 @@ class MountProgramIT {
     }
   }
 
+  /** Both ways a mount can be served: a failed mount leaves no JVM of its own, and no mount in the shared daemon. */
   @Test
   void cannotMount_exitsNonZeroWithTheReason_andNoDaemonStays() throws Exception {
-    Path missing = fx.base().resolve("no-such-layer");
-    Cli.Result r = Cli.run(List.of(overlayfsScript().toString(), "-o",
-        "lowerdir=" + missing + ",upperdir=" + fx.upper() + ",workdir=" + fx.work() + ",", fx.mnt().toString()),
-        TIMEOUT);
-    assertThat(r.exit()).as(r.toString()).isEqualTo(2);
-    assertThat(r.err()).contains("lowerdir " + missing + " does not exist");
-    Cli.Result bad = Cli.run(List.of(overlayfsScript().toString(), "-o", storageOptions() + "max_threads=0",
-        fx.mnt().toString()), TIMEOUT);
-    assertThat(bad.exit()).as(bad.toString()).isEqualTo(2);
-    assertThat(bad.err()).contains("max_threads=0").contains("from 1 to 4096");
-    assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
-    assertThat(Cli.daemonPid(fx.mnt())).isEmpty();
+    Path daemonDir = fx.base().resolve("daemon");
+    java.util.Map<String, String> shared = new java.util.HashMap<>(Cli.sharedDaemon(daemonDir));
+    shared.put("LAMINA_DAEMON_IDLE", "600"); // stays for the status below; stopped at the end
+    for (java.util.Map<String, String> env : List.of(Cli.privateDaemon(), shared)) {
+      Path missing = fx.base().resolve("no-such-layer");
+      Cli.Result r = Cli.run(List.of(overlayfsScript().toString(), "-o",
+          "lowerdir=" + missing + ",upperdir=" + fx.upper() + ",workdir=" + fx.work() + ",", fx.mnt().toString()),
+          TIMEOUT, env);
+      assertThat(r.exit()).as(env + ": " + r).isEqualTo(2);
+      assertThat(r.err()).contains("lowerdir " + missing + " does not exist");
+      Cli.Result bad = Cli.run(List.of(overlayfsScript().toString(), "-o", storageOptions() + "max_threads=0",
+          fx.mnt().toString()), TIMEOUT, env);
+      assertThat(bad.exit()).as(env + ": " + bad).isEqualTo(2);
+      assertThat(bad.err()).contains("max_threads=0").contains("from 1 to 4096");
+      assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
+      assertThat(Cli.daemonPid(fx.mnt())).isEmpty();
+    }
+    try {
+      assertThat(Cli.daemonStatus(daemonDir)).contains("mount requests: 2 (2 failed)", "mounts:         0");
+    } finally {
+      Cli.run(List.of(Cli.launcher().toString(), "daemon", "stop"), TIMEOUT, shared);
+    }
   }
 
   @Test

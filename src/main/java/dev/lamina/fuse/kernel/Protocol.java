@@ -105,6 +105,9 @@ final class Protocol {
   static final int FATTR_FH = 1 << 6;
   static final int FATTR_ATIME_NOW = 1 << 7;
   static final int FATTR_MTIME_NOW = 1 << 8;
+  static final int FATTR_CTIME = 1 << 10;
+  /** Sent only with FUSE_HANDLE_KILLPRIV_V2, which lamina does not ask for (see SetIdKill). */
+  static final int FATTR_KILL_SUIDGID = 1 << 11;
 
   // fuse_open_out.open_flags.
   static final int FOPEN_DIRECT_IO = 1;

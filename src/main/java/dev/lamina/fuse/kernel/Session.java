@@ -44,6 +44,8 @@ public final class Session {
   /** When every worker became busy (System.nanoTime), 0 while one waits for requests. */
   private volatile long allBusySince;
   private volatile Thread grower;
+  /** The session stopped serving (unmounted): the grower ends too. */
+  private volatile boolean ended;
   private final AtomicBoolean summarized = new AtomicBoolean();
   private static final long SATURATED_NANOS = 2_000_000;
 
@@ -69,6 +71,14 @@ public final class Session {
   }
 
   /**
+   * A session on a FUSE device descriptor that another process mounted (the shared daemon serving a client in
+   * another mount namespace); {@code mountPoint} only names it in the log. Owns {@code fd} from now on.
+   */
+  public static Session adopt(UnionFs union, int fd, Path mountPoint, SessionOptions options, Runnable onInit) {
+    return new Session(union, options, fd, mountPoint, onInit);
+  }
+
+  /**
    * Serves requests until the filesystem is unmounted: on this thread and one more at first, and on another
    * whenever every worker has been busy for 2 ms, up to {@code max_threads}. Workers stay once started (no
    * thread churn). Few workers suit serial workloads: the kernel hands a request to the reader that has
@@ -87,13 +97,18 @@ public final class Session {
       g.start();
     }
     work();
-    while (true) {
-      Thread t = workers.poll();
-      if (t == null) {
-        break;
-      }
+    // Unmounted. The grower parks until every worker is busy, which never happens again: end it first, so that
+    // no worker starts after the others were joined.
+    ended = true;
+    Thread g = grower;
+    if (g != null) {
+      LockSupport.unpark(g);
+      g.join();
+    }
+    for (Thread t; (t = workers.poll()) != null; ) {
       t.join();
     }
+    files.closePipes();
     FuseDevice.close(shared.fd);
     logSummary();
   }
@@ -116,7 +131,7 @@ public final class Session {
 
   /** Starts a worker each time all of them stayed busy for {@link #SATURATED_NANOS}. */
   private void grow() {
-    while (started.get() < shared.options.threads()) {
+    while (started.get() < shared.options.threads() && !ended) {
       long since = allBusySince;
       if (since == 0) {
         LockSupport.park(this);
