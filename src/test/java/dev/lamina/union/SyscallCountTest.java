@@ -40,8 +40,12 @@ class SyscallCountTest {
   static final String D = "/a/b/c/d";
   /** Host calls for {@link #tarFile}: 39 before the work of issue 6, 17 after (+1 for a umask taking mode bits). */
   static final double TAR_BOUND = 17 + 1;
-  /** Host calls per entry of {@link #deleteLowerTree_deviceWhiteouts}: 16.7 before the work of issue 6, 5.8 after. */
-  static final double DELETE_BOUND = 5.8;
+  /**
+   * Host calls per entry of {@link #deleteLowerTree_deviceWhiteouts}: 16.7 before the work of issue 6, 5.8 after;
+   * 5.82 measured with metacopy's one lgetxattr per lower file and the origin each directory copy-up records
+   * (issue 15: name_to_handle_at and an xattr, 2 calls for each of the 3 directories over 99 entries).
+   */
+  static final double DELETE_BOUND = 5.9;
 
   @TempDir Path tmp;
   Fixture fx;
