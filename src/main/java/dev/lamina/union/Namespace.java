@@ -625,6 +625,7 @@ final class Namespace {
   Whiteouts whiteouts() { return whiteouts; }
   UpperNames upperNames() { return upperNames; }
   PathLocks locks() { return locks; }
+  AttrFactory attrs() { return attrs; }
   boolean root() { return root; }
 
   UpperDirFds.Ref acquireDir(String rel) throws ErrnoException {

@@ -94,6 +94,10 @@ final class Renamer {
         }
         move(src, dst, srcNeedsWhiteout, merged, redirected, dirs[0].fd, Resolver.parentOf(a), Resolver.nameOf(a), dirs[1].fd,
             Resolver.parentOf(b), Resolver.nameOf(b));
+        if (dirs[0] != dirs[1] && carriesOrigin(src)) {
+          // as ovl_rename: the new parent may now hold an entry whose number is its origin's (readdir must look)
+          ns.attrs().origins().markImpure(dirs[1].fd, fs.fstat(dirs[1].fd).ino());
+        }
       } finally {
         releaseParents(dirs);
       }
@@ -104,6 +108,17 @@ final class Renamer {
       PathLocks.unlock(held);
       invalidate(a, b, src, dst);
     }
+  }
+
+  /** Whether src (as looked up before the rename) shows its origin's number: a merged dir, a copied-up file. */
+  private boolean carriesOrigin(Entry src) throws ErrnoException {
+    if (src.isDir()) {
+      return src.dirLayers().length > 1;
+    }
+    if (!src.inUpper()) {
+      return src.stat().nlink() == 1; // just copied up, with an origin
+    }
+    return ns.attrs().ino(src) != ns.attrs().linkId(src.layer(), src.stat());
   }
 
   /** Forgets what was cached of both names; the names below them too when a directory moved or was replaced. */

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class InodeNumbersIT {
   private static final KernelOverlay KERNEL = new KernelOverlay();
-  /** A lower file, a nested one, directories (merged and lower-only), a symlink, both names of a lower hard link. */
+  /** Lower files, directories (merged and lower-only), a symlink, both names of a lower hard link, a fifo. */
   private static final List<String> PATHS =
-      List.of("lowfile", "d1", "d1/f1", "d1/sub", "d1/sub/g", "merged", "merged/b1", "lnk", "hl1", "hl2", "exec");
+      List.of("lowfile", "d1", "d1/f1", "d1/sub", "d1/sub/g", "merged", "merged/b1", "lnk", "hl1", "hl2", "exec", "fifo");
   private static Path workRoot;
   private static Path template;
   private static OverlayTarget lamina;
@@ -72,6 +72,7 @@ class InodeNumbersIT {
     Shell.check("chown", "-h", "0:0", mnt.resolve("lnk").toString());
     Files.writeString(mnt.resolve("hl1"), "x", StandardOpenOption.APPEND);
     Files.setPosixFilePermissions(mnt.resolve("exec"), PosixFilePermissions.fromString("rwx------"));
+    Files.setPosixFilePermissions(mnt.resolve("fifo"), PosixFilePermissions.fromString("rw-------"));
   }
 
   private static Map<String, Long> numbers(Path mnt) throws IOException {
@@ -148,6 +149,23 @@ class InodeNumbersIT {
       assertThat(lc.remounted().get(p)).as(p + " after remount").isEqualTo(lc.after().get(p));
     }
     assertThat(kinds(k, kc.remounted()).get("lowfile")).as("the kernel shows the origin's number").isEqualTo("lower");
+    // readdir's d_ino is the number stat shows, on both (the copied-up entries' directories are impure)
+    List<String> kd = new java.util.ArrayList<>();
+    List<String> ld = new java.util.ArrayList<>();
+    mounted(KERNEL, k, mnt -> kd.addAll(dinoMismatches(mnt)));
+    mounted(lamina, l, mnt -> ld.addAll(dinoMismatches(mnt)));
+    assertThat(ld).as("d_ino != st_ino on lamina").isEqualTo(kd).isEmpty();
+  }
+
+  /** Entries of the root, d1, d1/sub and merged whose readdir d_ino is not their st_ino. */
+  private static List<String> dinoMismatches(Path mnt) throws IOException {
+    String py = "import os,sys\n"
+        + "for d in sys.argv[1:]:\n"
+        + "  for e in os.scandir(d):\n"
+        + "    if e.inode() != os.lstat(e.path).st_ino: print(e.path)\n";
+    String out = Shell.check("python3", "-c", py, mnt.toString(), mnt.resolve("d1").toString(),
+        mnt.resolve("d1/sub").toString(), mnt.resolve("merged").toString());
+    return out.isBlank() ? List.of() : List.of(out.strip().split("\n"));
   }
 
   @Test

@@ -29,6 +29,18 @@ class InodeMapTest {
   }
 
   @Test
+  void twoLayersOnOneFileSystem_giveAnInodeOneNumber_whenTheStackSpansFileSystems() {
+    Layer up = new Layer(0, Path.of("/u"), -1, 9, true);
+    Layer a = new Layer(1, Path.of("/a"), -1, 8, false);
+    Layer b = new Layer(2, Path.of("/b"), -1, 8, false);
+    InodeMap m = new InodeMap(List.of(9L, 8L, 8L));
+    // one id per filesystem, as the kernel's xino: a copied-up file's origin, found through either layer, and
+    // a hard link between the two layers keep one number
+    assertThat(m.compose(a, 8, 1234)).isEqualTo(m.compose(b, 8, 1234)).isEqualTo(2L << 48 | 1234);
+    assertThat(m.compose(up, 9, 1234)).isEqualTo(1L << 48 | 1234);
+  }
+
+  @Test
   void anotherDeviceOrAHugeNumber_getsAReservedNumberThatStaysTheSame() {
     InodeMap m = new InodeMap(List.of(8L, 8L));
     long sub = m.compose(LOWER, 77, 1234);
