@@ -35,6 +35,10 @@ wl_copyupmeta() { (cd "$1" && xargs -0 -a "$(copyup_list)" touch -h -d @16000000
 prep_copyupmeta() { prep_copyup "$1"; }
 check_copyupmeta() { (cd "$1" && xargs -0 -a "$(copyup_list)" md5sum | digest); }
 wl_chmodr() { chmod -R o-r "$1/usr"; }
+# chmodbig: chmod of the 512 MiB file of bigread (its data copied up, or only its metadata with metacopy=on).
+lowers_chmodbig() { lowers_bigread; }
+wl_chmodbig() { chmod 0600 "$1/big.bin"; }
+check_chmodbig() { stat -c '%a %s' "$1/big.bin"; }
 check_chmodr() { (cd "$1/usr" && find . -printf '%m %s %P\n' | LC_ALL=C sort | digest); }
 
 # delete: rm -rf of /usr/share, ~5,000 entries merged from all four layers (with layer 3's whiteouts and
@@ -86,5 +90,5 @@ check_dirlookup() { wc -l <"$2"; }
 wl_treewalk() { find "$1/tree" -printf '%y %s %P\n' >"$2"; }
 check_treewalk() { wc -l <"$2"; }
 
-export -f wl_walk wl_readall wl_create wl_copyup wl_copyupmeta wl_chmodr copyup_list wl_delete wl_bigwrite wl_bigread wl_smallio wl_chroot \
+export -f wl_walk wl_readall wl_create wl_copyup wl_copyupmeta wl_chmodr wl_chmodbig copyup_list wl_delete wl_bigwrite wl_bigread wl_smallio wl_chroot \
   wl_lookup lookup_list wl_dirlist wl_dirlookup wl_treewalk
