@@ -30,14 +30,36 @@ mount_overlay() {
   case "$impl" in
     kernel) mount -t overlay overlay -o "$opts" "$mnt" ;;
     fuse-overlayfs) fuse-overlayfs -o "$opts" "$mnt" 2>>"$BENCH_LOG" ;;
-    lamina) $LAMINA_CMD mount -o "$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    lamina) $LAMINA_CMD mount -o "daemon=private,$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    # lamina-warm: a fresh mount served by the shared daemon of the run (BENCH_WARM_DIR), already warm
+    lamina-warm) LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" LAMINA_DAEMON_IDLE=3600 \
+      $LAMINA_CMD mount -o "daemon=shared,$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
     # lamina+OPTS: lamina with more mount options (e.g. lamina+readdirplus=auto), to compare settings
-    lamina+*) $LAMINA_CMD mount -o "$opts,${impl#lamina+}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    lamina+*) $LAMINA_CMD mount -o "daemon=private,$opts,${impl#lamina+}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    # kernel+OPTS: the kernel overlay with more options (e.g. kernel+metacopy=on,redirect_dir=on)
+    kernel+*) mount -t overlay overlay -o "$opts,${impl#kernel+}" "$mnt" ;;
     *) echo "bench: unknown implementation $impl" >&2; return 1 ;;
   esac || { echo "bench: $impl mount of $lowers on $mnt failed (log: $BENCH_LOG)" >&2; return 1; }
   wait_live "$mnt" || { echo "bench: $impl mount on $mnt never became live" >&2; return 1; }
   MOUNT_US=$(($(now) - t0))
-  [[ "$impl" == kernel ]] || MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID=""
+  case "$impl" in
+    kernel*) ;;
+    lamina-warm) MOUNT_PID=$(warm_daemon_pid) ;;
+    *) MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID="" ;;
+  esac
+}
+
+# The shared daemon serving lamina-warm mounts (it serves them all, so its peak RSS is the peak so far).
+warm_daemon_pid() {
+  [[ -n "${WARM_PID:-}" ]] && kill -0 "$WARM_PID" 2>/dev/null && { echo "$WARM_PID"; return; }
+  WARM_PID=$(LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" $LAMINA_CMD daemon status 2>/dev/null | awk '/^pid:/ {print $2}')
+  echo "$WARM_PID"
+}
+
+# Stops the run's shared daemon (lamina-warm), if one was started.
+stop_warm_daemon() {
+  [[ -n "${BENCH_WARM_DIR:-}" && -S "$BENCH_WARM_DIR/daemon.sock" ]] || return 0
+  LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" $LAMINA_CMD daemon stop >/dev/null 2>&1 || true
 }
 
 TICK=$(getconf CLK_TCK)
@@ -59,12 +81,13 @@ peak_rss_kib() {
 # in its arguments); one still there after 20 s (our own child) is killed.
 umount_overlay() {
   local impl="$1" mnt="$2" pid="$3" i p
-  if [[ "$impl" == kernel ]]; then
+  if [[ "$impl" == kernel* ]]; then
     umount "$mnt" 2>/dev/null || umount -l "$mnt"
   else
     fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
   fi
-  [[ "$impl" == kernel ]] && return 0
+  [[ "$impl" == kernel* ]] && return 0
+  [[ "$impl" == lamina-warm ]] && return 0   # the shared daemon stays, serving the next mount
   for ((i = 0; i < 2000; i++)); do
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then sleep 0.01; continue; fi
     p=$(daemon_pid "$mnt") || return 0

@@ -29,6 +29,14 @@ prep_copyup() {
 wl_copyup() { (cd "$1" && xargs -0 -a "$(copyup_list)" touch); }
 check_copyup() { (cd "$1" && xargs -0 -a "$(copyup_list)" md5sum | digest); }
 
+# copyupmeta: the same files' times set without opening them (touch -h: utimensat only), which copies up
+# only the metadata with metacopy=on (kernel and lamina); chmodr: chmod -R of /usr (every file and dir).
+wl_copyupmeta() { (cd "$1" && xargs -0 -a "$(copyup_list)" touch -h -d @1600000000); }
+prep_copyupmeta() { prep_copyup "$1"; }
+check_copyupmeta() { (cd "$1" && xargs -0 -a "$(copyup_list)" md5sum | digest); }
+wl_chmodr() { chmod -R o-r "$1/usr"; }
+check_chmodr() { (cd "$1/usr" && find . -printf '%m %s %P\n' | LC_ALL=C sort | digest); }
+
 # delete: rm -rf of /usr/share, ~5,000 entries merged from all four layers (with layer 3's whiteouts and
 # opaque dir in it): every entry is unlinked, every lower dir emptied and whited out.
 wl_delete() { rm -rf "$1/usr/share"; }
@@ -78,5 +86,5 @@ check_dirlookup() { wc -l <"$2"; }
 wl_treewalk() { find "$1/tree" -printf '%y %s %P\n' >"$2"; }
 check_treewalk() { wc -l <"$2"; }
 
-export -f wl_walk wl_readall wl_create wl_copyup copyup_list wl_delete wl_bigwrite wl_bigread wl_smallio wl_chroot \
+export -f wl_walk wl_readall wl_create wl_copyup wl_copyupmeta wl_chmodr copyup_list wl_delete wl_bigwrite wl_bigread wl_smallio wl_chroot \
   wl_lookup lookup_list wl_dirlist wl_dirlookup wl_treewalk

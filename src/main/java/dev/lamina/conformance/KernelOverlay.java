@@ -113,14 +113,29 @@ public final class KernelOverlay implements OverlayTarget {
 
   /** The options of a read-only overlay of lower layers only (leftmost on top), as the re-read uses. */
   public static String readOnlyOptions(List<Path> lowers, RunMode mode) {
+    return readOnlyOptions(lowers, mode, "");
+  }
+
+  /**
+   * {@link #readOnlyOptions(List, RunMode)} for a scenario mounted with scenarioOptions: one with
+   * {@code metacopy=on} is re-read with metacopy (and so redirects) on, which reads its metadata-only copies.
+   */
+  public static String readOnlyOptions(List<Path> lowers, RunMode mode, String scenarioOptions) {
+    boolean metacopy = java.util.Arrays.asList(scenarioOptions.split(",")).contains("metacopy=on");
     return "ro," + OverlayTarget.layerOptions(lowers, null, null)
-        + (mode.rootless() ? ",redirect_dir=nofollow,xino=off,userxattr" : ",redirect_dir=off,xino=off");
+        + (metacopy && !mode.rootless() ? ",metacopy=on,redirect_dir=on,xino=off"
+            : mode.rootless() ? ",redirect_dir=nofollow,xino=off,userxattr" : ",redirect_dir=off,xino=off");
   }
 
   /** A read-only overlay of lower layers only (leftmost on top), as root. */
   public static Mounted mountReadOnly(List<Path> lowers, Path mnt) throws IOException {
-    Shell.check("mount", "-t", "overlay", "overlay", "-o", readOnlyOptions(lowers, new RunMode(false)),
-        mnt.toString());
+    return mountReadOnly(lowers, mnt, "");
+  }
+
+  /** A read-only overlay of lower layers only, as root, for a scenario mounted with scenarioOptions. */
+  public static Mounted mountReadOnly(List<Path> lowers, Path mnt, String scenarioOptions) throws IOException {
+    Shell.check("mount", "-t", "overlay", "overlay", "-o",
+        readOnlyOptions(lowers, new RunMode(false), scenarioOptions), mnt.toString());
     return () -> {
       if (!Shell.run("umount", mnt.toString()).ok()) {
         Shell.check("umount", "-l", mnt.toString());

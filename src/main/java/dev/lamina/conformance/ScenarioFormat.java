@@ -42,7 +42,7 @@ public final class ScenarioFormat {
       "listdir", "access", "readdir_during_changes", "readdir_seek", "sparse", "parallel_append", "parallel",
       "settimes_all", "whiteout", "wh_file", "opaque", "opaque_wh", "accessed", "mmapwrite", "savetimes",
       "timeschanged", "tmpfile", "flink", "flink_empty", "readdir_rewind",
-      "readdir_after_open");
+      "readdir_after_open", "as", "setacl", "statxmode", "name_to_handle");
 
   private static final Pattern NUMBER = Pattern.compile("-?[1-9][0-9]*|0");
   private static final Pattern REPEAT = Pattern.compile("<([^<>*]+)\\*([0-9]+)>");

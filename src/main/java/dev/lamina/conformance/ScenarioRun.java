@@ -48,7 +48,7 @@ public final class ScenarioRun {
       // the upper dir is read after unmounting, when the filesystem has nothing left in flight
       FsDriver.Result upper = mode.driver(dir, List.of(), false, l.upper());
       FsDriver.Result all = new FsDriver.Result(merged.steps(), merged.tree(), upper.upper());
-      JsonNode reread = reread(l, dir.resolve("reread"), mode);
+      JsonNode reread = reread(l, dir.resolve("reread"), mode, s.mountOptions());
       return new Outcome(all, TreeSnapshot.of(s.steps(), all, reread));
     } finally {
       if (!keep) {
@@ -62,7 +62,7 @@ public final class ScenarioRun {
    * reader for every target, so a target's whiteouts and opaque markers must mean to the kernel what the
    * kernel's own mean. A mount the kernel refuses becomes a one-entry tree that fails the comparison.
    */
-  private static JsonNode reread(Fixture.Layout l, Path mnt, RunMode mode) throws IOException {
+  private static JsonNode reread(Fixture.Layout l, Path mnt, RunMode mode, String options) throws IOException {
     Files.createDirectories(mnt);
     List<Path> layers = new ArrayList<>(List.of(l.upper()));
     layers.addAll(l.lowers());
@@ -71,7 +71,7 @@ public final class ScenarioRun {
         return FsDriver.run(RunMode.inMountNamespace(KernelOverlay.readOnlyOptions(layers, mode), mnt), mnt,
             List.of(), true, null, true).tree();
       }
-      try (OverlayTarget.Mounted m = KernelOverlay.mountReadOnly(layers, mnt)) {
+      try (OverlayTarget.Mounted m = KernelOverlay.mountReadOnly(layers, mnt, options)) {
         return FsDriver.run(mnt, List.of(), true, null).tree();
       }
     } catch (IOException e) {

@@ -26,6 +26,7 @@ final class DaemonStatus {
     b.append("mounts:         ").append(d.mounts().size()).append('\n');
     for (ServedMounts.Served s : d.mounts().list()) {
       b.append("  ").append(s.mount().key()).append("  requests ").append(DaemonServer.requests(s.mount()))
+          .append("  nodes ").append(s.mount().nodes())
           .append("  workers ").append(s.mount().workerThreads()).append("  since ").append(s.since()).append('\n');
     }
     return b.toString();

@@ -287,6 +287,15 @@ public final class FuseMount implements AutoCloseable {
     return session == null ? 0 : session.workers();
   }
 
+  /**
+   * Nodes the kernel holds now (inodes it looked up and has not forgotten), 0 with {@code fuse_api=libfuse}:
+   * falls when the kernel evicts inodes (FORGET), so a long run's node table stays as large as the kernel's cache.
+   */
+  public int nodes() {
+    Session s = session;
+    return s == null ? 0 : s.nodes();
+  }
+
   /** Requests of one opcode ("WRITE") the kernel session served so far (0 with {@code fuse_api=libfuse}). */
   public long served(String opcode) {
     return session == null ? 0 : session.served(opcode);

@@ -71,6 +71,9 @@ public final class Unions {
     if (ov.containsKey("redirect_dir")) {
       b.redirectDir(RedirectDir.parse(ov.get("redirect_dir")));
     }
+    if (ov.containsKey("metacopy")) {
+      b.metacopy(OverlayfsOptions.parseMetacopy(ov.get("metacopy")));
+    }
     return b.build();
   }
 }

@@ -156,6 +156,25 @@ public interface HostFs {
    */
   void linkFd(int fd, int newDirfd, String newPath) throws ErrnoException;
 
+  /**
+   * name_to_handle_at(2) of path below dirfd, not following a final symlink (an empty path: dirfd itself). Needs
+   * no privilege; EOPNOTSUPP where the filesystem cannot make handles.
+   */
+  FileHandle nameToHandle(int dirfd, String path) throws ErrnoException;
+
+  /**
+   * open_by_handle_at(2): opens the inode h names on the filesystem of mountFd (any fd there, O_PATH too) with
+   * flags (O_PATH is enough to fstat it). Needs CAP_DAC_READ_SEARCH (EPERM without); ESTALE once the inode is gone.
+   */
+  int openByHandle(int mountFd, FileHandle h, int flags) throws ErrnoException;
+
+  /**
+   * The UUID of the filesystem fd is on, as its superblock holds it ({@code s_uuid}, FS_IOC_GETFSUUID, Linux 6.5+):
+   * 16 bytes, all zero for a filesystem without one (ENOTTY), as the kernel's overlayfs then records it. fd may be
+   * an O_PATH fd (the call opens the directory itself for the ioctl).
+   */
+  byte[] fsUuid(int fd) throws ErrnoException;
+
   int geteuid();
 
   int getegid();

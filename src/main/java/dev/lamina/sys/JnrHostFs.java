@@ -907,6 +907,57 @@ final class JnrHostFs implements HostFs {
     linkat(Fcntl.AT_FDCWD, "/proc/self/fd/" + fd, newDirfd, newPath, Fcntl.AT_SYMLINK_FOLLOW);
   }
 
+  /** FS_IOC_GETFSUUID: _IOR(0x15, 0, struct fsuuid2 {u8 len; u8 uuid[16]}). */
+  private static final long FS_IOC_GETFSUUID = 0x80111500L;
+  private static final int HANDLE_HEADER = 8;
+
+  @Override
+  public FileHandle nameToHandle(int dirfd, String path) throws ErrnoException {
+    if (isLong(path)) {
+      try (Near n = near(dirfd, path, false)) {
+        return nameToHandle(n.fd, n.path);
+      }
+    }
+    Pointer h = Memory.allocateDirect(runtime, HANDLE_HEADER + FileHandle.MAX_BYTES);
+    h.putInt(0, FileHandle.MAX_BYTES);
+    int flags = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : 0; // no AT_SYMLINK_FOLLOW: a final symlink is not followed
+    check(libc.name_to_handle_at(dirfd, cstr(path), h, new int[1], flags), "name_to_handle_at", where(dirfd, path));
+    int len = h.getInt(0);
+    byte[] b = new byte[len];
+    h.get(HANDLE_HEADER, b, 0, len);
+    return new FileHandle(h.getInt(4), b);
+  }
+
+  @Override
+  public int openByHandle(int mountFd, FileHandle fh, int flags) throws ErrnoException {
+    byte[] b = fh.bytes();
+    Pointer h = Memory.allocateDirect(runtime, HANDLE_HEADER + b.length);
+    h.putInt(0, b.length);
+    h.putInt(4, fh.type());
+    h.put(HANDLE_HEADER, b, 0, b.length);
+    return check(libc.open_by_handle_at(mountFd, h, flags | Fcntl.O_CLOEXEC), "open_by_handle_at", "fd " + mountFd + " " + fh);
+  }
+
+  @Override
+  public byte[] fsUuid(int fd) throws ErrnoException {
+    int rd = openat(Fcntl.AT_FDCWD, "/proc/self/fd/" + fd, Fcntl.O_RDONLY | Fcntl.O_NONBLOCK, 0);
+    try {
+      byte[] u = new byte[17];
+      if (libc.ioctl(rd, FS_IOC_GETFSUUID, u) < 0) {
+        int errno = runtime.getLastError();
+        if (errno == Errno.ENOTTY || errno == Errno.EINVAL) {
+          return new byte[16]; // no s_uuid (or a kernel before 6.5: then the null UUID is the best guess)
+        }
+        throw new ErrnoException(errno, "ioctl FS_IOC_GETFSUUID", "fd " + fd);
+      }
+      byte[] out = new byte[16];
+      System.arraycopy(u, 1, out, 0, Math.min(16, u[0] & 0xff));
+      return out;
+    } finally {
+      closeQuietly(rd);
+    }
+  }
+
   @Override
   public int geteuid() {
     return libc.geteuid();

@@ -118,6 +118,14 @@ public interface Api {
   long copy_file_range(
       int fdIn, LongLongByReference offIn, int fdOut, LongLongByReference offOut, long len, int flags);
 
+  /** handle is a struct file_handle: u32 handle_bytes (in: room, out: used), int handle_type, f_handle. */
+  int name_to_handle_at(int dirfd, @In byte[] path, Pointer handle, @Out int[] mountId, int flags);
+
+  int open_by_handle_at(int mountFd, @In Pointer handle, int flags);
+
+  /** ioctl(2) whose argument is a buffer the kernel fills (FS_IOC_GETFSUUID). */
+  int ioctl(int fd, long request, @Out byte[] arg);
+
   int geteuid();
 
   int getegid();

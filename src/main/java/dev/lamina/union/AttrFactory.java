@@ -19,8 +19,10 @@ final class AttrFactory {
   private final LowerDirCache lower;
   private final InodeMap inodes;
   private final OverlayConfig config;
+  private final Origins origins;
 
   AttrFactory(HostFs fs, LayerStack stack, LowerDirCache lower, InodeMap inodes, OverlayConfig config) {
+    this.origins = new Origins(fs, stack, lower, inodes, fs.geteuid() == 0);
     this.fs = fs;
     this.stack = stack;
     this.lower = lower;
@@ -42,9 +44,32 @@ final class AttrFactory {
       }
     }
     if (e.layer().upper()) {
-      return inodes.upper(e.layer(), st.dev(), st.ino());
+      return e.isDir() ? inodes.upper(e.layer(), st.dev(), st.ino()) : upperFile(e.layer(), e.rel(), st.dev(), st.ino(), st.type());
     }
     return inodes.compose(e.layer(), st.dev(), st.ino());
+  }
+
+  /** Where copy-ups record their origin and upper files find theirs. */
+  Origins origins() {
+    return origins;
+  }
+
+  /** Notes that lamina just made the upper inode st: it has no origin to look for. */
+  void created(Stat st) {
+    inodes.learnOrigin(st.dev(), st.ino(), Origins.NONE);
+  }
+
+  /**
+   * The merged number of the upper non-directory at rel (backing dev and ino, S_IFMT type): its origin's when it
+   * has one (recorded this mount or read from its origin xattr once), else its own.
+   */
+  long upperFile(Layer up, String rel, long dev, long ino, int type) {
+    Long k = inodes.knownOrigin(dev, ino);
+    if (k == null) {
+      k = origins.number(rel, type);
+      inodes.learnOrigin(dev, ino, k);
+    }
+    return k != Origins.NONE ? k : inodes.compose(up, dev, ino);
   }
 
   private Stat lowerDirStat(Layer l, String rel) throws ErrnoException {
@@ -71,6 +96,10 @@ final class AttrFactory {
       ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.path());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
+    if (e.isMetacopy()) {
+      // st_blocks of the data, as the kernel shows for a metadata-only copy
+      return build(MetaCopy.withDataBlocks(e.stat(), e.data()), ino(e), nlink, ov, linkId(e.layer(), e.stat()));
+    }
     return build(e.stat(), ino(e), nlink, ov, e.isDir() ? 0 : linkId(e.layer(), e.stat()));
   }
 

@@ -38,6 +38,7 @@ final class CopyUp {
   private final UpperNames upperNames;
   private final UpperDirFds upperDirs;
   private final boolean root;
+  private final MetaCopy metaCopy;
   private final java.util.concurrent.atomic.AtomicLong fileCopyUps = new java.util.concurrent.atomic.AtomicLong();
   private final ThreadLocal<ByteBuffer> buffer = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
 
@@ -53,6 +54,7 @@ final class CopyUp {
     this.locks = locks;
     this.config = config;
     this.root = fs.geteuid() == 0;
+    this.metaCopy = resolver.metaCopy();
   }
 
   /** How many non-directories were copied up so far; readers of lower files compare it to notice a copy-up. */
@@ -82,8 +84,27 @@ final class CopyUp {
     }
   }
 
-  /** Makes sure the merged entry rel is in the upper layer; withData=false skips file contents (for O_TRUNC). */
+  /**
+   * Makes sure the merged entry rel is in the upper layer with its data; withData=false skips file contents
+   * (for O_TRUNC). A metadata-only copy gets its data now.
+   */
   Entry copyUp(String rel, boolean withData) throws ErrnoException {
+    Entry e = resolver.require(rel);
+    if (e.inUpper()) {
+      return e.isMetacopy() ? completeData(rel, withData) : e;
+    }
+    return copyUp(rel, withData, false);
+  }
+
+  /**
+   * Makes sure the merged entry rel is in the upper layer before a change of its metadata (chmod, chown,
+   * utimens, xattrs, link, rename): with metacopy on, a regular file is copied up without its data.
+   */
+  Entry copyUpMetadata(String rel) throws ErrnoException {
+    return copyUp(rel, true, metaCopy.enabled());
+  }
+
+  private Entry copyUp(String rel, boolean withData, boolean metaOnly) throws ErrnoException {
     Entry e = resolver.require(rel);
     if (e.inUpper()) {
       return e;
@@ -99,20 +120,46 @@ final class CopyUp {
       if (e.inUpper()) {
         return e;
       }
-      Stat up = copyUpLocked(e, withData);
+      boolean meta = metaOnly && e.stat().isRegular() && metaCopy.usable(stack.workFd(), stack.tempName("probe"));
+      Stat up = copyUpLocked(e, withData, meta);
       // the copy is what a lookup would now find: the upper instance, with the lower one below it
-      return new Entry(rel, stack.upper(), up, new int[0], true);
+      Entry copy = new Entry(rel, stack.upper(), up, new int[0], true);
+      return meta ? copy.withData(dataOf(e)) : copy;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Where the data of a copy of e is: e itself, or e's own data when e is a metadata-only copy. */
+  private static MetaCopy.Data dataOf(Entry e) {
+    return e.isMetacopy() ? e.data() : new MetaCopy.Data(e.layer(), e.path(), e.stat());
+  }
+
+  /** Copies the data of the metadata-only copy rel into it (see {@link MetaCopy#completeData}). */
+  private Entry completeData(String rel, boolean withData) throws ErrnoException {
+    ReentrantLock lock = locks.lock(rel);
+    try {
+      Entry e = resolver.require(rel);
+      if (!e.inUpper() || !e.isMetacopy()) {
+        return e;
+      }
+      metaCopy.completeData(e, withData, stack.upper().fd(), this);
+      fileCopyUps.incrementAndGet(); // readers of the lower data move to the full copy
+      return resolver.require(rel);
     } finally {
       lock.unlock();
     }
   }
 
   private void copyUpLocked(Entry d) throws ErrnoException {
-    copyUpLocked(d, true);
+    copyUpLocked(d, true, false);
   }
 
-  /** Copies e up; returns the copy's stat for a non-directory (its mode may be stale), null for a directory. */
-  private Stat copyUpLocked(Entry e, boolean withData) throws ErrnoException {
+  /**
+   * Copies e up; returns the copy's stat for a non-directory (its mode may be stale), null for a directory.
+   * meta: a regular file becomes a metadata-only copy.
+   */
+  private Stat copyUpLocked(Entry e, boolean withData, boolean meta) throws ErrnoException {
     Layer src = e.layer();
     Stat st = e.stat();
     long mergedIno = attrs.ino(e);
@@ -121,7 +168,7 @@ final class CopyUp {
     Stat copy = null;
     try {
       switch (st.type()) {
-        case S_IFREG -> copy = copyFile(src, e.path(), st, tmp, withData);
+        case S_IFREG -> copy = copyFile(src, e, st, tmp, withData, meta);
         case S_IFDIR -> {
           fs.mkdirat(work, tmp, 0700);
           finishMetadata(src, e.path(), st, tmp, false);
@@ -135,6 +182,7 @@ final class CopyUp {
           finishMetadata(src, e.path(), st, tmp, false);
         }
       }
+      boolean hasOrigin = attrs.origins().record(src, e.path(), st, work, tmp);
       String parentRel = Resolver.parentOf(e.rel());
       upperNames.mark();
       UpperDirFds.Ref pref = upperDirs.acquire(parentRel);
@@ -152,6 +200,9 @@ final class CopyUp {
           return null;
         }
         upperNames.added(parentRel, Resolver.nameOf(e.rel()));
+        if (hasOrigin) {
+          attrs.origins().markImpure(parent, before.ino());
+        }
         if (st.isDir()) {
           upperNames.created(e.rel(), stamp); // a copied-up directory starts empty
         }
@@ -207,16 +258,28 @@ final class CopyUp {
     }
   }
 
-  /** Builds the copy of a regular file as tmp in the work dir; returns its fstat (taken before the times are set). */
-  private Stat copyFile(Layer src, String rel, Stat st, String tmp, boolean withData) throws ErrnoException {
-    int in = withData ? fs.openBeneath(src.fd(), rel, AccessTimes.own(O_RDONLY), 0) : -1;
+  /**
+   * Builds the copy of a regular file as tmp in the work dir; returns its fstat (taken before the times are
+   * set). meta: a metadata-only copy (no data, the xattr and the size; see {@link MetaCopy}). The data of a
+   * lower metadata-only copy is read from its own data file.
+   */
+  private Stat copyFile(Layer src, Entry e, Stat st, String tmp, boolean withData, boolean meta) throws ErrnoException {
+    String rel = e.path();
+    MetaCopy.Data data = dataOf(e);
+    int in = withData && !meta ? fs.openBeneath(data.layer().fd(), data.path(), AccessTimes.own(O_RDONLY), 0) : -1;
     // created with its final mode: setOwnerModeXattrs then only fixes it when the umask or a chown changed it
     int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, realMode(st));
     try {
-      if (withData) {
-        copyData(in, out, st.size(), isDense(st));
+      if (in >= 0) {
+        copyData(in, out, st.size(), isDense(data.stat()));
       }
       Stat copy = setOwnerModeXattrs(src, rel, st, out, null, Boolean.FALSE);
+      if (meta) {
+        metaCopy.forget(copy);
+        metaCopy.mark(out, st.size());
+      } else {
+        metaCopy.created(copy);
+      }
       fs.futimens(out, st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec());
       return copy;
     } finally {

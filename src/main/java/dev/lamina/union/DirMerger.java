@@ -55,6 +55,9 @@ final class DirMerger {
     UpperNames.Stamp stamp = upperNames.stamp(d.rel());
     List<DirEnt> raw = fs.listdir(up.fd(), d.rel());
     upperNames.offer(d.rel(), stamp, raw); // lookups in this directory then need no statx for absent names
+    // a directory that may hold copied-up entries (the kernel's impure marker): their numbers are their origins'
+    // (read at the first non-directory upper entry: an empty directory or one of directories costs no read)
+    Boolean impure = null;
     List<DirEntry> out = new ArrayList<>(raw.size() + (lm == null ? 0 : lm.entries().size()));
     Set<String> taken = new HashSet<>(raw.size() * 2);
     for (DirEnt de : raw) {
@@ -83,7 +86,12 @@ final class DirMerger {
         dtype = dtypeOfMode(st.mode());
       }
       taken.add(name);
-      long ino = inodes.upper(up, up.rootDev(), de.ino());
+      if (dtype != DT_DIR && impure == null) {
+        impure = attrs.origins().isImpure(d.rel(), d.stat().ino());
+      }
+      long ino = dtype != DT_DIR && impure
+          ? attrs.upperFile(up, Resolver.child(d.rel(), name), up.rootDev(), de.ino(), modeOfDtype(dtype))
+          : inodes.upper(up, up.rootDev(), de.ino());
       if (dtype == DT_DIR && lm != null) {
         DirEntry below = lm.byName().get(name);
         if (below != null && below.type() == S_IFDIR) {

@@ -16,12 +16,28 @@ import dev.lamina.sys.Stat;
  * @param lowerBelow some lower layer below {@code layer} has an entry with this name
  * @param path the top instance's path in {@code layer}
  * @param dirPaths the directory's path in each of {@code dirLayers}, or null when every one is {@code rel}
+ * @param data for a metadata-only copy (the kernel's metacopy), the lower file holding its data; else null
  */
-record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow, String path, String[] dirPaths) {
+record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow, String path, String[] dirPaths,
+    MetaCopy.Data data) {
 
   /** An entry whose instances are all at the merged path. */
   Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow) {
-    this(rel, layer, stat, dirLayers, lowerBelow, rel, null);
+    this(rel, layer, stat, dirLayers, lowerBelow, rel, null, null);
+  }
+
+  Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerBelow, String path, String[] dirPaths) {
+    this(rel, layer, stat, dirLayers, lowerBelow, path, dirPaths, null);
+  }
+
+  /** The same entry as a metadata-only copy whose data is in d. */
+  Entry withData(MetaCopy.Data d) {
+    return new Entry(rel, layer, stat, dirLayers, lowerBelow, path, dirPaths, d);
+  }
+
+  /** Whether this is a metadata-only copy: its data is read from {@link #data()}. */
+  boolean isMetacopy() {
+    return data != null;
   }
 
   /** The directory's path in its k-th contributing layer ({@code dirLayers()[k]}). */
@@ -31,7 +47,7 @@ record Entry(String rel, Layer layer, Stat stat, int[] dirLayers, boolean lowerB
 
   /** The same entry with a fresh stat of its top instance. */
   Entry withStat(Stat st) {
-    return new Entry(rel, layer, st, dirLayers, lowerBelow, path, dirPaths);
+    return new Entry(rel, layer, st, dirLayers, lowerBelow, path, dirPaths, data);
   }
 
   boolean isDir() {

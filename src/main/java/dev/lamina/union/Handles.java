@@ -22,6 +22,9 @@ final class Handles {
     /** The copy-up count when this handle last checked whether its lower file was copied up. */
     volatile long copyUpsSeen;
     int retiredFd = -1;
+    /** For a reader of a metadata-only copy (fd on its lower data): an fd of the copy, and its layer; else -1. */
+    int metaFd = -1;
+    Layer metaLayer;
     /** Set for a file this mount created as root: its inode never gets an override_stat xattr. */
     boolean noOverride;
     /** The size of a lower file, once asked for (spliceSource); -1 before. */

@@ -33,6 +33,8 @@ final class LowerDirCache {
     volatile Stat stat;
     /** Its user.containers.override_stat, read on first use (AttrFactory); null until then. */
     volatile OverrideStat override;
+    /** Whether it is a metadata-only copy ({@link MetaCopy}): 0 not known yet, 1 no, 2 yes. */
+    volatile byte metacopy;
 
     LowerEntry(Layer layer, String dir, String name, long ino, int dtype) {
       this.layer = layer;

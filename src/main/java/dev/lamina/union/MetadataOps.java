@@ -9,7 +9,8 @@ import dev.lamina.sys.Stat;
 import dev.lamina.union.UnionFs.Timespec;
 
 /**
- * chmod, chown, utimens, truncate and xattr changes: copy-up, then the change on the upper entry. Without
+ * chmod, chown, utimens, truncate and xattr changes: copy-up (of the metadata alone with metacopy on, see
+ * {@link MetaCopy}; truncate copies the data), then the change on the upper entry. Without
  * root and with override_stat on, owner and mode changes are recorded in {@code user.containers.override_stat}
  * (as fuse-overlayfs does) instead of failing with EPERM.
  */
@@ -39,19 +40,24 @@ final class MetadataOps {
     return upperDirs.acquire(Resolver.parentOf(rel));
   }
 
+  /** The entry's name in its upper parent (upperParent), "." for the root, which is its own parent there. */
+  private static String nameIn(String rel) {
+    return rel.isEmpty() ? "." : Resolver.nameOf(rel);
+  }
+
   /** Whether override_stat is in play for st (as getattr decides), never for symlinks (no user.* xattrs). */
   private boolean overrideCapable(Stat st) {
     return attrs.honorsOverride(st) && !st.isSymlink();
   }
 
   void chmod(String rel, int mode) throws ErrnoException {
-    Entry e = copyUp.copyUp(rel, true);
+    Entry e = copyUp.copyUpMetadata(rel);
     if (e.stat().isSymlink()) {
       throw new ErrnoException(Errno.ENOTSUP, "chmod (symlink)", "/" + rel);
     }
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
-    String name = Resolver.nameOf(rel);
+    String name = nameIn(rel);
     try {
       // a file that has an override keeps it current (getattr shows it), root or not
       OverrideStat cur = overrideCapable(e.stat()) ? attrs.readOverride(pfd, name) : null;
@@ -73,10 +79,10 @@ final class MetadataOps {
   void chown(String rel, int uid, int gid) throws ErrnoException {
     int bu = config.uidMap().toBacking(uid, "/" + rel);
     int bg = config.gidMap().toBacking(gid, "/" + rel);
-    Entry e = copyUp.copyUp(rel, true);
+    Entry e = copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
-    String name = Resolver.nameOf(rel);
+    String name = nameIn(rel);
     try {
       Stat st = e.stat();
       OverrideStat cur = overrideCapable(st) ? attrs.readOverride(pfd, name) : null;
@@ -108,11 +114,11 @@ final class MetadataOps {
   }
 
   void utimens(String rel, Timespec atime, Timespec mtime) throws ErrnoException {
-    copyUp.copyUp(rel, true);
+    copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.utimensat(pfd, Resolver.nameOf(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
+      fs.utimensat(pfd, nameIn(rel), atime.sec(), atime.nsec(), mtime.sec(), mtime.nsec(), AT_SYMLINK_NOFOLLOW);
     } finally {
       upperDirs.release(pref);
     }
@@ -138,11 +144,11 @@ final class MetadataOps {
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENOTSUP, "setxattr " + name + " (reserved by the overlay)", "/" + rel);
     }
-    copyUp.copyUp(rel, true);
+    copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.lsetxattr(pfd, Resolver.nameOf(rel), name, value, flags);
+      fs.lsetxattr(pfd, nameIn(rel), name, value, flags);
     } finally {
       upperDirs.release(pref);
     }
@@ -152,11 +158,11 @@ final class MetadataOps {
     if (Markers.isPrivateXattr(name)) {
       throw new ErrnoException(Errno.ENOTSUP, "removexattr " + name + " (reserved by the overlay)", "/" + rel);
     }
-    copyUp.copyUp(rel, true);
+    copyUp.copyUpMetadata(rel);
     UpperDirFds.Ref pref = upperParent(rel);
     int pfd = pref.fd;
     try {
-      fs.lremovexattr(pfd, Resolver.nameOf(rel), name);
+      fs.lremovexattr(pfd, nameIn(rel), name);
     } finally {
       upperDirs.release(pref);
     }

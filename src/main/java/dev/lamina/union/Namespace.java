@@ -463,7 +463,7 @@ final class Namespace {
     if (resolver.lookupChild(resolver.dir(parentRel), name) != null) {
       throw new ErrnoException(Errno.EEXIST, "link", "/" + rel);
     }
-    copyUp.copyUp(existing, true);
+    Entry up = copyUp.copyUpMetadata(existing);
     copyUp.ensureUpperDir(parentRel);
     ReentrantLock[] held = locks.lockTwo(existing, rel);
     try {
@@ -472,6 +472,19 @@ final class Namespace {
       }
       UpperDirFds.Ref sref = upperDir(Resolver.parentOf(existing));
       int sfd = sref.fd;
+      if (up.isMetacopy()) {
+        // the new name finds the data through an absolute redirect on the shared inode (ovl_set_link_redirect)
+        try {
+          Redirects r = resolver.redirects();
+          String v = r.valueFor(stack.upper().fd(), existing, false);
+          if (v != null) {
+            r.write(sfd, Resolver.nameOf(existing), existing, v);
+          }
+        } catch (ErrnoException | RuntimeException e) {
+          upperDirs.release(sref);
+          throw e;
+        }
+      }
       UpperDirFds.Ref pref;
       try {
         upperNames.mark();
@@ -513,7 +526,9 @@ final class Namespace {
       int pfd = pref.fd;
       try {
         if (e.inUpper() && !e.needsWhiteout()) {
+          UpperNames.Stamp st = upperNames.stamp(parentRel);
           fs.unlinkat(pfd, Resolver.nameOf(rel), 0);
+          upperNames.removed(parentRel, Resolver.nameOf(rel), st);
         } else {
           // the lookup under this lock saw what the upper dir holds at the name: e, or nothing
           whiteouts.whiteout(pfd, parentRel, Resolver.nameOf(rel), e.inUpper() ? e.stat() : null);
@@ -558,7 +573,9 @@ final class Namespace {
       try {
         String name = Resolver.nameOf(rel);
         if (e.inUpper() && !e.needsWhiteout()) {
+          UpperNames.Stamp st = upperNames.stamp(parentRel);
           removeUpperDir(pfd, name);
+          upperNames.removed(parentRel, name, st);
         } else {
           whiteouts.whiteout(pfd, parentRel, name, e.inUpper() ? e.stat() : null);
         }

@@ -9,7 +9,8 @@ import java.util.Objects;
  * What an overlay mount is made of: the lower dirs (top first), the optional upper and work dirs, how
  * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, the
  * uid/gid mappings, when reads update access times ({@link Atime}), and whether directory renames record
- * redirects ({@link RedirectDir}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
+ * redirects ({@link RedirectDir}), and whether chmod, chown, utimens and xattr changes of a lower file copy up only
+ * its metadata ({@code metacopy}, see {@link MetaCopy}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
  * read-only.
  */
 public record OverlayConfig(
@@ -21,7 +22,8 @@ public record OverlayConfig(
     IdMap uidMap,
     IdMap gidMap,
     Atime atime,
-    RedirectDir redirectDir) {
+    RedirectDir redirectDir,
+    boolean metacopy) {
 
   public OverlayConfig {
     Objects.requireNonNull(atime, "atime");
@@ -30,6 +32,11 @@ public record OverlayConfig(
     Objects.requireNonNull(uidMap, "uidMap");
     Objects.requireNonNull(gidMap, "gidMap");
     Objects.requireNonNull(redirectDir, "redirectDir");
+    if (metacopy && !redirectDir.creates()) {
+      // as the kernel: a renamed metadata-only copy must record where its data is
+      throw new IllegalArgumentException("metacopy=on needs redirect_dir=on (got redirect_dir="
+          + redirectDir.name().toLowerCase(java.util.Locale.ROOT) + "): use metacopy=on,redirect_dir=on");
+    }
     if (lowerDirs.isEmpty() && upperDir == null) {
       throw new IllegalArgumentException("an overlay needs at least one lowerdir or an upperdir");
     }
@@ -56,7 +63,8 @@ public record OverlayConfig(
     private IdMap uidMap = IdMap.IDENTITY;
     private IdMap gidMap = IdMap.IDENTITY;
     private Atime atime = Atime.DEFAULT;
-    private RedirectDir redirectDir = RedirectDir.FOLLOW;
+    private RedirectDir redirectDir;
+    private boolean metacopy;
 
     /** Adds a lower dir below the ones added before (the first added is the top). */
     public Builder lowerDir(Path p) {
@@ -112,6 +120,15 @@ public record OverlayConfig(
       return this;
     }
 
+    /**
+     * metacopy= (default off: every copy-up copies the data; metadata-only copies in layers are refused). On
+     * without an explicit {@link #redirectDir} turns redirect_dir on, as the kernel does.
+     */
+    public Builder metacopy(boolean on) {
+      metacopy = on;
+      return this;
+    }
+
     public OverlayConfig build() {
       int euid = dev.lamina.sys.HostFs.get().geteuid();
       return new OverlayConfig(
@@ -123,7 +140,8 @@ public record OverlayConfig(
           uidMap,
           gidMap,
           atime,
-          redirectDir);
+          redirectDir != null ? redirectDir : metacopy ? RedirectDir.ON : RedirectDir.FOLLOW,
+          metacopy);
     }
   }
 }

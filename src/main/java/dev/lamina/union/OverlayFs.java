@@ -38,6 +38,8 @@ public final class OverlayFs implements UnionFs {
   private final UpperDirFds upperDirs;
   private final UpperNames upperNames;
   private final AccessTimes times;
+  private final MetaCopy metaCopy;
+  private final LowerDirCache lower;
   /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
   private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
 
@@ -60,7 +62,9 @@ public final class OverlayFs implements UnionFs {
     }
     InodeMap inodes = new InodeMap(rootDevs);
     LowerMerges merges = new LowerMerges(stack, lower, inodes);
-    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames, redirects);
+    this.metaCopy = new MetaCopy(fs, config.metacopy(), fs.geteuid() == 0);
+    this.lower = lower;
+    this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames, redirects, metaCopy);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
     this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs, upperNames);
     PathLocks locks = new PathLocks();
@@ -69,6 +73,11 @@ public final class OverlayFs implements UnionFs {
         upperNames, upperDirs);
     this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config, upperDirs);
     this.times = new AccessTimes(fs, stack, config.atime());
+  }
+
+  /** Names the upper-directory index holds now (for tests: it must not grow with names that are gone). */
+  int upperNamesKnown() {
+    return upperNames.size();
   }
 
   public OverlayConfig config() {
@@ -90,7 +99,17 @@ public final class OverlayFs implements UnionFs {
   public Attr fgetattr(OpenFile file) throws IOException {
     FileHandle h = (FileHandle) file;
     followCopyUp(h);
-    Stat st = fs.fstat(h.fd);
+    Stat st;
+    synchronized (h) { // fd and layer change together when the handle follows a copy-up
+      st = h.metaFd >= 0 && !h.layer.upper() ? fs.fstat(h.metaFd) : fs.fstat(h.fd);
+      if (h.metaFd >= 0 && !h.layer.upper()) {
+        // a metadata-only copy read from its lower data file: the copy's metadata, the data's blocks
+        Stat data = fs.fstat(h.fd);
+        st = MetaCopy.withDataBlocks(st, new MetaCopy.Data(h.layer, h.rel, data));
+        OverrideStat ov = attrs.honorsOverride(st) ? attrs.readOverride(h.metaFd) : null;
+        return attrs.build(st, h.ino, st.nlink(), ov, attrs.linkId(h.metaLayer, st));
+      }
+    }
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
     OverrideStat ov = !h.noOverride && attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
     return attrs.build(st, h.ino, nlink, ov, st.isDir() ? 0 : attrs.linkId(h.layer, st));
@@ -195,6 +214,9 @@ public final class OverlayFs implements UnionFs {
     int kept = flags & OPEN_FLAGS_KEPT;
     if (!write) {
       long seen = copyUp.fileCopyUps();
+      if (e.isMetacopy()) {
+        return openMetacopy(e, rel, flags, kept, seen);
+      }
       int fd = e.inUpper()
           ? fs.openBeneath(times.upperFd(), e.path(), times.upperFlags(kept), 0)
           : fs.openBeneath(e.layer().fd(), e.path(), AccessTimes.own(kept), 0);
@@ -204,6 +226,24 @@ public final class OverlayFs implements UnionFs {
     Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
     int fd = fs.openBeneath(times.upperFd(), rel, times.upperFlags(kept), 0);
     return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags, 0);
+  }
+
+  /**
+   * A reader of a metadata-only copy reads its lower data file; the copy itself is held open for fstat
+   * and fgetxattr (its metadata). Once the data is copied up the handle moves to the upper file, as for any copy-up.
+   */
+  private OpenFile openMetacopy(Entry e, String rel, int flags, int kept, long seen) throws ErrnoException {
+    MetaCopy.Data d = e.data();
+    int fd = fs.openBeneath(d.layer().fd(), d.path(), AccessTimes.own(kept), 0);
+    try {
+      FileHandle h = new FileHandle(fd, d.layer(), attrs.ino(e), rel, flags, seen);
+      h.metaFd = fs.openBeneath(e.layer().fd(), e.path(), AccessTimes.own(O_RDONLY | O_NOFOLLOW), 0);
+      h.metaLayer = e.layer();
+      return h;
+    } catch (ErrnoException ex) {
+      fs.closeQuietly(fd);
+      throw ex;
+    }
   }
 
   @Override
@@ -272,6 +312,8 @@ public final class OverlayFs implements UnionFs {
    * where there was none), so fgetattr need not look for it.
    */
   FileHandle createdHandle(int fd, Stat st, String rel, int flags, boolean noOverride) throws ErrnoException {
+    metaCopy.created(st);
+    attrs.created(st);
     long ino = attrs.ino(new Entry(rel, stack.upper(), st, new int[0], false));
     FileHandle h = new FileHandle(fd, stack.upper(), ino, rel, flags, 0);
     h.noOverride = noOverride;
@@ -291,7 +333,7 @@ public final class OverlayFs implements UnionFs {
       h.copyUpsSeen = now;
       try {
         Entry e = resolver.lookup(h.rel);
-        if (e != null && e.inUpper() && !e.isDir() && attrs.ino(e) == h.ino) {
+        if (e != null && e.inUpper() && !e.isDir() && !e.isMetacopy() && attrs.ino(e) == h.ino) {
           int fd = fs.openBeneath(times.upperFd(), h.rel, times.upperFlags(O_RDONLY), 0);
           h.retiredFd = h.fd;
           h.fd = fd;
@@ -419,6 +461,9 @@ public final class OverlayFs implements UnionFs {
     if (h.retiredFd >= 0) {
       fs.closeQuietly(h.retiredFd);
     }
+    if (h.metaFd >= 0) {
+      fs.closeQuietly(h.metaFd);
+    }
     fs.close(h.fd);
   }
 
@@ -460,10 +505,20 @@ public final class OverlayFs implements UnionFs {
     DirHandle h = (DirHandle) dir;
     if (e.origin() instanceof LowerDirCache.LowerEntry le && le.dtype != DT_DIR && resolver.isCurrent(h.rel, h.dir)
         && (!h.dir.inUpper()
-            || (!upperNames.mayHold(h.rel, e.name()) && !upperNames.mayHold(h.rel, Markers.WH_PREFIX + e.name())))) {
+            || (!upperNames.mayHold(h.rel, e.name()) && !upperNames.mayHold(h.rel, Markers.WH_PREFIX + e.name())))
+        && !isMetacopy(le)) {
       return attrs.lowerFile(le.path(), le);
     }
     return UnionFs.super.getattr(dir, dirPath, e);
+  }
+
+  /** Whether a listed lower entry is a metadata-only copy (then only a lookup finds what to show). */
+  private boolean isMetacopy(LowerDirCache.LowerEntry le) throws ErrnoException {
+    if (le.metacopy != 0 || le.dtype == DT_REG || le.dtype == DT_UNKNOWN) {
+      Stat st = lower.stat(le.layer, le.path(), le);
+      return st.isRegular() && metaCopy.isMetacopy(le.layer, le.path(), st, le);
+    }
+    return false;
   }
 
   /** The directory's stat as resolved at opendir (its layers may no longer hold it), nlink 0. */

@@ -130,7 +130,15 @@ final class Redirects {
    * when its current one still holds. EXDEV when an absolute one would be longer than the kernel allows.
    */
   String valueForRename(int upperFd, String a, String b) throws ErrnoException {
-    boolean samedir = Resolver.parentOf(a).equals(Resolver.parentOf(b));
+    return valueFor(upperFd, a, Resolver.parentOf(a).equals(Resolver.parentOf(b)));
+  }
+
+  /**
+   * The redirect to write on the upper entry a before it gets another name (samedir: in its own directory;
+   * a hard link of a metadata-only copy counts as another directory, as the kernel's ovl_set_link_redirect),
+   * or null when its current one still holds.
+   */
+  String valueFor(int upperFd, String a, boolean samedir) throws ErrnoException {
     Redirect own = read(upperFd, a);
     if (own != null && (samedir || own.absolute())) {
       return null;

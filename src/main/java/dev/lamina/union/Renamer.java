@@ -76,8 +76,9 @@ final class Renamer {
       throw new ErrnoException(Errno.EISDIR, "rename", "/" + b);
     }
     boolean srcNeedsWhiteout = src.needsWhiteout();
+    boolean metacopy = src.isMetacopy(); // a metadata-only copy records where its data is, as a moved dir does
     if (!src.isDir() && !src.inUpper()) { // (an upper source was just looked up: copyUp would look again)
-      ns.copyUp().copyUp(a, true);
+      metacopy = ns.copyUp().copyUpMetadata(a).isMetacopy();
     } else if (redirected) {
       ns.copyUp().ensureUpperDir(a);
     }
@@ -88,7 +89,7 @@ final class Renamer {
       UpperDirFds.Ref[] dirs = acquireParents(a, b);
       try {
         boolean merged = resolver.dir(Resolver.parentOf(b)).dirLayers().length > 1;
-        if (redirected) {
+        if (redirected || metacopy) {
           setRedirect(dirs[0].fd, a, b);
         }
         move(src, dst, srcNeedsWhiteout, merged, redirected, dirs[0].fd, Resolver.parentOf(a), Resolver.nameOf(a), dirs[1].fd,
@@ -115,7 +116,10 @@ final class Renamer {
     }
   }
 
-  /** Records where the lower instances of the directory a are before it moves to b (kernel: ovl_set_redirect). */
+  /**
+   * Records where the lower instances of the directory a (or the data of the metadata-only copy a) are before
+   * it moves to b (kernel: ovl_set_redirect).
+   */
   private void setRedirect(int parentFd, String a, String b) throws ErrnoException {
     String v = redirects.valueForRename(ns.stack().upper().fd(), a, b);
     if (v != null) {
@@ -150,13 +154,14 @@ final class Renamer {
         fs.renameat2(pa, na, pb, nb, RENAME_EXCHANGE); // the target's whiteout is now at the source
         names.added(rb, nb);
         if (!srcNeedsWhiteout) {
+          UpperNames.Stamp sa = names.stamp(ra);
           fs.unlinkat(pa, na, 0);
+          names.removed(ra, na, sa);
         } else {
           names.addedWhiteout(ra, na);
         }
       } else {
-        fs.renameat2(pa, na, pb, nb, 0);
-        names.added(rb, nb);
+        renameAway(pa, ra, na, pb, rb, nb, srcNeedsWhiteout);
         if (srcNeedsWhiteout) {
           // an opaque dir moved away uncovers the lower one otherwise; the name is free after the rename
           ns.whiteouts().whiteout(pa, ra, na, null);
@@ -168,8 +173,7 @@ final class Renamer {
       names.added(rb, nb);
       names.addedWhiteout(ra, na);
     } else {
-      fs.renameat2(pa, na, pb, nb, 0);
-      names.added(rb, nb);
+      renameAway(pa, ra, na, pb, rb, nb, srcNeedsWhiteout);
       if (srcNeedsWhiteout) {
         ns.whiteouts().whiteout(pa, ra, na, null); // the name is free after the rename
       }
@@ -177,6 +181,20 @@ final class Renamer {
     if (fileWhiteoutAtTarget) {
       fs.unlinkat(pb, Markers.WH_PREFIX + nb, 0);
     }
+  }
+
+  /**
+   * A plain rename in the upper layer; the source name leaves the upper names unless a whiteout will take it
+   * (recorded before the target's add, which would otherwise look like an add racing with the removal).
+   */
+  private void renameAway(int pa, String ra, String na, int pb, String rb, String nb, boolean whiteoutFollows)
+      throws ErrnoException {
+    UpperNames.Stamp sa = names.stamp(ra);
+    fs.renameat2(pa, na, pb, nb, 0);
+    if (!whiteoutFollows) {
+      names.removed(ra, na, sa);
+    }
+    names.added(rb, nb);
   }
 
   /** renameat2 with RENAME_WHITEOUT; false (nothing done) when the host refuses it (no CAP_MKNOD). */
@@ -202,13 +220,15 @@ final class Renamer {
       throw new ErrnoException(Errno.EXDEV, "rename (exchange of a directory not purely in the upper layer;"
           + " redirect_dir=on would move it)", "/" + a);
     }
+    boolean srcMetacopy = false;
+    boolean dstMetacopy = false;
     if (!src.isDir()) {
-      ns.copyUp().copyUp(a, true);
+      srcMetacopy = ns.copyUp().copyUpMetadata(a).isMetacopy();
     } else if (srcRedirected) {
       ns.copyUp().ensureUpperDir(a);
     }
     if (!dst.isDir()) {
-      ns.copyUp().copyUp(b, true);
+      dstMetacopy = ns.copyUp().copyUpMetadata(b).isMetacopy();
     } else if (dstRedirected) {
       ns.copyUp().ensureUpperDir(b);
     }
@@ -221,10 +241,10 @@ final class Renamer {
       int pa = dirs[0].fd;
       int pb = dirs[1].fd;
       try {
-        if (srcRedirected) {
+        if (srcRedirected || srcMetacopy) {
           setRedirect(pa, a, b);
         }
-        if (dstRedirected) {
+        if (dstRedirected || dstMetacopy) {
           setRedirect(pb, b, a);
         }
         fs.renameat2(pa, Resolver.nameOf(a), pb, Resolver.nameOf(b), RENAME_EXCHANGE);

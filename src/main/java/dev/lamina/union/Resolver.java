@@ -32,13 +32,15 @@ final class Resolver {
   private final LowerMerges merges;
   private final UpperNames upperNames;
   private final Redirects redirects;
+  private final MetaCopy metaCopy;
   private final ConcurrentSkipListMap<String, Entry> dirs = new ConcurrentSkipListMap<>();
   private final AtomicLong epoch = new AtomicLong();
   private final int[] allLayers;
 
   Resolver(HostFs fs, LayerStack stack, LowerDirCache lower, Whiteouts whiteouts, LowerMerges merges,
-      UpperNames upperNames, Redirects redirects) {
+      UpperNames upperNames, Redirects redirects, MetaCopy metaCopy) {
     this.redirects = redirects;
+    this.metaCopy = metaCopy;
     this.merges = merges;
     this.upperNames = upperNames;
     this.fs = fs;
@@ -53,6 +55,10 @@ final class Resolver {
 
   Redirects redirects() {
     return redirects;
+  }
+
+  MetaCopy metaCopy() {
+    return metaCopy;
   }
 
   static String parentOf(String rel) {
@@ -226,7 +232,7 @@ final class Resolver {
         }
         f.lowerBelow = lowerTop != null;
         if (f.closed) {
-          return f.entry();
+          return finish(parent, f);
         }
         if (stack.all().size() > 1) {
           redirect = redirects.read(l.fd(), rel);
@@ -235,7 +241,7 @@ final class Resolver {
     }
     if (redirect == null) {
       if (lowerTop == null) {
-        return f.entry();
+        return finish(parent, f);
       }
       // by name, from the top lower instance on
       lowerByName(parent, firstLower + lowerTop, name, f);
@@ -244,8 +250,96 @@ final class Resolver {
     } else {
       lowerByPath(stack.upper().index() + 1, redirect.target(), f);
     }
-    return f.entry();
+    return finish(parent, f);
   }
+
+  /**
+   * The entry found; for a metadata-only copy ({@link MetaCopy}) with the lower file holding its data, which
+   * the lookup goes on to find below the copy, as the kernel's ovl_lookup does: by name in the parent's lower
+   * instances, or where a redirect on the copy (or on a metadata-only copy below it) points. EIO when no layer
+   * below holds the data; EPERM with metacopy=off.
+   */
+  private Entry finish(Entry parent, Found f) throws ErrnoException {
+    Entry e = f.entry();
+    if (e == null || !e.stat().isRegular() || !MetaCopy.candidate(e.stat())
+        || !metaCopy.isMetacopy(f.top, f.topPath, f.topStat, f.topLower)) {
+      return e;
+    }
+    MetaCopy.Data d = metacopyData(parent, f.top, f.topPath);
+    if (d == null) {
+      throw MetaCopy.noData(e.rel());
+    }
+    if (!metaCopy.enabled()) {
+      throw metaCopy.refused(e.rel());
+    }
+    return e.withData(d);
+  }
+
+  /** The data file of the metadata-only copy at path in layer top (found in the merged directory parent), or null. */
+  private MetaCopy.Data metacopyData(Entry parent, Layer top, String path) throws ErrnoException {
+    int[] layers = parent.dirLayers();
+    String name = nameOf(path);
+    int k = -1; // by name: the position in the parent's layers searched next; -1: by path, from layer index next
+    for (int i = 0; i < layers.length && k < 0; i++) {
+      if (layers[i] == top.index() && child(parent.pathIn(i), name).equals(path)) {
+        k = i + 1;
+      }
+    }
+    int next = top.index() + 1;
+    for (Layer l = top;;) {
+      Redirects.Redirect r = l.upper() ? redirects.read(l.fd(), path) : fileRedirect(l, path);
+      if (r != null && r.absolute()) {
+        k = -1;
+        path = r.target();
+        next = l.index() + 1;
+      } else if (r != null) {
+        name = r.target();
+        path = child(parentOf(path), name);
+      }
+      // the next layer holding the name
+      LowerDirCache.LowerEntry le = null;
+      l = null;
+      while (le == null) {
+        if (k >= 0) {
+          if (k >= layers.length) {
+            return null;
+          }
+          l = stack.get(layers[k]);
+          path = child(parent.pathIn(k), name);
+          k++;
+        } else {
+          if (next >= stack.all().size()) {
+            return null;
+          }
+          l = stack.get(next++);
+        }
+        if (l.upper()) {
+          continue;
+        }
+        LowerDirCache.LowerDir ld = lower.get(l, parentOf(path));
+        le = ld.entries().get(nameOf(path));
+        if (le == null && ld.whiteouts().contains(nameOf(path))) {
+          return null;
+        }
+      }
+      Stat st = lower.stat(l, path, le);
+      if (!st.isRegular()) {
+        return null;
+      }
+      if (!metaCopy.isMetacopy(l, path, st, le)) {
+        return new MetaCopy.Data(l, path, st);
+      }
+      if (k < 0) {
+        next = l.index() + 1;
+      }
+    }
+  }
+
+  /** The redirect of a metadata-only copy in a lower layer (read when met; such files are few), or null. */
+  private Redirects.Redirect fileRedirect(Layer l, String path) throws ErrnoException {
+    return l.index() == stack.all().size() - 1 ? null : redirects.read(l.fd(), path);
+  }
+
 
   /** What a lookup has found so far: the top instance and the directory instances below it. */
   private static final class Found {
@@ -253,6 +347,8 @@ final class Resolver {
     Layer top;
     Stat topStat;
     String topPath;
+    /** The cached lower entry of the top instance, when it is in a lower layer. */
+    LowerDirCache.LowerEntry topLower;
     final int[] dl;
     final String[] paths;
     int nd;
@@ -352,8 +448,12 @@ final class Resolver {
     if (le == null) {
       return ld.whiteouts().contains(n) ? STOP : ABSENT;
     }
+    boolean wasTop = f.top == null;
     if (f.add(l, path, lower.stat(l, path, le)) && lower.get(l, path).opaque()) {
       f.closed = true;
+    }
+    if (wasTop) {
+      f.topLower = le;
     }
     return FOUND;
   }

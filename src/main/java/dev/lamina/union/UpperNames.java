@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * on the first lookup there; from then on the union records every name it adds, saying whether it is a
  * whiteout device: it is the only writer of the upper layer while mounted (as for kernel overlayfs, changing
  * the layers under a mount is undefined). Names: only "certainly absent" is answered, a name held is still
- * stat'ed, and removals need not be tracked (a stale name costs one statx). Whiteouts: a name is known as a
+ * stat'ed; removals are recorded too ({@link #removed}), only so that the index does not grow with every name a
+ * directory ever held (a stale name costs one statx). Whiteouts: a name is known as a
  * whiteout device only from the add that made it one, or from a stat that saw one, and stops being one at
  * any other add of that name.
  *
@@ -193,6 +194,34 @@ final class UpperNames {
   /** Records that the union just made name (any type but a whiteout device) in upper dir dirRel. */
   void added(String dirRel, String name) {
     record(dirRel, name, false);
+  }
+
+  /**
+   * Records that name is gone from upper dir dirRel (unlinked, or renamed away without a whiteout left), with
+   * stamp s taken before it was removed there: so a directory where many distinct names come and go (temporary
+   * files, write-then-rename) keeps only the names it holds. Skipped when a name was added there since s (it
+   * may have been this one again): a name kept though gone costs one statx, a name dropped though there would
+   * hide a file.
+   */
+  void removed(String dirRel, String name, Stamp s) {
+    Known k = byDir.get(dirRel);
+    if (k == null || !holds(dirRel, s)) {
+      return;
+    }
+    k.names.remove(name);
+    k.real.remove(name);
+    if (!holds(dirRel, s)) {
+      k.names.add(name); // an add raced with the removal: keep the name
+    }
+  }
+
+  /** Names known in every upper directory (for tests: what this index holds). */
+  int size() {
+    int n = 0;
+    for (Known k : byDir.values()) {
+      n += k.names.size();
+    }
+    return n;
   }
 
   /** Records that name in upper dir dirRel just became a 0/0 whiteout device. */

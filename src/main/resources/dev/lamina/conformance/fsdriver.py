@@ -219,6 +219,37 @@ def op_longpath(dirs, name_len):
     return {"length": len(f), "mode": mode, "nlink": nlink}
 
 
+def op_as(uid, gid, groups, steps):
+    """Runs the steps in a child process with these ids (setgroups, setgid, setuid: as root, the child then
+    has no capabilities), so the file system sees another caller; the steps' results come back in order."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+            out = [run_step(s) for s in steps]
+        except OSError as e:
+            out = {"err": errno.errorcode.get(e.errno, str(e.errno))}
+        os.write(w, json.dumps(out).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    out = json.loads(data)
+    if isinstance(out, dict):  # the ids could not be taken (not root)
+        raise OSError(getattr(errno, out["err"], errno.EPERM), "as %d:%d" % (uid, gid))
+    return out
+
+
 def op_parallel(steps):
     results = [None] * len(steps)
 
@@ -259,6 +290,16 @@ def statx_mtime_ctime(path):
     ctime_s, ctime_ns = struct.unpack_from("<qI", buf, 96)
     mtime_s, mtime_ns = struct.unpack_from("<qI", buf, 112)
     return mtime_s * 10**9 + mtime_ns, ctime_s * 10**9 + ctime_ns
+
+
+def name_to_handle(path):
+    """name_to_handle_at(AT_FDCWD, path, handle, &mount_id, 0): None when the file system gives a handle (its
+    bytes differ from one file system to another, so they are not reported)."""
+    handle = ctypes.create_string_buffer(8 + 128)  # struct file_handle: handle_bytes, handle_type, f_handle[128]
+    struct.pack_into("<I", handle, 0, 128)
+    mount_id = ctypes.c_int()
+    libc_check(LIBC.name_to_handle_at(AT_FDCWD, b(path), handle, ctypes.byref(mount_id), 0), "name_to_handle_at")
+    return None
 
 
 def open_flags(names):
@@ -366,6 +407,12 @@ def op(name, a):
         return oct(os.umask(octal(a[0])))
     if name == "setdefacl":  # path, [[tag, perm] or [tag, id, perm]]: tags u g o m U G (U, G named)
         return os.setxattr(a[0], "system.posix_acl_default", acl_value(a[1]))
+    if name == "statxmode":  # path: the mode from statx(2) asking for type and mode only (as stat -c %A)
+        buf = ctypes.create_string_buffer(256)
+        libc_check(LIBC.statx(AT_FDCWD, b(a[0]), 0x100, 0x3, buf), "statx")  # AT_SYMLINK_NOFOLLOW
+        return "%04o" % (struct.unpack_from("<H", buf, 28)[0] & 0o7777)
+    if name == "setacl":  # path, entries as for setdefacl: the access ACL (it may change the mode)
+        return os.setxattr(a[0], "system.posix_acl_access", acl_value(a[1]))
     if name == "acl":  # path: its access and default ACL entries, sorted, or None where it has none
         return {k: acl_entries(a[0], "system.posix_acl_" + k) for k in ("access", "default")}
     if name == "stat":
@@ -384,6 +431,8 @@ def op(name, a):
         return libc_check(LIBC.linkat(fds[a[0]], b(""), AT_FDCWD, b(a[1]), 0x1000), "linkat")
     if name == "accessed":  # path, how (read, read_noatime, list): which of atime, mtime, ctime it changed
         return op_accessed(a[0], a[1])
+    if name == "name_to_handle":  # path: name_to_handle_at(2), the file handle NFS export and open_by_handle use
+        return name_to_handle(a[0])
     if name == "mmapwrite":  # path, data, offset: stores through a shared mapping, then unmaps and closes
         fd = os.open(a[0], os.O_RDWR)
         try:
@@ -433,6 +482,8 @@ def op(name, a):
         return st.st_blocks * 512 <= st.st_size // 4
     if name == "parallel_append":  # path, threads, writes per thread: O_APPEND from several threads
         return op_parallel_append(a[0], a[1], a[2])
+    if name == "as":  # uid, gid, [groups], [steps]: run the steps as that caller (a child process)
+        return op_as(a[0], a[1], a[2], a[3])
     if name == "parallel":  # [steps]: run each step in its own thread at once; results in order
         return op_parallel(a[0])
     if name == "settimes_all":  # ns: set atime and mtime of every entry (children first), for fixtures

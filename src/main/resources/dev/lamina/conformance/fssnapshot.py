@@ -100,6 +100,12 @@ def upper_entry(name, st):
     if stat.S_ISREG(st.st_mode):
         with open(name, "rb") as f:
             d["content"] = digest(f.read())
+        mc = {**xattrs_of(name, "trusted.overlay.metacopy"), **xattrs_of(name, "user.overlay.metacopy")}
+        if mc:
+            d["metacopy"] = True  # metacopy: a metadata-only copy, its data in a lower layer
+        rd = {**xattrs_of(name, "trusted.overlay.redirect"), **xattrs_of(name, "user.overlay.redirect")}
+        if rd:
+            d["redirect"] = list(rd.values())[0]  # where a renamed metadata-only copy's data is
     return d
 
 

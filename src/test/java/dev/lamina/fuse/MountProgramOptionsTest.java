@@ -61,6 +61,29 @@ class MountProgramOptionsTest {
     assertThat(Unions.config(parse("lowerdir=/a"), java.util.Map.of()).redirectDir().name()).isEqualTo("FOLLOW");
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"xino=on", "xino=off", "xino=auto"})
+  void xino_everyKernelValueIsAccepted(String opt) {
+    assertThat(parse("lowerdir=/a," + opt).overlay()).doesNotContainKey("xino"); // accepted, read by no one
+  }
+
+  @Test
+  void metacopyOn_goesToTheCore_andTurnsRedirectDirOn_asOnTheKernel() {
+    var c = Unions.config(parse("lowerdir=/a,metacopy=on"), java.util.Map.of());
+    assertThat(c.metacopy()).isTrue();
+    assertThat(c.redirectDir().name()).isEqualTo("ON");
+    assertThat(Unions.config(parse("lowerdir=/a,metacopy=off"), java.util.Map.of()).metacopy()).isFalse();
+    assertThat(Unions.config(parse("lowerdir=/a"), java.util.Map.of()).metacopy()).isFalse();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"redirect_dir=off", "redirect_dir=follow", "redirect_dir=nofollow"})
+  void metacopyOn_withAnotherRedirectDir_isRefused_asTheKernelRefusesConflictingOptions(String opt) {
+    assertThatThrownBy(() -> Unions.config(parse("lowerdir=/a,metacopy=on," + opt), java.util.Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("metacopy=on needs redirect_dir=on");
+  }
+
   @Test
   void timeout_setsEntryAndAttributeTimeouts() {
     assertThat(parse("lowerdir=/a,timeout=2.5").libfuse()).containsExactly("entry_timeout=2.5", "attr_timeout=2.5");
@@ -73,10 +96,11 @@ class MountProgramOptionsTest {
         "xattr_permissions=1|security.containers.override_stat",
         "noxattrs=1|extended attributes",
         "redirect_dir=yes|redirect_dir=on, off, follow or nofollow",
-        "metacopy=on|metacopy=on",
+        "metacopy=yes|metacopy=on or off",
         "ino32_t|64-bit",
         "plugins=/usr/libexec/fuse-overlayfs/stargz.so|plugins",
         "index=on|index=off",
+        "xino=yes|on, off or auto",
         "squash_to_root=1|takes no value"
       })
   void optionsThatChangeSemanticsLaminaLacks_areRefusedWithTheReason(String opt, String reason) {

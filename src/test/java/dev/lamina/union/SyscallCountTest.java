@@ -40,8 +40,13 @@ class SyscallCountTest {
   static final String D = "/a/b/c/d";
   /** Host calls for {@link #tarFile}: 39 before the work of issue 6, 17 after (+1 for a umask taking mode bits). */
   static final double TAR_BOUND = 17 + 1;
-  /** Host calls per entry of {@link #deleteLowerTree_deviceWhiteouts}: 16.7 before the work of issue 6, 5.8 after. */
-  static final double DELETE_BOUND = 5.8;
+  /**
+   * Host calls per entry of {@link #deleteLowerTree_deviceWhiteouts}: 16.7 before the work of issue 6, 5.8 after;
+   * 4.85 before metacopy (issue 15: the copied-up dirs' origins add 3 name_to_handle_at and 3 xattrs per 99
+   * entries), then +96 lgetxattr per 99 entries: each lower file is asked once whether it is a metadata-only copy
+   * (MetaCopy), 5.82 measured.
+   */
+  static final double DELETE_BOUND = 5.85;
 
   @TempDir Path tmp;
   Fixture fx;
@@ -196,7 +201,9 @@ class SyscallCountTest {
     }
     // before this work (same test): 1, 0, 0, 18, 2, 2, 4, 15, 26, 5, 11, 5, 16, 13, 38, 10. The +1 on create,
     // mkdir and copy-up allows a umask that takes bits of the requested mode (then one chmod more).
-    assertThat(getattrLower).isLessThanOrEqualTo(1);
+    // +1 on the first lookup of a regular lower file: is it a metadata-only
+    // copy (MetaCopy)? Asked once per file and mount, as the kernel asks at its first lookup.
+    assertThat(getattrLower).isLessThanOrEqualTo(1 + 1);
     assertThat(getattrDir).isZero();
     assertThat(negative).isZero();
     assertThat(create).isLessThanOrEqualTo(4 + 1);
@@ -204,13 +211,15 @@ class SyscallCountTest {
     assertThat(getattrLowerMerged).isZero();
     assertThat(getattrDirMerged).isLessThanOrEqualTo(1);
     assertThat(mkdir).isLessThanOrEqualTo(3 + 1);
-    assertThat(chmod).isLessThanOrEqualTo(12 + 1);
+    // a copy-up records its origin (issue 15): name_to_handle_at of the lower file and the xattr on the copy, as
+    // the kernel's copy-up does; 12 -> 14 for the chmod and the rename of a lower file
+    assertThat(chmod).isLessThanOrEqualTo(14 + 1);
     assertThat(chmodUpper).isLessThanOrEqualTo(3);
-    assertThat(unlinkLower).isLessThanOrEqualTo(3);
+    assertThat(unlinkLower).isLessThanOrEqualTo(3 + 1); // (+1: the metacopy check of its first lookup)
     assertThat(unlinkUpper).isLessThanOrEqualTo(2);
     assertThat(rmdirLower).isLessThanOrEqualTo(8);
     assertThat(rmdirUpper).isLessThanOrEqualTo(3);
-    assertThat(renameLower).isLessThanOrEqualTo(15 + 1);
+    assertThat(renameLower).isLessThanOrEqualTo(17 + 1);
     assertThat(renameUpper).isLessThanOrEqualTo(2);
     assertThat(tar).isLessThanOrEqualTo(TAR_BOUND);
   }

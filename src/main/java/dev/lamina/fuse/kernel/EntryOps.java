@@ -102,6 +102,14 @@ final class EntryOps {
     int uid = rq.u32();
     int gid = rq.u32();
     OpenFile file = (valid & Protocol.FATTR_FH) != 0 ? s.file(fh) : null;
+    if (SetIdKill.concerns(valid, mode)) {
+      Attr cur = file != null ? union.fgetattr(file) : attr(n);
+      int next = SetIdKill.setattrMode(valid, mode, gid, cur, SetIdKill.caller(rq));
+      if (next != -1) {
+        valid |= Protocol.FATTR_MODE;
+        mode = next;
+      }
+    }
     if (n.detached) {
       // no name left (unlinked while open, O_TMPFILE): fchmod and the like come without a handle; use one
       setattrNameless(rp, n, file != null ? file : s.openFile(n), valid, size, atime, atimensec, mtime, mtimensec,

@@ -5,11 +5,13 @@ import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
 import dev.lamina.sys.Fcntl;
 import dev.lamina.sys.Splice;
+import dev.lamina.union.SetIdBits.Credentials;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.union.UnionFs.OpenFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,6 +75,14 @@ final class FileOps {
     Node n = nodes.get(rq.nodeid);
     int flags = rq.u32();
     OpenFile file = union.open(nodes.path(n), flags);
+    if ((flags & Fcntl.O_TRUNC) != 0) {
+      try {
+        dropSetIdBits(n, file, SetIdKill.caller(rq)); // truncated by the open: the kernel sends no SETATTR
+      } catch (IOException | RuntimeException e) {
+        union.release(file);
+        throw e;
+      }
+    }
     openOut(rp, n, file, flags);
   }
 
@@ -106,9 +116,30 @@ final class FileOps {
   /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
   private static final int SPLICE_MIN = 32 << 10;
 
-  /** Each worker's pipe for spliced replies (workers live until the unmount); null where none could be made. */
-  private final ThreadLocal<Splice> pipes = ThreadLocal.withInitial(() -> Splice.open(2 * Protocol.MAX_IO));
+  /**
+   * Each worker's pipe for spliced replies (workers live until the unmount); null where none could be made. Every
+   * pipe made is also in {@link #allPipes}, so that {@link #closePipes} closes them when the session ends: a
+   * thread's ThreadLocal value dies with it, but its descriptors would not (a shared daemon serving mount after
+   * mount would pile them up).
+   */
+  private final ThreadLocal<Splice> pipes = ThreadLocal.withInitial(this::newPipe);
+  private final java.util.Queue<Splice> allPipes = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private volatile boolean spliceWorks = true;
+
+  private Splice newPipe() {
+    Splice p = Splice.open(2 * Protocol.MAX_IO);
+    if (p != null) {
+      allPipes.add(p);
+    }
+    return p;
+  }
+
+  /** Closes every worker's splice pipe; only once no worker serves any more (the session ended). */
+  void closePipes() {
+    for (Splice p; (p = allPipes.poll()) != null; ) {
+      p.close();
+    }
+  }
 
   /** Answers a READ; true when the reply was already sent (spliced), false when it is in rp. */
   boolean read(Request rq, Reply rp) throws IOException {
@@ -159,14 +190,30 @@ final class FileOps {
     NodeFile nf = s.files.get(fh);
     long offset = rq.u64();
     int size = rq.u32();
-    rq.skip(4 + 8 + 4 + 4); // write_flags, lock_owner, flags, padding
+    int writeFlags = rq.u32();
+    rq.skip(8 + 4 + 4); // lock_owner, flags, padding
     ByteBuffer src = rq.slice(size);
+    if ((writeFlags & SetIdKill.WRITE_KILL_SUIDGID) != 0) {
+      dropSetIdBits(nf.node(), nf.file(), SetIdKill.caller(rq)); // direct I/O: no SETATTR before it
+    }
     while (src.hasRemaining()) {
       if (union.write(nf.file(), src, offset + src.position()) <= 0) {
         throw new ErrnoException(Errno.EIO, "write", "handle " + fh);
       }
     }
     rp.u32(size).u32(0);
+  }
+
+  /**
+   * Drops the setuid and setgid bits that a write or truncate by the caller drops (SetIdKill), through the
+   * open file, and has the kernel forget the node's cached attributes (no reply of these carries them).
+   */
+  private void dropSetIdBits(Node n, OpenFile file, Supplier<Credentials> who) throws IOException {
+    int next = SetIdKill.afterWrite(union.fgetattr(file), who);
+    if (next != -1) {
+      union.fchmod(file, next);
+      s.invalidateAttributes(n);
+    }
   }
 
   /** Only SEEK_DATA and SEEK_HOLE reach us (the kernel does SEEK_SET/CUR/END itself): sparse files show holes. */

@@ -90,10 +90,15 @@ final class Protocol {
   static final int PARALLEL_DIROPS = 1 << 18;
   static final int MAX_PAGES = 1 << 22;
   static final int CACHE_SYMLINKS = 1 << 23;
-  /** flags2 follows flags in INIT (7.36); lamina uses it only for passthrough. */
+  /** flags2 follows flags in INIT (7.36); lamina uses it for passthrough and to refuse file handles. */
   static final int INIT_EXT = 1 << 30;
   /** INIT flags2: FUSE_PASSTHROUGH (flag bit 37, Linux 6.9). */
   static final int FLAGS2_PASSTHROUGH = 1 << 5;
+  /**
+   * INIT flags2: FUSE_NO_EXPORT_SUPPORT (flag bit 38, Linux 6.8): the kernel encodes no file handles for
+   * name_to_handle_at(2) and NFS export (only the fids fanotify uses), as kernel overlayfs without nfs_export.
+   */
+  static final int FLAGS2_NO_EXPORT_SUPPORT = 1 << 6;
 
   // SETATTR valid bits.
   static final int FATTR_MODE = 1;
@@ -105,6 +110,9 @@ final class Protocol {
   static final int FATTR_FH = 1 << 6;
   static final int FATTR_ATIME_NOW = 1 << 7;
   static final int FATTR_MTIME_NOW = 1 << 8;
+  static final int FATTR_CTIME = 1 << 10;
+  /** Sent only with FUSE_HANDLE_KILLPRIV_V2, which lamina does not ask for (see SetIdKill). */
+  static final int FATTR_KILL_SUIDGID = 1 << 11;
 
   // fuse_open_out.open_flags.
   static final int FOPEN_DIRECT_IO = 1;

@@ -44,6 +44,8 @@ public final class Session {
   /** When every worker became busy (System.nanoTime), 0 while one waits for requests. */
   private volatile long allBusySince;
   private volatile Thread grower;
+  /** The session stopped serving (unmounted): the grower ends too. */
+  private volatile boolean ended;
   private final AtomicBoolean summarized = new AtomicBoolean();
   private static final long SATURATED_NANOS = 2_000_000;
 
@@ -95,13 +97,18 @@ public final class Session {
       g.start();
     }
     work();
-    while (true) {
-      Thread t = workers.poll();
-      if (t == null) {
-        break;
-      }
+    // Unmounted. The grower parks until every worker is busy, which never happens again: end it first, so that
+    // no worker starts after the others were joined.
+    ended = true;
+    Thread g = grower;
+    if (g != null) {
+      LockSupport.unpark(g);
+      g.join();
+    }
+    for (Thread t; (t = workers.poll()) != null; ) {
       t.join();
     }
+    files.closePipes();
     FuseDevice.close(shared.fd);
     logSummary();
   }
@@ -124,7 +131,7 @@ public final class Session {
 
   /** Starts a worker each time all of them stayed busy for {@link #SATURATED_NANOS}. */
   private void grow() {
-    while (started.get() < shared.options.threads()) {
+    while (started.get() < shared.options.threads() && !ended) {
       long since = allBusySince;
       if (since == 0) {
         LockSupport.park(this);
@@ -296,6 +303,14 @@ public final class Session {
       wanted |= Protocol.INIT_EXT;
       shared.passthrough.negotiated();
     }
+    // A node id lives from LOOKUP to FORGET and means nothing to another mount, so a file handle (node id and
+    // generation) would open nothing once the kernel has dropped the inode: ESTALE after a cache drop or a
+    // remount. Tell the kernel to hand out none, so name_to_handle_at(2) and NFS export refuse at once
+    // (EOPNOTSUPP), as on kernel overlayfs without nfs_export.
+    boolean noExport = (offered2 & Protocol.FLAGS2_NO_EXPORT_SUPPORT) != 0;
+    if (noExport) {
+      wanted |= Protocol.INIT_EXT;
+    }
     rp.u32(Protocol.MAJOR).u32(Protocol.MINOR).u32(maxReadahead).u32(offered & wanted);
     rp.buf.putShort((short) 64); // max_background
     rp.buf.putShort((short) 48); // congestion_threshold
@@ -303,7 +318,7 @@ public final class Session {
     rp.u32(1); // time_gran: nanoseconds
     rp.buf.putShort((short) Protocol.MAX_PAGES_COUNT);
     rp.buf.putShort((short) 0); // map_alignment
-    rp.u32(passthrough ? Protocol.FLAGS2_PASSTHROUGH : 0); // flags2
+    rp.u32((passthrough ? Protocol.FLAGS2_PASSTHROUGH : 0) | (noExport ? Protocol.FLAGS2_NO_EXPORT_SUPPORT : 0));
     rp.u32(passthrough ? Passthrough.MAX_STACK_DEPTH : 0); // max_stack_depth
     for (int i = 0; i < 6; i++) {
       rp.u32(0); // unused

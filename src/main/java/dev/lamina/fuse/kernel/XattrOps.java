@@ -2,6 +2,7 @@ package dev.lamina.fuse.kernel;
 
 import dev.lamina.sys.Errno;
 import dev.lamina.sys.ErrnoException;
+import dev.lamina.union.SetIdBits;
 import dev.lamina.union.UnionFs;
 import dev.lamina.union.UnionFs.StatFs;
 import java.io.ByteArrayOutputStream;
@@ -9,10 +10,14 @@ import java.io.IOException;
 
 /** Extended attributes, statfs and access. */
 final class XattrOps {
+  /** The access ACL: setting it may change the mode (the ACL's owner, group or mask, other entries). */
+  static final String ACL_ACCESS = "system.posix_acl_access";
+  private final Shared s;
   private final UnionFs union;
   private final NodeTable nodes;
 
   XattrOps(Shared s) {
+    this.s = s;
     this.union = s.union;
     this.nodes = s.nodes;
   }
@@ -27,6 +32,24 @@ final class XattrOps {
     int flags = rq.u32();
     String name = rq.name();
     union.setxattr(path, name, rq.bytes(size), flags);
+    if (name.equals(ACL_ACCESS)) {
+      accessAclChanged(rq, path);
+    }
+  }
+
+  /**
+   * After the access ACL was set or removed (the backing file system did it for the daemon, which keeps
+   * setgid), what kernel overlayfs does (ovl_set_or_remove_acl): setgid goes when the caller is neither in
+   * the file's group nor privileged over it. Without FUSE_POSIX_ACL the kernel neither does this itself nor
+   * forgets the attributes it caches (fuse_set_acl), so a stat would show the mode from before for up to
+   * attr_timeout: the node's attributes are invalidated.
+   */
+  private void accessAclChanged(Request rq, String path) throws IOException {
+    UnionFs.Attr a = union.getattr(path);
+    if ((a.mode() & SetIdBits.S_ISGID) != 0 && !CallerCredentials.of(rq).inGroupOrCapable(a.gid())) {
+      union.chmod(path, a.mode() & 07777 & ~SetIdBits.S_ISGID);
+    }
+    s.invalidateAttributes(nodes.get(rq.nodeid));
   }
 
   void getxattr(Request rq, Reply rp) throws IOException {
@@ -61,7 +84,11 @@ final class XattrOps {
 
   void removexattr(Request rq) throws IOException {
     String path = path(rq);
-    union.removexattr(path, rq.name());
+    String name = rq.name();
+    union.removexattr(path, name);
+    if (name.equals(ACL_ACCESS)) {
+      accessAclChanged(rq, path);
+    }
   }
 
   void statfs(Request rq, Reply rp) throws IOException {

@@ -1,0 +1,145 @@
+package dev.lamina.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * What a mount holds is released: the node table gives a node up once the kernel forgets its inode
+ * (FORGET/BATCH_FORGET with the kernel's lookup count), and a session leaves no descriptor behind once
+ * unmounted (its workers' splice pipes, the thread that starts workers), which a shared daemon serving mount after
+ * mount would pile up.
+ */
+@Timeout(300)
+class NodeReleaseIT {
+  private static final int DIRS = 20;
+  private static final int PER_DIR = 100;
+  private static final int FILES = DIRS * PER_DIR;
+
+  @RegisterExtension final FuseFixture fx = new FuseFixture();
+
+  @Test
+  void nodesOfWalkedRewrittenAndDeletedFilesAreReleasedWhenTheKernelForgetsThem() throws Exception {
+    assumeTrue(FuseMount.isRoot(), "dropping the kernel's inode cache (/proc/sys/vm/drop_caches) needs root");
+    for (int d = 0; d < DIRS; d++) {
+      Path dir = Files.createDirectory(fx.lower().resolve("d" + d));
+      for (int f = 0; f < PER_DIR; f++) {
+        Files.writeString(dir.resolve("f" + f), "lower " + d + "/" + f);
+      }
+    }
+    FuseMount m = fx.mountOverlay(false);
+    Path mnt = fx.mnt();
+    walkUntilHeld(m, mnt);
+    for (int d = 0; d < DIRS; d += 2) { // half of them copied up and rewritten
+      for (int f = 0; f < PER_DIR; f++) {
+        Files.writeString(mnt.resolve("d" + d + "/f" + f), "rewritten");
+      }
+    }
+    for (int i = 0; i < FILES; i++) { // distinct new names, created then removed or renamed over a lower file
+      Path p = mnt.resolve("d" + (i % DIRS) + "/new" + i);
+      Files.writeString(p, "new " + i);
+      if (i % 2 == 0) {
+        Files.delete(p);
+      } else {
+        Files.move(p, mnt.resolve("d" + (i % DIRS) + "/f" + (i % PER_DIR)),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    walkUntilHeld(m, mnt);
+
+    // The kernel evicts its unused dentries and inodes and sends FORGETs; lamina must drop those nodes. The
+    // deadline only bounds how long a failure takes to show (the shrinker may need more than one pass).
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    int nodes = m.nodes();
+    while (nodes > FILES / 20 && System.nanoTime() < deadline) {
+      Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2\n", StandardCharsets.US_ASCII);
+      Thread.sleep(200);
+      nodes = m.nodes();
+    }
+    assertThat(nodes)
+        .as("nodes still held after the kernel dropped its inode cache (walked %d files)", FILES)
+        .isLessThanOrEqualTo(FILES / 20);
+    // and what it released is found again
+    assertThat(Files.readString(mnt.resolve("d0/f1"))).isEqualTo("rewritten");
+    assertThat(Files.readString(mnt.resolve("d1/f1"))).isEqualTo("new 1901");
+    assertThat(Files.readString(mnt.resolve("d1/f3"))).isEqualTo("lower 1/3");
+    assertThat(Files.exists(mnt.resolve("d0/new0"))).isFalse();
+  }
+
+  @Test
+  void unmountedSessionsLeaveNoPipeAndNoThreadBehind() throws Exception {
+    byte[] data = new byte[1 << 20];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 31 + (i >> 12));
+    }
+    Files.write(fx.lower().resolve("big"), data);
+    int before = pipes();
+    long threadsBefore = sessionThreads();
+    for (int round = 0; round < 4; round++) {
+      FuseMount m = fx.mountOverlay(false);
+      // reads of a lower file of at least 32 KiB are spliced from its page cache through a per-worker pipe
+      assertThat(Files.readAllBytes(fx.mnt().resolve("big"))).isEqualTo(data);
+      m.close();
+    }
+    assertThat(pipes())
+        .as("pipe descriptors open in this JVM after 4 mounts that spliced reads were unmounted (%d before)", before)
+        .isLessThanOrEqualTo(before + 1);
+    assertThat(sessionThreads()).as("session threads (lamina-fuse-*) alive after the unmounts").isEqualTo(threadsBefore);
+  }
+
+  /** Live threads of FUSE sessions: workers and the grower that starts more. */
+  private static long sessionThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("lamina-fuse-"))
+        .count();
+  }
+
+  /**
+   * Walks the mount (a lookup and the attributes of every entry) until every walked name is a node, as it is
+   * while the kernel caches its inode. Walked again when something else on the machine dropped the kernel's
+   * caches meanwhile (xfstests does), which would release them before this test asks.
+   */
+  private static void walkUntilHeld(FuseMount m, Path mnt) throws IOException {
+    for (int attempt = 0; attempt < 5 && m.nodes() < FILES + DIRS; attempt++) {
+      try (Stream<Path> s = Files.walk(mnt)) {
+        assertThat(s.peek(NodeReleaseIT::attrs).count()).isGreaterThanOrEqualTo(FILES + DIRS + 1);
+      }
+    }
+    assertThat(m.nodes()).as("nodes held after walking %d files", FILES).isGreaterThanOrEqualTo(FILES + DIRS);
+  }
+
+  private static BasicFileAttributes attrs(Path p) {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Descriptors of this process that are pipes. */
+  private static int pipes() throws IOException {
+    int n = 0;
+    String[] fds = new File("/proc/self/fd").list();
+    for (String fd : fds == null ? new String[0] : fds) {
+      try {
+        if (Files.readSymbolicLink(Path.of("/proc/self/fd", fd)).toString().startsWith("pipe:")) {
+          n++;
+        }
+      } catch (IOException e) {
+        // closed meanwhile (the listing's own descriptor)
+      }
+    }
+    return n;
+  }
+}
