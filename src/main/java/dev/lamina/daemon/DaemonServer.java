@@ -74,7 +74,10 @@ public final class DaemonServer {
     this.paths = paths;
     this.handler = handler;
     this.idle = idle;
-    this.mounts = new ServedMounts(this::touch);
+    this.mounts = new ServedMounts(() -> {
+      touch();
+      recordMounts();
+    });
     this.user = Files.getOwner(Path.of("/proc/self")).getName();
   }
 
@@ -101,12 +104,13 @@ public final class DaemonServer {
         return 0;
       }
       Files.deleteIfExists(paths.socket()); // left by a daemon that was killed
+      java.util.Set<String> left = recordedMounts(); // read before our own mounts replace the record
       server = UnixSocket.listen(paths.socket());
       Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
       LOG.info("lamina daemon {} listening on {} (idle exit after {})", ProcessHandle.current().pid(),
           paths.socket(), idle);
       daemonThread("lamina-daemon-idle", this::watchIdle);
-      daemonThread("lamina-daemon-cleanup", DaemonServer::cleanDeadMounts);
+      daemonThread("lamina-daemon-cleanup", () -> cleanDeadMounts(left));
       acceptLoop();
       return 0;
     }
@@ -335,13 +339,55 @@ public final class DaemonServer {
   }
 
   /**
-   * Unmounts the lamina mounts whose daemon is gone (they answer ENOTCONN), as a daemon killed with SIGKILL
-   * leaves them. Mounts that answer are left alone, whoever serves them.
+   * Writes the mount points this daemon serves in its namespace to {@code mounts} in its directory (replaced
+   * atomically), so that after a kill the next daemon there knows which dead mounts were this one's.
    */
-  static void cleanDeadMounts() {
+  private void recordMounts() {
+    try {
+      StringBuilder b = new StringBuilder();
+      for (ServedMounts.Served s : mounts.list()) {
+        if (s.mount().key().equals(s.mount().mountPoint().toString())) { // not a passed mount of another namespace
+          b.append(s.mount().mountPoint()).append('\0');
+        }
+      }
+      Path tmp = paths.dir().resolve("mounts.tmp");
+      Files.writeString(tmp, b);
+      Files.move(tmp, paths.dir().resolve("mounts"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("recording the mounts in {} failed: {}", paths.dir(), e.toString());
+    }
+  }
+
+  /** The mount points the previous daemon of this directory recorded (empty when none). */
+  private java.util.Set<String> recordedMounts() {
+    try {
+      Path f = paths.dir().resolve("mounts");
+      if (!Files.exists(f)) {
+        return java.util.Set.of();
+      }
+      java.util.Set<String> s = new java.util.HashSet<>(List.of(Files.readString(f).split("\0")));
+      s.remove("");
+      return s;
+    } catch (IOException e) {
+      LOG.warn("reading the previous daemon's mounts in {} failed: {}", paths.dir(), e.toString());
+      return java.util.Set.of();
+    }
+  }
+
+  /**
+   * Unmounts the mounts that the previous daemon of this directory served ({@code left}) and that are dead now
+   * (they answer ENOTCONN), as a daemon killed with SIGKILL leaves them. Mounts that answer, and dead mounts of
+   * other daemons (another user's, another test run's), are left alone.
+   */
+  static void cleanDeadMounts(java.util.Set<String> left) {
+    if (left.isEmpty()) {
+      return;
+    }
     try {
       for (MountTable.Entry e : MountTable.all()) {
-        if (e.fstype().startsWith("fuse." + dev.lamina.fuse.MountOptions.DEFAULT_NAME) && MountTable.isDead(e.mountPoint())) {
+        if (e.fstype().startsWith("fuse." + dev.lamina.fuse.MountOptions.DEFAULT_NAME)
+            && left.contains(e.mountPoint().toString()) && MountTable.isDead(e.mountPoint())) {
           boolean gone = Unmount.unmount(e.mountPoint(), Duration.ofSeconds(10));
           LOG.info("cleared the dead mount {} (its daemon was gone): {}", e.mountPoint(), gone ? "unmounted" : "failed");
         }

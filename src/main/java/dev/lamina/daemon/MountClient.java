@@ -33,7 +33,8 @@ public final class MountClient {
       DaemonPaths user = DaemonPaths.forCurrentUser();
       boolean ownNs = inOwnUserNamespace();
       Integer code = null;
-      if (!ownNs || mapsOnlyOwnIds()) {
+      // root's daemon serves no user namespace of its own (it would lend it root's capabilities)
+      if (!ownNs || (mapsOnlyOwnIds() && DaemonPaths.hostUid() != 0)) {
         // from inside a user namespace no daemon may start for the user: it would live in the namespace
         code = attempt(user, args, !ownNs, err);
       }

@@ -93,6 +93,10 @@ final class EngineStore implements AutoCloseable {
     env.put("XDG_RUNTIME_DIR", dir.resolve("xdg").toString());
     env.put("TMPDIR", dir.resolve("tmp").toString());
     env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+    // lamina's shared daemon: one of the store's own (rootless: one in podman's user namespace, below it), which
+    // exits a second after its last mount
+    env.put("LAMINA_DAEMON_DIR", daemonDirs() + "%u");
+    env.put("LAMINA_DAEMON_IDLE", "1");
     String javaHome = System.getenv("JAVA_HOME");
     if (javaHome != null) {
       env.put("JAVA_HOME", javaHome);
@@ -208,15 +212,26 @@ final class EngineStore implements AutoCloseable {
     return daemons("dev.lamina.cli.Main");
   }
 
-  /** The pids of processes with {@code marker} and this store's root in their argv. */
+  /** The prefix of the store's lamina daemon directories (LAMINA_DAEMON_DIR, with the uid after it). */
+  private String daemonDirs() {
+    return dir.resolve("daemon-").toString();
+  }
+
+  /**
+   * The pids of processes with {@code marker} in their argv serving this store: its root in their argv (a mount's
+   * own process), or the store's daemon directory in their environment (lamina's shared daemon).
+   */
   List<Long> daemons(String marker) throws IOException {
     String needle = root.toString();
+    String daemonEnv = "LAMINA_DAEMON_DIR=" + daemonDirs();
     List<Long> pids = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
         try {
           String argv = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
-          if (argv.contains(marker) && argv.contains(needle)) {
+          if (argv.contains(marker) && (argv.contains(needle)
+              || Files.readString(p.resolve("environ")).replace('\0', '\n').contains("\n" + daemonEnv)
+              || Files.readString(p.resolve("environ")).startsWith(daemonEnv))) {
             pids.add(Long.parseLong(p.getFileName().toString()));
           }
         } catch (IOException | RuntimeException e) {

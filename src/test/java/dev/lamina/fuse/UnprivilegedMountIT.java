@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,9 +52,12 @@ class UnprivilegedMountIT {
 
     String mode = Integer.toOctalString((Integer) Files.getAttribute(DEV_FUSE, "unix:mode") & 07777);
     run(List.of("chmod", "0666", DEV_FUSE.toString()));
+    // the user's shared daemon, in a directory of the test's (the user creates it: base is theirs)
+    Path daemonDir = fx.base().resolve("daemon");
+    Map<String, String> shared = Cli.sharedDaemon(daemonDir);
     try {
       Cli.Result r =
-          asUser(
+          asUser(shared,
               Cli.launcher().toString(), "mount", "-o",
               "lowerdir=" + fx.lower() + ",upperdir=" + fx.upper() + ",workdir=" + fx.work(),
               fx.mnt().toString());
@@ -79,11 +83,17 @@ class UnprivilegedMountIT {
       assertThat(Files.getAttribute(fx.upper().resolve("new"), "unix:uid"))
           .isEqualTo(Integer.parseInt(run(List.of("id", "-u", USER)).out().trim()));
 
-      long pid = Cli.daemonPid(fx.mnt()).orElseThrow();
+      Cli.Result status = asUser(shared, Cli.launcher().toString(), "daemon", "status");
+      assertThat(status.out()).as(status.toString()).contains(fx.mnt().toString());
+      java.util.regex.Matcher pm = java.util.regex.Pattern.compile("(?m)^pid:\\s+(\\d+)").matcher(status.out());
+      assertThat(pm.find()).isTrue();
+      long pid = Long.parseLong(pm.group(1));
+      assertThat(Files.getOwner(Path.of("/proc", Long.toString(pid))).getName()).as("the user's own daemon")
+          .isEqualTo(USER);
       Cli.Result u = asUser("fusermount3", "-u", fx.mnt().toString());
       assertThat(u.exit()).as(u.toString()).isZero();
-      ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(60, TimeUnit.SECONDS).join());
       assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
+      Cli.awaitSharedDaemonExit(daemonDir, pid);
     } finally {
       run(List.of("chmod", mode, DEV_FUSE.toString()));
     }
@@ -97,9 +107,13 @@ class UnprivilegedMountIT {
   }
 
   private static Cli.Result asUser(String... cmd) throws IOException, InterruptedException {
+    return asUser(Map.of(), cmd);
+  }
+
+  private static Cli.Result asUser(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
     List<String> full = new ArrayList<>(List.of("/usr/sbin/runuser", "-u", USER, "--"));
     full.addAll(List.of(cmd));
-    return Cli.run(full, TIMEOUT);
+    return Cli.run(full, TIMEOUT, env);
   }
 
   private static Cli.Result run(List<String> cmd) throws IOException, InterruptedException {

@@ -90,6 +90,12 @@ record TestUser(String name, long uid, long gid, Optional<SubIds.Range> range) {
     String javaHome = System.getProperty("java.home");
     full.add("JAVA_HOME=" + javaHome);
     full.add("LAMINA_JAVA_OPTS=-Xmx256m -XX:TieredStopAtLevel=1");
+    // the run's own shared daemons (pom.xml), not the user's everyday one
+    for (String k : List.of("LAMINA_DAEMON_DIR", "LAMINA_DAEMON_IDLE")) {
+      if (System.getenv(k) != null) {
+        full.add(k + "=" + System.getenv(k));
+      }
+    }
     env.forEach((k, v) -> full.add(k + "=" + v));
     full.addAll(cmd);
     return exec(full, stdin, timeoutSeconds);
