@@ -1,14 +1,10 @@
 package dev.lamina.difftest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.conformance.Fixture;
-import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.KernelOverlay;
 import dev.lamina.conformance.OverlayTarget;
-import dev.lamina.conformance.RunMode;
-import dev.lamina.conformance.ScenarioLibrary;
 import dev.lamina.conformance.Shell;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,30 +30,21 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(600)
 class InodeNumbersIT {
-  private static final KernelOverlay KERNEL = new KernelOverlay();
+  private static final KernelOverlay KERNEL = InteropLayers.KERNEL;
+  private static InteropLayers layers;
   /** Lower files, directories (merged and lower-only), a symlink, both names of a lower hard link, a fifo. */
   private static final List<String> PATHS =
       List.of("lowfile", "d1", "d1/f1", "d1/sub", "d1/sub/g", "merged", "merged/b1", "lnk", "hl1", "hl2", "exec", "fifo");
-  private static Path workRoot;
-  private static Path template;
-  private static OverlayTarget lamina;
 
   @BeforeAll
   static void setUp() throws IOException {
-    String reason = KERNEL.unavailableReason();
-    assumeTrue(reason == null, () -> "inode number comparison skipped: " + reason);
-    lamina = FuseOverlay.lamina();
-    String why = lamina.unavailableReason();
-    assumeTrue(why == null, () -> "inode number comparison skipped: lamina cannot mount: " + why);
-    workRoot = Files.createTempDirectory(Path.of("/tmp"), "inode-numbers-");
-    template = workRoot.resolve("template");
-    Fixture.build(template, ScenarioLibrary.fixture(), new RunMode(false));
+    layers = InteropLayers.open("inode number comparison", "inode-numbers-");
   }
 
   @AfterAll
   static void tearDown() throws IOException {
-    if (workRoot != null) {
-      Shell.run("rm", "-rf", workRoot.toString());
+    if (layers != null) {
+      layers.close();
     }
   }
 
@@ -135,10 +122,10 @@ class InodeNumbersIT {
 
   @Test
   void copyUpAndRemount_changeNumbersExactlyAsOnTheKernel() throws IOException {
-    Fixture.Layout k = Fixture.copy(template, workRoot.resolve("kernel"));
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("lamina"));
+    Fixture.Layout k = layers.copy("kernel");
+    Fixture.Layout l = layers.copy("lamina");
     Cycle kc = cycle(KERNEL, k);
-    Cycle lc = cycle(lamina, l);
+    Cycle lc = cycle(layers.lamina, l);
     assertThat(kinds(l, lc.before())).as("before copy-up").isEqualTo(kinds(k, kc.before()));
     assertThat(kinds(l, lc.after())).as("after copy-up").isEqualTo(kinds(k, kc.after()));
     assertThat(kinds(l, lc.remounted())).as("after remount").isEqualTo(kinds(k, kc.remounted()));
@@ -153,7 +140,7 @@ class InodeNumbersIT {
     List<String> kd = new java.util.ArrayList<>();
     List<String> ld = new java.util.ArrayList<>();
     mounted(KERNEL, k, mnt -> kd.addAll(dinoMismatches(mnt)));
-    mounted(lamina, l, mnt -> ld.addAll(dinoMismatches(mnt)));
+    mounted(layers.lamina, l, mnt -> ld.addAll(dinoMismatches(mnt)));
     assertThat(ld).as("d_ino != st_ino on lamina").isEqualTo(kd).isEmpty();
   }
 
@@ -170,8 +157,8 @@ class InodeNumbersIT {
 
   @Test
   void anUpperDirLaminaWrote_showsTheSameNumbersOnTheKernel() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("l2k"));
-    Cycle lc = cycle(lamina, l);
+    Fixture.Layout l = layers.copy("l2k");
+    Cycle lc = cycle(layers.lamina, l);
     Map<String, Long> kernel = mounted(KERNEL, l, mnt -> {});
     assertThat(kernel).isEqualTo(lc.remounted());
     assertThat(kernel).isEqualTo(lc.before() == null ? null : withUpper(lc.before(), l, "hl1"));
@@ -179,9 +166,9 @@ class InodeNumbersIT {
 
   @Test
   void anUpperDirTheKernelWrote_showsTheSameNumbersOnLamina() throws IOException {
-    Fixture.Layout k = Fixture.copy(template, workRoot.resolve("k2l"));
+    Fixture.Layout k = layers.copy("k2l");
     Cycle kc = cycle(KERNEL, k);
-    Map<String, Long> got = mounted(lamina, k, mnt -> {});
+    Map<String, Long> got = mounted(layers.lamina, k, mnt -> {});
     assertThat(got).isEqualTo(kc.remounted());
   }
 

@@ -1,22 +1,15 @@
 package dev.lamina.difftest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.lamina.conformance.Comparison;
 import dev.lamina.conformance.Fixture;
 import dev.lamina.conformance.FsDriver;
-import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.KernelOverlay;
 import dev.lamina.conformance.OverlayTarget;
-import dev.lamina.conformance.RunMode;
 import dev.lamina.conformance.Scenario;
-import dev.lamina.conformance.ScenarioLibrary;
 import dev.lamina.conformance.Shell;
 import dev.lamina.conformance.Step;
-import dev.lamina.conformance.TreeSnapshot;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -26,17 +19,15 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Metadata-only copies written by one implementation and read by the other, on the same upper dir: the
- * kernel's (metacopy=on) mounted by lamina, lamina's mounted read-write by the kernel, which goes on writing
+ * kernel's (metacopy=on) mounted by layers.lamina, lamina's mounted read-write by the kernel, which goes on writing
  * them, and both mounted with metacopy=off (each refuses such a file with EPERM). The merged trees (contents
  * included) and step outcomes must match as in the differential suite.
  */
 @Timeout(600)
 class MetacopyInteropIT {
-  private static final KernelOverlay KERNEL = new KernelOverlay();
+  private static final KernelOverlay KERNEL = InteropLayers.KERNEL;
+  private static InteropLayers layers;
   private static final String ON = "metacopy=on,redirect_dir=on"; // as metacopy.scenarios mounts
-  private static Path workRoot;
-  private static Path template;
-  private static OverlayTarget lamina;
 
   /** Metadata changes of lower files, a rename across dirs, a link, and one data write. */
   private static final List<Step> META = Scenario.named("meta", "")
@@ -47,36 +38,14 @@ class MetacopyInteropIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    String reason = KERNEL.unavailableReason();
-    assumeTrue(reason == null, () -> "metacopy interop skipped: " + reason);
-    lamina = FuseOverlay.lamina();
-    String why = lamina.unavailableReason();
-    assumeTrue(why == null, () -> "metacopy interop skipped: lamina cannot mount: " + why);
-    workRoot = Files.createTempDirectory(Path.of("/tmp"), "metacopy-interop-");
-    template = workRoot.resolve("template");
-    Fixture.build(template, ScenarioLibrary.fixture(), new RunMode(false));
+    layers = InteropLayers.open("metacopy interop", "metacopy-interop-");
   }
 
   @AfterAll
   static void tearDown() throws IOException {
-    if (workRoot != null) {
-      Shell.run("rm", "-rf", workRoot.toString());
+    if (layers != null) {
+      layers.close();
     }
-  }
-
-  private static FsDriver.Result run(OverlayTarget t, Fixture.Layout l, String features, List<Step> steps)
-      throws IOException {
-    try (OverlayTarget.Mounted m = t.mount(l.lowers(), l.upper(), l.work(), l.mnt(), features)) {
-      return FsDriver.run(l.mnt(), steps, true, null);
-    }
-  }
-
-  private static void assertSameView(String name, Fixture.Layout l, String features, List<Step> steps)
-      throws IOException {
-    TreeSnapshot kernel = TreeSnapshot.of(steps, run(KERNEL, l, features, steps));
-    TreeSnapshot got = TreeSnapshot.of(steps, run(lamina, l, features, steps));
-    List<Comparison.Difference> diffs = Comparison.unexpected(name, kernel, got);
-    assertThat(diffs).as(() -> Comparison.report(name, "kernel", "lamina", diffs)).isEmpty();
   }
 
   /** As {@link #assertSameView}, for steps that write: each implementation runs them on its own copy of l. */
@@ -85,10 +54,7 @@ class MetacopyInteropIT {
     Path dir = l.upper().getParent();
     Fixture.Layout forKernel = Fixture.copy(dir, dir.resolveSibling(dir.getFileName() + "-" + name + "-k"));
     Fixture.Layout forLamina = Fixture.copy(dir, dir.resolveSibling(dir.getFileName() + "-" + name + "-l"));
-    TreeSnapshot kernel = TreeSnapshot.of(steps, run(KERNEL, forKernel, features, steps));
-    TreeSnapshot got = TreeSnapshot.of(steps, run(lamina, forLamina, features, steps));
-    List<Comparison.Difference> diffs = Comparison.unexpected(name, kernel, got);
-    assertThat(diffs).as(() -> Comparison.report(name, "kernel", "lamina", diffs)).isEmpty();
+    layers.assertSameView(name, forKernel, forLamina, features, steps);
   }
 
   private static String xattr(Path p, String name) throws IOException {
@@ -97,12 +63,12 @@ class MetacopyInteropIT {
 
   @Test
   void kernelWrittenMetacopies_readByLamina() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("k2l"));
-    run(KERNEL, l, ON, META);
+    Fixture.Layout l = layers.copy("k2l");
+    InteropLayers.run(KERNEL, l, ON, META);
     assertThat(Shell.run("getfattr", "--absolute-names", "-n", "trusted.overlay.metacopy",
         l.upper().resolve("lowfile").toString()).ok()).isTrue();
     assertThat(xattr(l.upper().resolve("merged/f2b"), "trusted.overlay.redirect")).isEqualTo("/d1/f2");
-    assertSameView("kernel_written_metacopies", l, ON, List.of());
+    layers.assertSameView("kernel_written_metacopies", l, ON, List.of());
     // and lamina writes one of them
     assertSameAfter("kernel_written_metacopy_written", l, ON,
         Scenario.named("w", "").op("append", "merged/f2b", "+").op("truncate", "big", 10).build().steps());
@@ -110,20 +76,20 @@ class MetacopyInteropIT {
 
   @Test
   void laminaWrittenMetacopies_readByTheKernelAsItsUpperDir() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("l2k"));
-    run(lamina, l, ON, META);
+    Fixture.Layout l = layers.copy("l2k");
+    InteropLayers.run(layers.lamina, l, ON, META);
     assertThat(Shell.run("getfattr", "--absolute-names", "-n", "trusted.overlay.metacopy",
         l.upper().resolve("big").toString()).ok()).isTrue();
-    assertSameView("lamina_written_metacopies", l, ON, List.of());
-    run(KERNEL, l, ON, Scenario.named("more", "").op("append", "lowfile", "k").op("rename", "big", "d1/big2")
+    layers.assertSameView("lamina_written_metacopies", l, ON, List.of());
+    InteropLayers.run(KERNEL, l, ON, Scenario.named("more", "").op("append", "lowfile", "k").op("rename", "big", "d1/big2")
         .build().steps());
-    assertSameView("lamina_then_kernel_metacopies", l, ON, List.of());
+    layers.assertSameView("lamina_then_kernel_metacopies", l, ON, List.of());
   }
 
   @Test
   void metacopiesWithMetacopyOff_areRefusedWithEperm_byBoth() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("off"));
-    run(KERNEL, l, ON, META);
+    Fixture.Layout l = layers.copy("off");
+    InteropLayers.run(KERNEL, l, ON, META);
     List<Step> probe = Scenario.named("probe", "").op("lstat", "lowfile").expect("EPERM")
         .op("lstat", "merged/f2b").expect("EPERM").op("lstat", "topfile").op("read", "sparse").build().steps();
     FsDriver.Result k;
@@ -131,7 +97,7 @@ class MetacopyInteropIT {
       k = FsDriver.run(l.mnt(), probe, false, null);
     }
     FsDriver.Result got;
-    try (OverlayTarget.Mounted m = lamina.mount(l.lowers(), l.upper(), l.work(), l.mnt(), "")) {
+    try (OverlayTarget.Mounted m = layers.lamina.mount(l.lowers(), l.upper(), l.work(), l.mnt(), "")) {
       got = FsDriver.run(l.mnt(), probe, false, null);
     }
     for (int i = 0; i < probe.size(); i++) {

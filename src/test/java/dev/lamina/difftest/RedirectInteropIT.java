@@ -1,22 +1,15 @@
 package dev.lamina.difftest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.lamina.conformance.Comparison;
 import dev.lamina.conformance.Fixture;
 import dev.lamina.conformance.FsDriver;
-import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.KernelOverlay;
 import dev.lamina.conformance.OverlayTarget;
-import dev.lamina.conformance.RunMode;
 import dev.lamina.conformance.Scenario;
-import dev.lamina.conformance.ScenarioLibrary;
 import dev.lamina.conformance.Shell;
 import dev.lamina.conformance.Step;
-import dev.lamina.conformance.TreeSnapshot;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -26,17 +19,15 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Redirects written by one implementation and read by the other, on the same upper dir: the kernel's
- * (redirect_dir=on) mounted by lamina, lamina's mounted read-write by the kernel, and a layer with redirects
+ * (redirect_dir=on) mounted by layers.lamina, lamina's mounted read-write by the kernel, and a layer with redirects
  * mounted with redirect_dir=nofollow (both refuse the lookup with EPERM). The merged trees and step outcomes
  * must match as in the differential suite.
  */
 @Timeout(600)
 class RedirectInteropIT {
-  private static final KernelOverlay KERNEL = new KernelOverlay();
+  private static final KernelOverlay KERNEL = InteropLayers.KERNEL;
+  private static InteropLayers layers;
   private static final String ON = "redirect_dir=on"; // as redirect.scenarios mounts
-  private static Path workRoot;
-  private static Path template;
-  private static OverlayTarget lamina;
 
   /** Renames of merged, lower and nested dirs, within and across parents, then changes inside them. */
   private static final List<Step> RENAMES = Scenario.named("renames", "")
@@ -46,66 +37,43 @@ class RedirectInteropIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    String reason = KERNEL.unavailableReason();
-    assumeTrue(reason == null, () -> "redirect interop skipped: " + reason);
-    lamina = FuseOverlay.lamina();
-    String why = lamina.unavailableReason();
-    assumeTrue(why == null, () -> "redirect interop skipped: lamina cannot mount: " + why);
-    workRoot = Files.createTempDirectory(Path.of("/tmp"), "redirect-interop-");
-    template = workRoot.resolve("template");
-    Fixture.build(template, ScenarioLibrary.fixture(), new RunMode(false));
+    layers = InteropLayers.open("redirect interop", "redirect-interop-");
   }
 
   @AfterAll
   static void tearDown() throws IOException {
-    if (workRoot != null) {
-      Shell.run("rm", "-rf", workRoot.toString());
+    if (layers != null) {
+      layers.close();
     }
-  }
-
-  private static FsDriver.Result run(OverlayTarget t, Fixture.Layout l, String features, List<Step> steps)
-      throws IOException {
-    try (OverlayTarget.Mounted m = t.mount(l.lowers(), l.upper(), l.work(), l.mnt(), features)) {
-      return FsDriver.run(l.mnt(), steps, true, null);
-    }
-  }
-
-  /** What kernel and lamina show over the same layers with these features, step outcomes included. */
-  private static void assertSameView(String name, Fixture.Layout l, String features, List<Step> steps)
-      throws IOException {
-    TreeSnapshot kernel = TreeSnapshot.of(steps, run(KERNEL, l, features, steps));
-    TreeSnapshot got = TreeSnapshot.of(steps, run(lamina, l, features, steps));
-    List<Comparison.Difference> diffs = Comparison.unexpected(name, kernel, got);
-    assertThat(diffs).as(() -> Comparison.report(name, "kernel", "lamina", diffs)).isEmpty();
   }
 
   @Test
   void kernelWrittenRedirects_readByLamina() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("k2l"));
-    run(KERNEL, l, ON, RENAMES);
+    Fixture.Layout l = layers.copy("k2l");
+    InteropLayers.run(KERNEL, l, ON, RENAMES);
     assertThat(Shell.check("getfattr", "--absolute-names", "-n", "trusted.overlay.redirect", "--only-values",
         l.upper().resolve("dlow2").toString())).isEqualTo("dlow");
-    assertSameView("kernel_written_redirects", l, ON, List.of());
-    assertSameView("kernel_written_redirects_followed_when_off", l, "", List.of());
+    layers.assertSameView("kernel_written_redirects", l, ON, List.of());
+    layers.assertSameView("kernel_written_redirects_followed_when_off", l, "", List.of());
   }
 
   @Test
   void laminaWrittenRedirects_readByTheKernelAsItsUpperDir() throws IOException {
-    Fixture.Layout l = Fixture.copy(template, workRoot.resolve("l2k"));
-    run(lamina, l, ON, RENAMES);
+    Fixture.Layout l = layers.copy("l2k");
+    InteropLayers.run(layers.lamina, l, ON, RENAMES);
     // and on, the other way round: the kernel moves what lamina moved
-    assertSameView("lamina_written_redirects", l, ON, List.of());
-    run(KERNEL, l, ON, Scenario.named("more", "").op("rename", "x/d1", "d1again").op("rename", "dlow2", "x/dl")
+    layers.assertSameView("lamina_written_redirects", l, ON, List.of());
+    InteropLayers.run(KERNEL, l, ON, Scenario.named("more", "").op("rename", "x/d1", "d1again").op("rename", "dlow2", "x/dl")
         .build().steps());
-    assertSameView("lamina_then_kernel_redirects", l, ON, List.of());
+    layers.assertSameView("lamina_then_kernel_redirects", l, ON, List.of());
   }
 
   @Test
   void redirectsInALowerLayer_withNofollow_failTheLookupWithEperm() throws IOException {
-    Fixture.Layout written = Fixture.copy(template, workRoot.resolve("nf-src"));
-    run(KERNEL, written, ON, RENAMES);
-    Path dir = workRoot.resolve("nf");
-    Fixture.Layout l = Fixture.copy(template, dir);
+    Fixture.Layout written = layers.copy("nf-src");
+    InteropLayers.run(KERNEL, written, ON, RENAMES);
+    Path dir = layers.workRoot.resolve("nf");
+    Fixture.Layout l = Fixture.copy(layers.template, dir);
     // the upper dir with redirects becomes the top lower layer of a new overlay
     Path layer = dir.resolve("redirected");
     Shell.check("cp", "-a", written.upper().toString(), layer.toString());
@@ -120,7 +88,7 @@ class RedirectInteropIT {
       k = FsDriver.run(stacked.mnt(), probe, false, null);
     }
     FsDriver.Result got;
-    try (OverlayTarget.Mounted m = lamina.mount(stacked.lowers(), stacked.upper(), stacked.work(), stacked.mnt(),
+    try (OverlayTarget.Mounted m = layers.lamina.mount(stacked.lowers(), stacked.upper(), stacked.work(), stacked.mnt(),
         "redirect_dir=nofollow")) {
       got = FsDriver.run(stacked.mnt(), probe, false, null);
     }
