@@ -9,6 +9,7 @@ import dev.lamina.fuse.FuseArgs;
 import dev.lamina.fuse.FuseMount;
 import dev.lamina.fuse.MountOptions;
 import dev.lamina.fuse.MountPreflight;
+import dev.lamina.fuse.MountTable;
 import dev.lamina.fuse.Remount;
 import dev.lamina.fuse.Unions;
 import dev.lamina.layer.LayerUseLocks;
@@ -235,7 +236,10 @@ public final class MountCommand implements Callable<Integer> {
    * releases its layers when the kernel drops it.
    */
   private int runServed(MountOptions o, Path mnt) throws IOException {
-    if (served.serves(mnt.toString())) {
+    // A mount unmounted a moment ago is still in the table until its session sees the kernel drop it; only a
+    // FUSE mount still on the directory is in the way (the new entry then takes the name; see ServedMounts.add).
+    if (served.serves(mnt.toString())
+        && MountTable.find(mnt).filter(e -> e.fstype().startsWith("fuse")).isPresent()) {
       throw new UserError(mnt + " is already mounted by this daemon: unmount it first (fusermount3 -u " + mnt + ")");
     }
     LayerUseLocks inUse = LayerUseLocks.hold(o.lowerDirs());

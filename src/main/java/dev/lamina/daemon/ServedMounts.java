@@ -27,7 +27,11 @@ public final class ServedMounts {
     this.onChange = onChange;
   }
 
-  /** Takes a live mount; when the kernel drops it, its union and {@code resources} are closed and it leaves. */
+  /**
+   * Takes a live mount; when the kernel drops it, its union and {@code resources} are closed and it leaves. A mount
+   * of the same name whose session is still ending (unmounted, not yet seen) keeps running until it has, but the
+   * name is the new one's: the old one's removal takes only its own entry.
+   */
   public void add(FuseMount m, AutoCloseable resources) {
     Served s = new Served(m, Instant.now(), resources);
     mounts.put(m.key(), s);

@@ -48,6 +48,29 @@ class MountCommandIT {
     Cli.awaitSharedDaemonExit(daemonDir, pid);
   }
 
+  /**
+   * Unmounted with fusermount3 and mounted again at once on the same directory, as the conformance harness does:
+   * the daemon's table still names the old mount until its session sees the kernel drop it, which must not refuse
+   * the new one ("already mounted by this daemon", seen in a full run with the shared daemon as the default).
+   */
+  @Test
+  void shared_mountAgainRightAfterFusermountOnTheSameDirectory() throws Exception {
+    Path daemonDir = fx.base().resolve("daemon");
+    Files.writeString(fx.lower().resolve("hello"), "from lower");
+    fx.track(fx.mnt());
+    long pid = -1;
+    for (int i = 0; i < 5; i++) {
+      Cli.Result r = Cli.run(List.of(Cli.launcher().toString(), "mount", "-o", rwOptions(), fx.mnt().toString()),
+          TIMEOUT, Cli.sharedDaemon(daemonDir));
+      assertThat(r.exit()).as("mount " + i + ": " + r).isZero();
+      assertThat(Files.readString(fx.mnt().resolve("hello"))).isEqualTo("from lower");
+      pid = Cli.sharedDaemonPid(daemonDir);
+      Cli.Result u = Cli.run(List.of("fusermount3", "-u", fx.mnt().toString()), TIMEOUT);
+      assertThat(u.exit()).as(u.toString()).isZero();
+    }
+    Cli.awaitSharedDaemonExit(daemonDir, pid);
+  }
+
   @Test
   void background_private_returnsOnceLive_andUmountStopsItsDaemon() throws Exception {
     Files.writeString(fx.lower().resolve("hello"), "from lower");
