@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -79,6 +80,7 @@ class PassthroughIT {
     FuseMount m = mountWithPassthrough();
     Path f = fx.mnt().resolve("h.txt");
     // cached period: the lower file read (its pages cached), then copied up through a second fd
+    long released = m.served("RELEASE");
     try (RandomAccessFile ro = new RandomAccessFile(f.toFile(), "r");
         RandomAccessFile rw = new RandomAccessFile(f.toFile(), "rw")) {
       assertThat(ro.readLine()).isEqualTo("old old old");
@@ -86,7 +88,12 @@ class PassthroughIT {
       rw.write("one".getBytes(StandardCharsets.US_ASCII));
     }
     long writes = m.served("WRITE");
-    // all closed: the next open of the (now upper) file is passthrough
+    // all closed: the next open of the (now upper) file is passthrough, once lamina has had both RELEASEs (the
+    // kernel sends them after close(2) has returned, so an open right after can come first; bound, not a timing)
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (m.served("RELEASE") < released + 2 && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
     try (RandomAccessFile rw = new RandomAccessFile(f.toFile(), "rw")) {
       rw.seek(4);
       rw.write("two".getBytes(StandardCharsets.US_ASCII));
