@@ -318,17 +318,38 @@ class DaemonIT {
     assertThat(daemonPid()).isEqualTo(pid);
   }
 
+  private static final String TEST_USER = "lamina-dmn-test";
+
+  /** Adds the test user if missing (skips without root); true when this test added it and must remove it. */
+  private boolean addTestUser() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a test user and act as it");
+    if (run(List.of("id", "-u", TEST_USER), Map.of()).code() == 0) {
+      return false;
+    }
+    Result add = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_USER),
+        Map.of());
+    assumeTrue(add.code() == 0, "needs root to add a test user: " + add.err());
+    return true;
+  }
+
+  /** Removes the test user (retried: userdel refuses while a process of the user is still exiting). */
+  private void removeTestUser() throws Exception {
+    for (int i = 0; i < 20 && run(List.of("userdel", TEST_USER), Map.of()).code() != 0; i++) {
+      Thread.sleep(500);
+    }
+  }
+
+  /**
+   * The user mounts through fusermount3, which needs /dev/fuse open to them: on a fresh machine it is 0600, so the
+   * test sets 0666 for its duration and restores the mode after (the class holds the host-state lock).
+   */
   @Test
   void anOrdinaryUserInAUserNamespaceOfItsOwnIsServedByTheirDaemon() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a test user and act as it");
-    String user = "lamina-dmn-test";
-    boolean created = false;
-    if (run(List.of("id", "-u", user), Map.of()).code() != 0) {
-      Result add = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user),
-          Map.of());
-      assumeTrue(add.code() == 0, "needs root to add a test user: " + add.err());
-      created = true;
-    }
+    String user = TEST_USER;
+    boolean created = addTestUser();
+    Path devFuse = Path.of("/dev/fuse");
+    String fuseMode = Integer.toOctalString((Integer) Files.getAttribute(devFuse, "unix:mode") & 07777);
+    run(List.of("chmod", "0666", devFuse.toString()), Map.of());
     try {
       int uid = Integer.parseInt(run(List.of("id", "-u", user), Map.of()).out().strip());
       List<String> as = List.of("runuser", "-u", user, "--");
@@ -384,25 +405,17 @@ class DaemonIT {
       stop.addAll(List.of("sh", "-c", "\"$L\" daemon stop"));
       run(stop, env);
     } finally {
+      run(List.of("chmod", fuseMode, devFuse.toString()), Map.of());
       if (created) {
-        for (int i = 0; i < 20 && run(List.of("userdel", user), Map.of()).code() != 0; i++) {
-          Thread.sleep(500);
-        }
+        removeTestUser();
       }
     }
   }
 
   @Test
   void anotherUserIsRefused() throws Exception {
-    assumeTrue("root".equals(System.getProperty("user.name")), "needs root to add a test user and act as it");
-    String user = "lamina-dmn-test";
-    boolean created = false;
-    if (run(List.of("id", "-u", user), Map.of()).code() != 0) {
-      Result add = run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user),
-          Map.of());
-      assumeTrue(add.code() == 0, "needs root to add a test user: " + add.err());
-      created = true;
-    }
+    String user = TEST_USER;
+    boolean created = addTestUser();
     try {
       lowers();
       mount("a", "lowerdir=l1:l2");
@@ -448,9 +461,7 @@ class DaemonIT {
       assertThat(ours).contains("pid:            " + pid, "refused peers: 2", "mounts:         1");
     } finally {
       if (created) {
-        for (int i = 0; i < 20 && run(List.of("userdel", user), Map.of()).code() != 0; i++) {
-          Thread.sleep(500);
-        }
+        removeTestUser();
       }
     }
   }
