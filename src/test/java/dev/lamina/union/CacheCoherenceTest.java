@@ -1,6 +1,7 @@
 package dev.lamina.union;
 
 import static dev.lamina.sys.Fcntl.*;
+import static dev.lamina.union.Fixture.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -118,17 +119,6 @@ class CacheCoherenceTest {
       assertThat(u.getattr("/b/x").size()).isZero();
       compare(u, fx, List.of("create racing with a move"));
     }
-  }
-
-  private static int errno(Fixture.ThrowingOp op) {
-    try {
-      op.run();
-    } catch (ErrnoException e) {
-      return e.errno();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    return 0;
   }
 
   private void run(WhiteoutFormat format, long seed) throws Exception {

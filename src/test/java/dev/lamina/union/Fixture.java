@@ -23,6 +23,8 @@ final class Fixture {
   final Path upper;
   final Path work;
   final Path[] lowers;
+  /** The union {@link #remount} made last, until {@link #unmount}. */
+  private OverlayFs mounted;
 
   Fixture(Path base, int lowerCount) throws IOException {
     this.base = base;
@@ -53,6 +55,21 @@ final class Fixture {
 
   OverlayFs mount(WhiteoutFormat f) throws IOException {
     return new OverlayFs(config().whiteoutFormat(f).build());
+  }
+
+  /** Closes the union this fixture mounted before, if any, and mounts {@code config} (tests that mount twice). */
+  OverlayFs remount(OverlayConfig.Builder config) throws IOException {
+    unmount();
+    mounted = new OverlayFs(config.build());
+    return mounted;
+  }
+
+  /** Closes the union {@link #remount} made, if any. */
+  void unmount() throws IOException {
+    if (mounted != null) {
+      mounted.close();
+      mounted = null;
+    }
   }
 
   OverlayFs mountReadOnly() throws IOException {
@@ -125,6 +142,18 @@ final class Fixture {
     } finally {
       u.releasedir(d);
     }
+  }
+
+  /** The errno {@code op} fails with; an AssertionError when it succeeds or fails otherwise. */
+  static int errno(ThrowingOp op) {
+    try {
+      op.run();
+    } catch (dev.lamina.sys.ErrnoException e) {
+      return e.errno();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("no error");
   }
 
   /** An operation expected to fail with an errno. */

@@ -1,10 +1,10 @@
 package dev.lamina.union;
 
 import static dev.lamina.sys.Fcntl.*;
+import static dev.lamina.union.Fixture.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.sys.Errno;
-import dev.lamina.sys.ErrnoException;
 import dev.lamina.sys.Stat;
 import dev.lamina.union.UnionFs.OpenFile;
 import dev.lamina.union.UnionFs.Timespec;
@@ -50,16 +50,13 @@ class MetaCopyTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (u != null) {
-      u.close();
+    if (fx != null) {
+      fx.unmount();
     }
   }
 
   private OverlayFs mount(boolean metacopy) throws Exception {
-    if (u != null) {
-      u.close();
-    }
-    u = new OverlayFs(fx.config().metacopy(metacopy).build());
+    u = fx.remount(fx.config().metacopy(metacopy));
     return u;
   }
 
@@ -74,17 +71,6 @@ class MetaCopyTest {
 
   private Stat upperStat(String rel) throws Exception {
     return fx.fs.lstat(AT_FDCWD, fx.upper.resolve(rel).toString());
-  }
-
-  private static int errno(Fixture.ThrowingOp op) {
-    try {
-      op.run();
-    } catch (ErrnoException e) {
-      return e.errno();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("no error");
   }
 
   @Test

@@ -1,12 +1,12 @@
 package dev.lamina.union;
 
 import static dev.lamina.sys.Fcntl.*;
+import static dev.lamina.union.Fixture.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.sys.Errno;
-import dev.lamina.sys.ErrnoException;
 import dev.lamina.sys.Stat;
 import dev.lamina.union.UnionFs.Attr;
 import dev.lamina.union.UnionFs.OpenFile;
@@ -59,17 +59,6 @@ class OverlayWriteTest {
   @AfterEach
   void tearDown() throws Exception {
     u.close();
-  }
-
-  private static int errno(Fixture.ThrowingOp op) {
-    try {
-      op.run();
-    } catch (ErrnoException e) {
-      return e.errno();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("no error");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.lamina.union;
 
 import static dev.lamina.sys.Fcntl.*;
+import static dev.lamina.union.Fixture.errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,16 +46,13 @@ class RedirectTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (u != null) {
-      u.close();
+    if (fx != null) {
+      fx.unmount();
     }
   }
 
   private OverlayFs mount(RedirectDir mode) throws Exception {
-    if (u != null) {
-      u.close();
-    }
-    u = new OverlayFs(fx.config().redirectDir(mode).build());
+    u = fx.remount(fx.config().redirectDir(mode));
     return u;
   }
 
@@ -65,17 +63,6 @@ class RedirectTest {
 
   private void setRedirect(Path layer, String rel, String value) throws Exception {
     fx.fs.lsetxattr(AT_FDCWD, layer.resolve(rel).toString(), xattr, value.getBytes(StandardCharsets.UTF_8), 0);
-  }
-
-  private static int errno(Fixture.ThrowingOp op) {
-    try {
-      op.run();
-    } catch (ErrnoException e) {
-      return e.errno();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("no error");
   }
 
   @Test
