@@ -96,7 +96,7 @@ public final class FuseMount implements AutoCloseable {
     boolean libfuse = FuseArgs.LIBFUSE_API.equals(FuseArgs.api(options));
     FuseMount m = new FuseMount(union, mnt, options.fstype(), init::countDown, libfuse);
     m.loop.setDaemon(false);
-    try {
+    return m.startOrClose("mounting " + mnt, () -> {
       if (libfuse) {
         List<String> argv = FuseArgs.argv(options, root, debug);
         LOG.debug("fuse_main {} {}", argv, mnt);
@@ -128,15 +128,7 @@ public final class FuseMount implements AutoCloseable {
         Readahead.set(dev, m.readaheadKib, mnt);
       }
       LOG.debug("{} is live", mnt);
-      return m;
-    } catch (IOException | RuntimeException e) {
-      m.close();
-      throw e;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      m.close();
-      throw new IOException("interrupted while mounting " + mnt, e);
-    }
+    });
   }
 
   /**
@@ -149,7 +141,7 @@ public final class FuseMount implements AutoCloseable {
     FuseMount m = new FuseMount(union, mountPoint, options.fstype(), init::countDown, false);
     m.passedFrom = namespace + " " + mountPoint;
     m.loop.setDaemon(false);
-    try {
+    return m.startOrClose("serving " + m.passedFrom, () -> {
       SessionOptions so = SessionOptions.parse(FuseArgs.sessionOptions(options, isRoot()), false);
       m.session = Session.adopt(union, fd, mountPoint, so, init::countDown);
       m.loop.start();
@@ -158,14 +150,30 @@ public final class FuseMount implements AutoCloseable {
             + " (was the descriptor a fresh FUSE mount's?)");
       }
       LOG.debug("kernel sent INIT for {}", m.passedFrom);
-      return m;
+    });
+  }
+
+  /** One way of bringing a mount up ({@link #mount}, {@link #serve}). */
+  @FunctionalInterface
+  private interface StartUp {
+    void run() throws IOException, InterruptedException;
+  }
+
+  /**
+   * Runs {@code startUp} and returns this mount; when it fails, closes the mount (and with it the union) and
+   * rethrows, an interrupt as an IOException that says what was interrupted ({@code doing}).
+   */
+  private FuseMount startOrClose(String doing, StartUp startUp) throws IOException {
+    try {
+      startUp.run();
+      return this;
     } catch (IOException | RuntimeException e) {
-      m.close();
+      close();
       throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      m.close();
-      throw new IOException("interrupted while serving " + m.passedFrom, e);
+      close();
+      throw new IOException("interrupted while " + doing, e);
     }
   }
 
@@ -223,8 +231,14 @@ public final class FuseMount implements AutoCloseable {
     if (closed || !finished.compareAndSet(false, true)) {
       return; // close() is under way (it closes the union, then runs onUnmount), or this ran already
     }
+    closed = true;
+    closeUnion();
+    onUnmount.run();
+  }
+
+  /** Logs the session's summary, releases the handles still open and closes the union; a failure is logged. */
+  private void closeUnion() {
     try {
-      closed = true;
       if (session != null) {
         session.logSummary();
       }
@@ -233,7 +247,6 @@ public final class FuseMount implements AutoCloseable {
     } catch (Throwable t) {
       LOG.warn("closing the union of {} failed: {}", mountPoint, t.toString());
     }
-    onUnmount.run();
   }
 
   /** Requests of every kind served so far (0 with {@code fuse_api=libfuse}). */
@@ -269,15 +282,7 @@ public final class FuseMount implements AutoCloseable {
   }
 
   private synchronized void exitNow() {
-    try {
-      if (session != null) {
-        session.logSummary();
-      }
-      releaseAll();
-      union.close();
-    } catch (Throwable t) {
-      LOG.warn("closing the union of {} failed: {}", mountPoint, t.toString());
-    }
+    closeUnion();
     System.err.flush();
     Runtime.getRuntime().halt(0);
   }
