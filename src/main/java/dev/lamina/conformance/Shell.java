@@ -22,11 +22,20 @@ public final class Shell {
   private Shell() {}
 
   public static Result run(Duration timeout, String stdin, List<String> command) throws IOException {
+    return run(new ProcessBuilder(command), timeout, stdin);
+  }
+
+  /**
+   * Runs the command {@code pb} describes (with its directory, environment and input; its output and error go to
+   * temp files), gives it {@code stdin} where its input is a pipe (null: none), and kills it and its descendants
+   * after {@code timeout}.
+   */
+  public static Result run(ProcessBuilder pb, Duration timeout, String stdin) throws IOException {
+    List<String> command = pb.command();
     Path out = Files.createTempFile("difftest-out", ".txt");
     Path err = Files.createTempFile("difftest-err", ".txt");
     try {
-      ProcessBuilder pb = new ProcessBuilder(command)
-          .redirectOutput(out.toFile()).redirectError(err.toFile());
+      pb.redirectOutput(out.toFile()).redirectError(err.toFile());
       Process p = pb.start();
       try (var in = p.getOutputStream()) {
         if (stdin != null) {
