@@ -17,8 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A live FUSE mount of a UnionFs: runs libfuse's multithreaded loop on its own thread, returns from
- * {@link #mount} only once the kernel has answered a probe through the mount, and unmounts on close.
+ * A live FUSE mount of a UnionFs: runs the kernel-protocol session (libfuse's multithreaded loop with
+ * {@code -o fuse_api=libfuse}) on its own thread, returns from {@link #mount} only once the kernel has answered a
+ * probe through the mount, and unmounts on close.
  */
 public final class FuseMount implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FuseMount.class);

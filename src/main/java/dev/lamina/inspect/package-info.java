@@ -1,2 +1,5 @@
-/** Pure views of images: the docker-inspect model and the dive-like layer analysis. Uses image and layer. */
+/**
+ * Pure views of images: the docker-inspect model and the dive-like layer analysis. Uses image, layer and sys's
+ * FileNames.
+ */
 package dev.lamina.inspect;
