@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.testing.Exec;
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import dev.lamina.testing.Tools;
 import java.io.IOException;
@@ -48,8 +49,7 @@ class ExampleScriptIT {
     // a copy the user can read whatever the checkout's place (it may be under /root)
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "lamina-example-it-");
     boolean created = false;
-    String mode = Exec.output(null, TIMEOUT, List.of("stat", "-c", "%a", DEV_FUSE.toString())).strip();
-    try {
+    try (DevFuseOpen open = DevFuseOpen.toEveryone()) {
       Path checkout = Path.of("").toAbsolutePath();
       for (String p : List.of("scripts/example", "scripts/lamina", "target/lamina.jar")) {
         Files.createDirectories(dir.resolve(p).getParent());
@@ -62,12 +62,10 @@ class ExampleScriptIT {
         created = true;
       }
       Exec.output(null, TIMEOUT, List.of("chown", "-R", USER + ":", dir.toString()));
-      Exec.output(null, TIMEOUT, List.of("chmod", "0666", DEV_FUSE.toString()));
       Exec r = run(List.of("runuser", "-u", USER, "--", "env", "HOME=" + dir,
           dir.resolve("scripts/example").toString(), dir.resolve("store").toString()));
       assertExampleRan(r);
     } finally {
-      Exec.output(null, TIMEOUT, List.of("chmod", mode, DEV_FUSE.toString()));
       Exec.output(null, TIMEOUT, List.of("rm", "-rf", dir.toString()));
       if (created) {
         // userdel refuses while a process of the user is still exiting (the daemon after fusermount3 -u)

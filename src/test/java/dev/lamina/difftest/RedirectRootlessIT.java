@@ -9,6 +9,7 @@ import dev.lamina.conformance.OverlayTarget;
 import dev.lamina.conformance.Scenario;
 import dev.lamina.conformance.Shell;
 import dev.lamina.conformance.Step;
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,9 +37,7 @@ class RedirectRootlessIT {
     assumeTrue(Shell.onPath("runuser") && Shell.onPath("useradd") && Shell.onPath("getfattr"),
         "needs runuser, useradd and getfattr");
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "redirect-rootless-");
-    String fuseMode = Shell.check("stat", "-c", "%a", "/dev/fuse").strip();
-    try (TestUser user = TestUser.ensure()) {
-      Shell.check("chmod", "0666", "/dev/fuse");
+    try (TestUser user = TestUser.ensure(); DevFuseOpen open = DevFuseOpen.toEveryone()) {
       FuseOverlay lamina = FuseOverlay.lamina(user.installLauncher(dir.resolve("home")));
       Path lower = dir.resolve("lower");
       Files.createDirectories(lower);
@@ -80,7 +79,6 @@ class RedirectRootlessIT {
       assertThat(r2.steps().get(1).get("ok").toString()).isEqualTo("[\"a\"]");
       assertThat(r2.steps().get(2).get("ok").toString()).isEqualTo("[\"x\"]");
     } finally {
-      Shell.run("chmod", fuseMode, "/dev/fuse");
       Shell.run("rm", "-rf", dir.toString());
     }
   }

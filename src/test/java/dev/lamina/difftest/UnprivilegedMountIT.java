@@ -9,6 +9,7 @@ import dev.lamina.conformance.OverlayTarget;
 import dev.lamina.conformance.Scenario;
 import dev.lamina.conformance.Shell;
 import dev.lamina.conformance.Step;
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,9 +46,7 @@ class UnprivilegedMountIT {
     assumeTrue(Shell.onPath("runuser") && Shell.onPath("useradd"), "needs runuser and useradd");
 
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "diff-unpriv-");
-    String fuseMode = Shell.check("stat", "-c", "%a", "/dev/fuse").strip();
-    try (TestUser user = TestUser.ensure()) {
-      Shell.check("chmod", "0666", "/dev/fuse");
+    try (TestUser user = TestUser.ensure(); DevFuseOpen open = DevFuseOpen.toEveryone()) {
       FuseOverlay lamina = FuseOverlay.lamina(user.installLauncher(dir.resolve("home")));
       Path bottom = dir.resolve("lower1");
       Path top = dir.resolve("lower0");
@@ -109,7 +108,6 @@ class UnprivilegedMountIT {
       assertThat(FsDriver.outcome(r2.steps().get(4))).as("create on a mount without upperdir")
           .isEqualTo("EROFS");
     } finally {
-      Shell.run("chmod", fuseMode, "/dev/fuse");
       Shell.run("rm", "-rf", dir.toString());
     }
   }

@@ -3,6 +3,7 @@ package dev.lamina.fuse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,12 +51,10 @@ class UnprivilegedMountIT {
     Files.setPosixFilePermissions(fx.base(), PosixFilePermissions.fromString("rwxr-xr-x"));
     run(List.of("chown", "-R", USER + ":", fx.base().toString()));
 
-    String mode = Integer.toOctalString((Integer) Files.getAttribute(DEV_FUSE, "unix:mode") & 07777);
-    run(List.of("chmod", "0666", DEV_FUSE.toString()));
     // the user's shared daemon, in a directory of the test's (the user creates it: base is theirs)
     Path daemonDir = fx.base().resolve("daemon");
     Map<String, String> shared = Cli.sharedDaemon(daemonDir);
-    try {
+    try (DevFuseOpen open = DevFuseOpen.toEveryone()) {
       Cli.Result r =
           asUser(shared,
               Cli.launcher().toString(), "mount", "-o",
@@ -94,8 +93,6 @@ class UnprivilegedMountIT {
       assertThat(u.exit()).as(u.toString()).isZero();
       assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
       Cli.awaitSharedDaemonExit(daemonDir, pid);
-    } finally {
-      run(List.of("chmod", mode, DEV_FUSE.toString()));
     }
   }
 
