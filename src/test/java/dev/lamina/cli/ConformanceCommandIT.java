@@ -9,6 +9,7 @@ import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.KernelOverlay;
 import dev.lamina.conformance.Shell;
 import dev.lamina.difftest.TestUser;
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,9 +131,7 @@ class ConformanceCommandIT {
     assumeTrue(Shell.onPath("runuser") && Shell.onPath("useradd") && Shell.onPath("unshare"),
         "needs runuser, useradd and unshare");
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "conformance-rootless-");
-    String fuseMode = Shell.check("stat", "-c", "%a", "/dev/fuse").strip();
-    try (TestUser user = TestUser.ensure()) {
-      Shell.check("chmod", "0666", "/dev/fuse");
+    try (TestUser user = TestUser.ensure(); DevFuseOpen open = DevFuseOpen.toEveryone()) {
       Path launcher = user.installLauncher(dir.resolve("home"));
       user.own(dir);
       List<String> cmd = Shell.concat(user.prefix(), "env", "TMPDIR=" + dir, launcher.toString(), "conformance",
@@ -145,7 +144,6 @@ class ConformanceCommandIT {
       assertThat(r.out()).contains("mode rootless:").contains("userxattr")
           .contains("lamina 4 same, 0 differ, 0 failed");
     } finally {
-      Shell.run("chmod", fuseMode, "/dev/fuse");
       Shell.run("rm", "-rf", dir.toString());
     }
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.image.Image;
 import dev.lamina.image.ImageSource;
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -124,10 +125,9 @@ class RootlessLoadIT {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> lamina = List.of("runuser", "-u", USER, "--", "env", "HOME=" + work, java, "-XX:+UseSerialGC", "-jar",
         work.resolve("lamina.jar").toString());
-    String fuseMode = run(List.of("stat", "-c", "%a", "/dev/fuse")).strip();
-    // /dev/fuse is 0600 on this machine: opened to all users for the duration of the test, then restored
-    run(List.of("chmod", "0666", "/dev/fuse"));
-    try {
+    // /dev/fuse is 0600 on a fresh machine: opened to all users for the duration of the test, then restored
+    // (before the unmount below, which does not open it)
+    try (DevFuseOpen open = DevFuseOpen.toEveryone()) {
       List<String> mount = new ArrayList<>(lamina);
       mount.addAll(List.of("mount", "--root", work.resolve("store").toString(), "--read-only", "oci:" + image + ":latest", mnt.toString()));
       run(mount);
@@ -145,7 +145,6 @@ class RootlessLoadIT {
     } finally {
       new ProcessBuilder("runuser", "-u", USER, "--", "fusermount3", "-u", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
       new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
-      run(List.of("chmod", fuseMode, "/dev/fuse"));
     }
   }
 
