@@ -6,11 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.lamina.image.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,19 +53,6 @@ class ImageFormatsLoadIT {
   }
 
   private Map<String, String> overlay(List<Path> bottomFirst) throws Exception {
-    List<String> lower = new ArrayList<>();
-    for (Path p : bottomFirst) {
-      lower.add(p.toString());
-    }
-    Collections.reverse(lower);
-    Path mnt = Files.createTempDirectory(tmp, "mnt");
-    try {
-      new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "ro,lowerdir=" + String.join(":", lower), mnt.toString())
-          .start().waitFor(30, TimeUnit.SECONDS);
-      assumeTrue(Mounts.isMountPoint(mnt), "kernel overlayfs mount not possible here");
-      return PresentedTree.of(mnt);
-    } finally {
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
-    }
+    return PresentedTree.ofKernelOverlay(bottomFirst, Files.createTempDirectory(tmp, "mnt"));
   }
 }

@@ -1,5 +1,7 @@
 package dev.lamina.layer;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -32,6 +35,26 @@ final class PresentedTree {
       }
     }
     return out;
+  }
+
+  /**
+   * The tree kernel overlayfs presents of the lower dirs {@code bottomFirst} (the base first), mounted read-only on
+   * the empty directory {@code mnt} and unmounted after; skipped when the mount fails (not root, no overlayfs).
+   */
+  static Map<String, String> ofKernelOverlay(List<Path> bottomFirst, Path mnt) throws Exception {
+    List<String> lower = new ArrayList<>();
+    for (Path p : bottomFirst) {
+      lower.add(p.toString());
+    }
+    Collections.reverse(lower); // overlayfs lists the top layer first
+    try {
+      new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "ro,lowerdir=" + String.join(":", lower), mnt.toString())
+          .start().waitFor(30, TimeUnit.SECONDS);
+      assumeTrue(Mounts.isMountPoint(mnt), "kernel overlayfs mount not possible here");
+      return of(mnt);
+    } finally {
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
   }
 
   static String describe(Path p) throws IOException {

@@ -10,8 +10,6 @@ import dev.lamina.image.LayerTarStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -142,19 +140,6 @@ class StoreVsUmociIT {
 
   /** The image's layers mounted read-only with the kernel's overlayfs, described; skipped when mount fails. */
   private static Map<String, String> overlayTree(LayerStore store, StoredImage img, String name) throws Exception {
-    List<String> lower = new ArrayList<>();
-    for (Path p : store.lowerDirs(img)) {
-      lower.add(p.toString());
-    }
-    Collections.reverse(lower); // overlayfs lists the top layer first
-    Path mnt = Files.createDirectory(tmp.resolve(name));
-    try {
-      new ProcessBuilder("mount", "-t", "overlay", "overlay", "-o", "ro,lowerdir=" + String.join(":", lower), mnt.toString())
-          .start().waitFor(30, TimeUnit.SECONDS);
-      assumeTrue(Mounts.isMountPoint(mnt), "kernel overlayfs mount not possible here");
-      return PresentedTree.of(mnt);
-    } finally {
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor(30, TimeUnit.SECONDS);
-    }
+    return PresentedTree.ofKernelOverlay(store.lowerDirs(img), Files.createDirectory(tmp.resolve(name)));
   }
 }
