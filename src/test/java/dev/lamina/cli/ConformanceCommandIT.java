@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lamina.conformance.FsDriver;
-import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.KernelOverlay;
 import dev.lamina.conformance.Shell;
 import dev.lamina.difftest.TestUser;
@@ -125,11 +124,7 @@ class ConformanceCommandIT {
   @Test
   @Timeout(900)
   void rootlessAsAnOrdinaryUserAgainstLaminasRootlessMode() throws Exception {
-    assumeTrue(Shell.isRoot(), "needs root to create the test user (the run itself is as that user)");
-    String why = FuseOverlay.lamina().unavailableReason();
-    assumeTrue(why == null, () -> "lamina cannot mount here: " + why);
-    assumeTrue(Shell.onPath("runuser") && Shell.onPath("useradd") && Shell.onPath("unshare"),
-        "needs runuser, useradd and unshare");
+    TestUser.assumeUsable("unshare"); // the run itself is as that user
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "conformance-rootless-");
     try (TestUser user = TestUser.ensure(); DevFuseOpen open = DevFuseOpen.toEveryone()) {
       Path launcher = user.installLauncher(dir.resolve("home"));

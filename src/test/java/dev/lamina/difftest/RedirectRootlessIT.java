@@ -1,7 +1,6 @@
 package dev.lamina.difftest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.conformance.FsDriver;
 import dev.lamina.conformance.FuseOverlay;
@@ -31,11 +30,7 @@ class RedirectRootlessIT {
   @Test
   @Timeout(300)
   void anOrdinaryUserMovesLowerDirs_withUserXattrRedirects() throws Exception {
-    assumeTrue(Shell.isRoot(), "needs root to create the test user and open /dev/fuse to it");
-    String why = FuseOverlay.lamina().unavailableReason();
-    assumeTrue(why == null, () -> "lamina cannot mount here: " + why);
-    assumeTrue(Shell.onPath("runuser") && Shell.onPath("useradd") && Shell.onPath("getfattr"),
-        "needs runuser, useradd and getfattr");
+    TestUser.assumeUsable("getfattr");
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "redirect-rootless-");
     try (TestUser user = TestUser.ensure(); DevFuseOpen open = DevFuseOpen.toEveryone()) {
       FuseOverlay lamina = FuseOverlay.lamina(user.installLauncher(dir.resolve("home")));

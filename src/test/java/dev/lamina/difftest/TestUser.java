@@ -1,5 +1,7 @@
 package dev.lamina.difftest;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.lamina.conformance.FuseOverlay;
 import dev.lamina.conformance.Shell;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * An unprivileged account for tests that must not run as root: created with useradd when missing (and
@@ -24,6 +27,19 @@ public final class TestUser implements AutoCloseable {
     this.created = created;
     this.uid = uid;
     this.gid = gid;
+  }
+
+  /**
+   * Skips the test, saying why, unless it can act as this user: it runs as root (to create the user and open
+   * /dev/fuse to it), lamina can mount here, and runuser, useradd and {@code moreTools} are on the PATH.
+   */
+  public static void assumeUsable(String... moreTools) {
+    assumeTrue(Shell.isRoot(), "needs root to create the test user and open /dev/fuse to it");
+    String why = FuseOverlay.lamina().unavailableReason();
+    assumeTrue(why == null, () -> "lamina cannot mount here: " + why);
+    List<String> tools = Stream.concat(Stream.of("runuser", "useradd"), Stream.of(moreTools)).toList();
+    assumeTrue(tools.stream().allMatch(Shell::onPath), () -> "needs "
+        + String.join(", ", tools.subList(0, tools.size() - 1)) + " and " + tools.get(tools.size() - 1));
   }
 
   public static TestUser ensure() throws IOException {

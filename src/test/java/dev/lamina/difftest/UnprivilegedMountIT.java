@@ -1,7 +1,6 @@
 package dev.lamina.difftest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.conformance.FsDriver;
 import dev.lamina.conformance.FuseOverlay;
@@ -40,10 +39,7 @@ class UnprivilegedMountIT {
   @Test
   @Timeout(300)
   void unprivilegedMountWritesPortableWhiteoutsAndOpaqueMarkers() throws Exception {
-    assumeTrue(Shell.isRoot(), "needs root to create the test user and open /dev/fuse to it");
-    String why = FuseOverlay.lamina().unavailableReason();
-    assumeTrue(why == null, () -> "lamina cannot mount here: " + why);
-    assumeTrue(Shell.onPath("runuser") && Shell.onPath("useradd"), "needs runuser and useradd");
+    TestUser.assumeUsable();
 
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "diff-unpriv-");
     try (TestUser user = TestUser.ensure(); DevFuseOpen open = DevFuseOpen.toEveryone()) {
