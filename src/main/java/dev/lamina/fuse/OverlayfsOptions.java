@@ -20,18 +20,17 @@ import java.util.Set;
  *       {@code threaded=}, {@code xino=on|off|auto} (inode numbers are always the backing ones, composed with a
  *       filesystem id when the layers span filesystems, and a copied-up file's its origin's: one FUSE mount has one
  *       st_dev, so the kernel's xino=off, which shows each layer's st_dev, cannot be reproduced), {@code noxattrs=0},
- *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code index=off},
- *       {@code nfs_export=off}.
+ *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code nfs_export=off}.
  *   <li>Refused: {@code xattr_permissions=1} (the privileged {@code security.containers.override_stat}),
  *       {@code noxattrs=1}, {@code ino32_t},
- *       {@code plugins=} naming a plugin, {@code index=on}, {@code nfs_export=on}.
+ *       {@code plugins=} naming a plugin, {@code nfs_export=on}.
  * </ul>
  */
 final class OverlayfsOptions {
   /** Options the overlay core reads ({@link Unions#config}). */
   static final Set<String> FOR_THE_CORE =
       Set.of("uidmapping", "gidmapping", "squash_to_uid", "squash_to_gid", "squash_to_root", "xattr_permissions",
-          "redirect_dir", "metacopy");
+          "redirect_dir", "metacopy", "index");
 
   private OverlayfsOptions() {}
 
@@ -48,6 +47,9 @@ final class OverlayfsOptions {
     if (key.equals("metacopy")) {
       parseMetacopy(value);
     }
+    if (key.equals("index")) {
+      parseIndex(value);
+    }
     if (key.equals("squash_to_root") && value != null) {
       throw new IllegalArgumentException("squash_to_root takes no value (got squash_to_root=" + value + ")");
     }
@@ -62,6 +64,15 @@ final class OverlayfsOptions {
     };
   }
 
+  /** The value of index= (on or off, as the kernel overlay's). */
+  static boolean parseIndex(String value) {
+    return switch (value == null ? "" : value.trim()) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("index=" + value + " is not understood: use index=on or off");
+    };
+  }
+
   /** Throws when a known option asks for semantics lamina does not implement; other options pass. */
   static void refuseUnsupported(String key, String value) {
     String v = value == null ? "" : value.trim();
@@ -73,8 +84,8 @@ final class OverlayfsOptions {
               v.isEmpty() ? null : "lamina has no fuse-overlayfs plugins (lazy-pulling layers); leave plugins= out";
           case "xino" -> v.equals("on") || v.equals("off") || v.equals("auto") ? null
               : "xino takes on, off or auto (lamina numbers inodes as the kernel's xino=auto does with each of them)";
-          case "index", "nfs_export" ->
-              v.equals("off") ? null : "lamina does not keep the kernel overlay's index; use " + key + "=off";
+          case "nfs_export" ->
+              v.equals("off") ? null : "lamina does not export the overlay over NFS; use nfs_export=off";
           default -> null;
         };
     if (why != null) {
