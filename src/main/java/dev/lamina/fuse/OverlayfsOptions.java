@@ -13,7 +13,9 @@ import java.util.Set;
  *       {@code squash_to_root}, {@code xattr_permissions=0|2} (2: owner and mode kept in
  *       {@code user.containers.override_stat}), {@code timeout=} (the entry and attribute cache timeouts),
  *       and the kernel overlay's {@code redirect_dir=on|off|follow|nofollow} ({@link dev.lamina.union.RedirectDir})
- *       and {@code metacopy=on|off} (metadata-only copy-up; on needs redirect_dir=on, which it implies).
+ *       {@code metacopy=on|off} (metadata-only copy-up; on needs redirect_dir=on, which it implies), and
+ *       {@code index=on|off} (lower hard links stay linked across copy-up, in the kernel's index; root only: without
+ *       root it falls back to off, as the kernel's does in a user namespace).
  *   <li>Accepted without effect: {@code fsync=0|1} and {@code volatile} (lamina syncs when asked; skipping it is
  *       only faster), {@code static_nlink} (lamina's directory link counts are already cheap), {@code noacl}
  *       (lamina never enables FUSE's POSIX ACL handling), {@code fast_ino=}, {@code writeback=},

@@ -414,6 +414,11 @@ public final class OverlayFs implements UnionFs {
   }
 
   @Override
+  public boolean linksAcrossNodes() {
+    return index != null;
+  }
+
+  @Override
   public boolean readsMoveAtime(OpenFile file) {
     FileHandle h = (FileHandle) file;
     return h.layer.upper() && config.atime().mode() == Atime.Mode.STRICTATIME && (h.flags & O_NOATIME) == 0;
