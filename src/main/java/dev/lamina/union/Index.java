@@ -52,6 +52,11 @@ final class Index {
   private final HostFs fs;
   private final Origins origins;
   private final int dirFd;
+  /**
+   * Held around each read-modify-write of an entry's nlink xattr with the link change it goes with (two names of
+   * one inode copied up or removed at once); always the innermost lock.
+   */
+  private final PathLocks countLocks = new PathLocks();
   /** Index names of lower inodes by "dev:ino" (lower layers do not change while mounted). */
   private final ConcurrentHashMap<String, String> names = new ConcurrentHashMap<>();
 
@@ -426,13 +431,18 @@ final class Index {
    * right. Returns the new name's stat.
    */
   Stat linkUp(String name, Stat lowerSt, int parentFd, String base) throws ErrnoException {
-    Stat idx = fs.lstat(dirFd, name);
-    long overlay = overlayNlink(name, idx, lowerSt);
-    fs.lsetxattr(dirFd, name, TRUSTED_NLINK, new Nlink(true, (int) (overlay - lowerSt.nlink())).bytes(), 0);
-    fs.linkat(dirFd, name, parentFd, base, 0);
-    Stat up = fs.lstat(parentFd, base);
-    fs.lsetxattr(dirFd, name, TRUSTED_NLINK, new Nlink(false, (int) (overlay - up.nlink())).bytes(), 0);
-    return up;
+    java.util.concurrent.locks.ReentrantLock lock = countLocks.lock(name);
+    try {
+      Stat idx = fs.lstat(dirFd, name);
+      long overlay = overlayNlink(name, idx, lowerSt);
+      fs.lsetxattr(dirFd, name, TRUSTED_NLINK, new Nlink(true, (int) (overlay - lowerSt.nlink())).bytes(), 0);
+      fs.linkat(dirFd, name, parentFd, base, 0);
+      Stat up = fs.lstat(parentFd, base);
+      fs.lsetxattr(dirFd, name, TRUSTED_NLINK, new Nlink(false, (int) (overlay - up.nlink())).bytes(), 0);
+      return up;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -440,6 +450,7 @@ final class Index {
    * the overlay's count is 0 and the index entry is the inode's last link, the entry goes (ovl_cleanup_index).
    */
   void removed(String name, Stat st) {
+    java.util.concurrent.locks.ReentrantLock lock = countLocks.lock(name);
     try {
       Stat idx = fs.lstatOrNull(dirFd, name);
       if (idx == null || idx.ino() != st.ino() || idx.dev() != st.dev()) {
@@ -458,6 +469,8 @@ final class Index {
       log.debug("index entry {} removed: no name of its inode is left", name);
     } catch (ErrnoException e) {
       log.warn("index entry {} could not be cleaned up: {}", name, e.getMessage());
+    } finally {
+      lock.unlock();
     }
   }
 
