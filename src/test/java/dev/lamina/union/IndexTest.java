@@ -231,6 +231,27 @@ class IndexTest {
   }
 
   @Test
+  void withoutRoot_indexOnFallsBackToOff_asTheKernelInAUserNamespace() throws Exception {
+    Fixture fx = fixture();
+    HostFs real = HostFs.get();
+    HostFs user = (HostFs) java.lang.reflect.Proxy.newProxyInstance(HostFs.class.getClassLoader(),
+        new Class<?>[] {HostFs.class}, (p, m, args) -> {
+          if (m.getName().equals("geteuid")) {
+            return 1000; // the union's view of who runs it: an ordinary user
+          }
+          try {
+            return m.invoke(real, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    u = new OverlayFs(user, fx.config().index(true).build());
+    Fixture.write(u, "/d/a", "changed\n");
+    assertThat(Fixture.read(u, "/d/b")).isEqualTo("hello\n");
+    assertThat(Files.exists(indexDir(fx))).isFalse();
+  }
+
+  @Test
   void withoutIndex_aCopiedUpHardLinkComesApart() throws Exception {
     Fixture fx = fixture();
     u = new OverlayFs(fx.config().build());
