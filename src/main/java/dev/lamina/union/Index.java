@@ -96,7 +96,7 @@ final class Index {
     verifyOrSet(fs, upperFd, Origin.TRUSTED, lowerRoot.encode(), config.upperDir(),
         "index=on: the upper dir was used with other lower dirs (its " + Origin.TRUSTED + " names another root"
             + " than the top lower dir's; the kernel refuses it too): mount it over the lower dirs it was made with,"
-            + " or with index=off");
+            + " or with index=off;");
     int base = fs.openat(AT_FDCWD, config.workDir().toString(), O_PATH | O_DIRECTORY, 0);
     int dir = -1;
     try {
@@ -111,7 +111,7 @@ final class Index {
       dir = fs.openBeneath(base, DIR, O_PATH | O_DIRECTORY, 0);
       Origin upperRoot = Origin.ofUpper(fs.fsUuid(upperFd), fs.nameToHandle(upperFd, ""));
       String other = "index=on: this index belongs to another upper dir (its %s is not the upper dir's handle; the"
-          + " kernel refuses it too): use the work dir made with this upper dir, or remove the index dir";
+          + " kernel refuses it too): use the work dir made with this upper dir, or remove the index dir;";
       byte[] old = fs.lgetxattr(dir, "", Origin.TRUSTED); // what kernels before 4.16 recorded
       if (old != null && !sameFb(old, upperRoot.encode())) {
         throw new ErrnoException(Errno.ESTALE, String.format(other, Origin.TRUSTED), config.workDir().resolve(DIR).toString());
