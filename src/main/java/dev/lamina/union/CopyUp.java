@@ -228,7 +228,8 @@ final class CopyUp {
           }
           if (st.nlink() <= 1 || indexName != null) {
             // a lower hard link copied up is no longer its other names' inode (overlayfs without index
-            // breaks the link, and shows the upper number then): only a single-link file keeps its number
+            // breaks the link, and shows the upper number then): only a single-link file keeps its number,
+            // and a hard link copied up through the index, which stays every name's inode
             inodes.recordOrigin(copy, mergedIno);
           }
           fileCopyUps.incrementAndGet();
