@@ -192,6 +192,39 @@ class IndexTest {
   }
 
   @Test
+  void twoNamesCopiedUpAtOnce_endAsOneInode_withTheRightCount() throws Exception {
+    Fixture fx = fixture();
+    u = mount(fx);
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (String p : new String[] {"/d/a", "/d/b"}) {
+        done.add(pool.submit(() -> {
+          start.await();
+          u.chmod(p, 0640);
+          return null;
+        }));
+      }
+      for (var f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(indexEntries(fx)).hasSize(1);
+    Stat ix = fs.lstat(AT_FDCWD, indexEntries(fx).get(0).toString());
+    assertThat(ix.nlink()).as("the index entry, d/a and d/b").isEqualTo(3);
+    for (String p : new String[] {"d/a", "d/b"}) {
+      assertThat(fs.lstat(AT_FDCWD, fx.upper.resolve(p).toString()).ino()).as(p).isEqualTo(ix.ino());
+    }
+    for (String p : new String[] {"/d/a", "/d/b", "/c"}) {
+      assertThat(u.getattr(p).nlink()).as(p).isEqualTo(3);
+      assertThat(u.getattr(p).mode() & 07777).as(p).isEqualTo(0640);
+    }
+  }
+
+  @Test
   void mountingOverOtherLowerDirs_isRefusedWithEstale() throws Exception {
     Fixture fx = fixture();
     u = mount(fx);
