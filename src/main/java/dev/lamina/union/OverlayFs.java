@@ -69,7 +69,7 @@ public final class OverlayFs implements UnionFs {
     this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames, redirects, metaCopy);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
     try {
-      this.index = Index.open(fs, stack, config, attrs.origins());
+      this.index = IndexSetup.open(fs, stack, config, attrs.origins());
     } catch (IOException | RuntimeException e) {
       stack.close();
       throw e;
