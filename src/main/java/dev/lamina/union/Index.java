@@ -219,15 +219,6 @@ final class Index {
     return st;
   }
 
-  /** The index entry of the lower non-directory e, when it has one (null otherwise). */
-  Stat entryOf(Entry e) throws ErrnoException {
-    if (e.inUpper() || !applies(e.stat())) {
-      return null;
-    }
-    String n = nameOf(e.layer(), e.path(), e.stat());
-    return n == null ? null : entry(n, e.stat(), e.rel());
-  }
-
   /** The index name of e's lower inode (e a lower non-directory with more links, {@link #applies}). */
   String nameOf(Entry e) throws ErrnoException {
     return nameOf(e.layer(), e.path(), e.stat());
