@@ -13,25 +13,26 @@ import java.util.Set;
  *       {@code squash_to_root}, {@code xattr_permissions=0|2} (2: owner and mode kept in
  *       {@code user.containers.override_stat}), {@code timeout=} (the entry and attribute cache timeouts),
  *       and the kernel overlay's {@code redirect_dir=on|off|follow|nofollow} ({@link dev.lamina.union.RedirectDir})
- *       and {@code metacopy=on|off} (metadata-only copy-up; on needs redirect_dir=on, which it implies).
+ *       {@code metacopy=on|off} (metadata-only copy-up; on needs redirect_dir=on, which it implies), and
+ *       {@code index=on|off} (lower hard links stay linked across copy-up, in the kernel's index; root only: without
+ *       root it falls back to off, as the kernel's does in a user namespace).
  *   <li>Accepted without effect: {@code fsync=0|1} and {@code volatile} (lamina syncs when asked; skipping it is
  *       only faster), {@code static_nlink} (lamina's directory link counts are already cheap), {@code noacl}
  *       (lamina never enables FUSE's POSIX ACL handling), {@code fast_ino=}, {@code writeback=},
  *       {@code threaded=}, {@code xino=on|off|auto} (inode numbers are always the backing ones, composed with a
  *       filesystem id when the layers span filesystems, and a copied-up file's its origin's: one FUSE mount has one
  *       st_dev, so the kernel's xino=off, which shows each layer's st_dev, cannot be reproduced), {@code noxattrs=0},
- *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code index=off},
- *       {@code nfs_export=off}.
+ *       {@code plugins=} (empty), and the kernel overlay's {@code userxattr}, {@code nfs_export=off}.
  *   <li>Refused: {@code xattr_permissions=1} (the privileged {@code security.containers.override_stat}),
  *       {@code noxattrs=1}, {@code ino32_t},
- *       {@code plugins=} naming a plugin, {@code index=on}, {@code nfs_export=on}.
+ *       {@code plugins=} naming a plugin, {@code nfs_export=on}.
  * </ul>
  */
 final class OverlayfsOptions {
   /** Options the overlay core reads ({@link Unions#config}). */
   static final Set<String> FOR_THE_CORE =
       Set.of("uidmapping", "gidmapping", "squash_to_uid", "squash_to_gid", "squash_to_root", "xattr_permissions",
-          "redirect_dir", "metacopy");
+          "redirect_dir", "metacopy", "index");
 
   private OverlayfsOptions() {}
 
@@ -48,6 +49,9 @@ final class OverlayfsOptions {
     if (key.equals("metacopy")) {
       parseMetacopy(value);
     }
+    if (key.equals("index")) {
+      parseIndex(value);
+    }
     if (key.equals("squash_to_root") && value != null) {
       throw new IllegalArgumentException("squash_to_root takes no value (got squash_to_root=" + value + ")");
     }
@@ -62,6 +66,15 @@ final class OverlayfsOptions {
     };
   }
 
+  /** The value of index= (on or off, as the kernel overlay's). */
+  static boolean parseIndex(String value) {
+    return switch (value == null ? "" : value.trim()) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("index=" + value + " is not understood: use index=on or off");
+    };
+  }
+
   /** Throws when a known option asks for semantics lamina does not implement; other options pass. */
   static void refuseUnsupported(String key, String value) {
     String v = value == null ? "" : value.trim();
@@ -73,8 +86,8 @@ final class OverlayfsOptions {
               v.isEmpty() ? null : "lamina has no fuse-overlayfs plugins (lazy-pulling layers); leave plugins= out";
           case "xino" -> v.equals("on") || v.equals("off") || v.equals("auto") ? null
               : "xino takes on, off or auto (lamina numbers inodes as the kernel's xino=auto does with each of them)";
-          case "index", "nfs_export" ->
-              v.equals("off") ? null : "lamina does not keep the kernel overlay's index; use " + key + "=off";
+          case "nfs_export" ->
+              v.equals("off") ? null : "lamina does not export the overlay over NFS; use nfs_export=off";
           default -> null;
         };
     if (why != null) {

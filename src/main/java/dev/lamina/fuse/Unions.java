@@ -74,6 +74,9 @@ public final class Unions {
     if (ov.containsKey("metacopy")) {
       b.metacopy(OverlayfsOptions.parseMetacopy(ov.get("metacopy")));
     }
+    if (ov.containsKey("index")) {
+      b.index(OverlayfsOptions.parseIndex(ov.get("index")));
+    }
     return b.build();
   }
 }

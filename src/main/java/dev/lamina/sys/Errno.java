@@ -69,6 +69,7 @@ public final class Errno {
       case EBUSY -> "EBUSY (Device or resource busy)";
       case EMLINK -> "EMLINK (Too many links)";
       case ENOSYS -> "ENOSYS (Function not implemented)";
+      case ESTALE -> "ESTALE (Stale file handle)";
       default -> "errno " + errno;
     };
   }

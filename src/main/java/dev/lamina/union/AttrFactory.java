@@ -49,6 +49,19 @@ final class AttrFactory {
     return inodes.compose(e.layer(), st.dev(), st.ino());
   }
 
+  /** The mount's inode index (index=on), or null. */
+  private volatile Index index;
+
+  /** Uses the mount's inode index (link counts and inode numbers of indexed hard links). */
+  void index(Index ix) {
+    index = ix;
+    origins.index(ix);
+  }
+
+  Index index() {
+    return index;
+  }
+
   /** Where copy-ups record their origin and upper files find theirs. */
   Origins origins() {
     return origins;
@@ -66,7 +79,7 @@ final class AttrFactory {
   long upperFile(Layer up, String rel, long dev, long ino, int type) {
     Long k = inodes.knownOrigin(dev, ino);
     if (k == null) {
-      k = origins.number(rel, type);
+      k = origins.number(rel, type, dev, ino);
       inodes.learnOrigin(dev, ino, k);
     }
     return k != Origins.NONE ? k : inodes.compose(up, dev, ino);
@@ -91,11 +104,25 @@ final class AttrFactory {
   }
 
   Attr attr(Entry e) throws ErrnoException {
+    Index ix = index;
+    if (ix != null && !e.isDir()) {
+      if (!e.inUpper() && Index.applies(e.stat())) {
+        // a lower hard link another name of which was copied up: the index entry is its inode (ovl_lookup)
+        String name = ix.nameOf(e);
+        Stat idx = name == null ? null : ix.entry(name, e.stat(), e.rel());
+        if (idx != null) {
+          return build(idx, ino(e), ix.overlayNlink(name, idx, e.stat()), null, 0);
+        }
+      }
+    }
     OverrideStat ov = null;
     if (honorsOverride(e.stat())) {
       ov = e.layer().upper() ? readOverride(e.layer().fd(), e.rel()) : lowerOverride(e.layer(), e.path());
     }
     long nlink = e.isDir() && e.dirLayers().length > 1 ? 1 : e.stat().nlink();
+    if (ix != null && e.inUpper() && !e.isDir() && nlink > 1) {
+      nlink = ix.nlink(e.layer().fd(), e.rel(), e.stat()); // the index entry is no name of the overlay's
+    }
     if (e.isMetacopy()) {
       // st_blocks of the data, as the kernel shows for a metadata-only copy
       return build(MetaCopy.withDataBlocks(e.stat(), e.data()), ino(e), nlink, ov, linkId(e.layer(), e.stat()));

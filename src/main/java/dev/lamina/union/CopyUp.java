@@ -120,7 +120,8 @@ final class CopyUp {
       if (e.inUpper()) {
         return e;
       }
-      boolean meta = metaOnly && e.stat().isRegular() && metaCopy.usable(stack.workFd(), stack.tempName("probe"));
+      // a lower hard link copied up through the index is copied with its data (see Index)
+      boolean meta = metaOnly && e.stat().isRegular() && !indexed(e) && metaCopy.usable(stack.workFd(), stack.tempName("probe"));
       Stat up = copyUpLocked(e, withData, meta);
       // the copy is what a lookup would now find: the upper instance, with the lower one below it
       Entry copy = new Entry(rel, stack.upper(), up, new int[0], true);
@@ -166,8 +167,12 @@ final class CopyUp {
     int work = stack.workFd();
     String tmp = stack.tempName("copyup");
     Stat copy = null;
+    Index index = indexed(e) ? attrs.index() : null;
+    String indexName = index != null ? index.nameOf(e) : null;
     try {
-      switch (st.type()) {
+      if (indexName != null && index.entry(indexName, st, e.rel()) != null) {
+        tmp = null; // another name of this lower inode was copied up: this one is linked to it (link-up)
+      } else switch (st.type()) {
         case S_IFREG -> copy = copyFile(src, e, st, tmp, withData, meta);
         case S_IFDIR -> {
           fs.mkdirat(work, tmp, 0700);
@@ -182,7 +187,14 @@ final class CopyUp {
           finishMetadata(src, e.path(), st, tmp, false);
         }
       }
-      boolean hasOrigin = attrs.origins().record(src, e.path(), st, work, tmp);
+      boolean hasOrigin = tmp == null || attrs.origins().record(src, e.path(), st, work, tmp, indexName != null);
+      if (tmp != null && indexName != null && (!hasOrigin || !index.publish(work, tmp, indexName, st))) {
+        stack.removeTree(work, tmp); // no origin, no index entry; or another copy-up made it meanwhile
+        tmp = null;
+        if (!hasOrigin) {
+          throw new ErrnoException(Errno.EIO, "copy-up into the index (no origin could be recorded)", "/" + e.rel());
+        }
+      }
       String parentRel = Resolver.parentOf(e.rel());
       upperNames.mark();
       UpperDirFds.Ref pref = upperDirs.acquire(parentRel);
@@ -191,7 +203,9 @@ final class CopyUp {
       try {
         Stat before = fs.fstat(parent);
         UpperNames.Stamp stamp = upperNames.stamp(e.rel());
-        if (!renameIntoPlace(work, tmp, parent, e)) {
+        if (indexName != null) {
+          copy = index.linkUp(indexName, st, parent, Resolver.nameOf(e.rel()));
+        } else if (!renameIntoPlace(work, tmp, parent, e)) {
           // another copy-up made this directory first (a cached resolution was a moment old): it holds the
           // same metadata from the same lower directory, so it serves, and ours is dropped
           stack.removeTree(work, tmp);
@@ -212,9 +226,10 @@ final class CopyUp {
           if (copy == null) {
             copy = fs.lstat(parent, Resolver.nameOf(e.rel()));
           }
-          if (st.nlink() <= 1) {
+          if (st.nlink() <= 1 || indexName != null) {
             // a lower hard link copied up is no longer its other names' inode (overlayfs without index
-            // breaks the link, and shows the upper number then): only a single-link file keeps its number
+            // breaks the link, and shows the upper number then): only a single-link file keeps its number,
+            // and a hard link copied up through the index, which stays every name's inode
             inodes.recordOrigin(copy, mergedIno);
           }
           fileCopyUps.incrementAndGet();
@@ -225,7 +240,9 @@ final class CopyUp {
       }
     } catch (ErrnoException ex) {
       try {
-        stack.removeTree(work, tmp);
+        if (tmp != null) {
+          stack.removeTree(work, tmp);
+        }
       } catch (ErrnoException cleanup) {
         log.warn("could not remove copy-up leftover {} in the work dir: {}", tmp, cleanup.getMessage());
       }
@@ -236,6 +253,11 @@ final class CopyUp {
     }
     log.debug("copied up /{} from {}", e.rel(), src);
     return st.isDir() ? null : copy;
+  }
+
+  /** Whether e (a lower entry) is copied up through the mount's inode index ({@link Index#applies}). */
+  private boolean indexed(Entry e) {
+    return attrs.index() != null && !e.inUpper() && Index.applies(e.stat());
   }
 
   /**

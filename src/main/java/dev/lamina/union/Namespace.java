@@ -515,12 +515,17 @@ final class Namespace {
       }
       copyUp.ensureUpperDir(parentRel);
     }
+    Index index = attrs.index();
+    if (index != null) {
+      copyUpIndexed(rel);
+    }
     ReentrantLock lock = locks.lock(rel);
     try {
       Entry e = resolver.require(rel);
       if (e.isDir()) {
         throw new ErrnoException(Errno.EISDIR, "unlink", "/" + rel);
       }
+      String indexName = index != null && e.inUpper() ? index.indexedName(e.layer().fd(), rel, e.stat()) : null;
       upperNames.mark();
       UpperDirFds.Ref pref = upperDir(parentRel);
       int pfd = pref.fd;
@@ -536,9 +541,23 @@ final class Namespace {
       } finally {
         upperDirs.release(pref);
       }
+      if (indexName != null) {
+        index.removed(indexName, e.stat());
+      }
       forgetIfLastLink(e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * With index=on, a lower hard link is copied up (into the index) before one of its names is removed or replaced,
+   * so that the overlay's link count of the others can drop, as the kernel's ovl_nlink_start does.
+   */
+  void copyUpIndexed(String rel) throws ErrnoException {
+    Entry pre = resolver.lookup(rel);
+    if (pre != null && !pre.inUpper() && Index.applies(pre.stat())) {
+      copyUp.copyUp(rel, true);
     }
   }
 

@@ -48,6 +48,11 @@ record Origin(int flags, byte[] uuid, FileHandle handle) {
     return new Origin(CPU_ENDIAN, uuid, h);
   }
 
+  /** The file handle of an upper inode (the index's {@code overlay.upper}), on the filesystem with this UUID. */
+  static Origin ofUpper(byte[] uuid, FileHandle h) {
+    return new Origin(CPU_ENDIAN | FLAG_PATH_UPPER, uuid, h);
+  }
+
   /** The xattr value, as the kernel writes it. */
   byte[] encode() {
     byte[] fid = handle.bytes();

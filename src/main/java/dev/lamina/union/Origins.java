@@ -66,6 +66,14 @@ final class Origins {
     this.uuids = new AtomicReferenceArray<>(stack.all().size());
   }
 
+  /** The mount's inode index (index=on), or null. */
+  private volatile Index index;
+
+  /** Uses the mount's inode index: an upper file that is its origin's index entry shows the origin's number. */
+  void index(Index ix) {
+    index = ix;
+  }
+
   /** The xattr this mount reads and writes: trusted.overlay.origin as root, user.overlay.origin without. */
   String xattr() {
     return xattr;
@@ -103,7 +111,12 @@ final class Origins {
    * st. Returns whether an origin was written (then the parent is to be marked impure, {@link #markImpure}).
    */
   boolean record(Layer src, String path, Stat st, int workFd, String tmp) {
-    if (!st.isDir() && st.nlink() > 1) {
+    return record(src, path, st, workFd, tmp, false);
+  }
+
+  /** {@link #record(Layer, String, Stat, int, String)}; indexed: the copy goes into the index (then any link count). */
+  boolean record(Layer src, String path, Stat st, int workFd, String tmp, boolean indexed) {
+    if (!indexed && !st.isDir() && st.nlink() > 1) {
       return false;
     }
     if (!root && !st.isDir() && !st.isRegular()) {
@@ -167,7 +180,7 @@ final class Origins {
    * The merged number the upper non-directory at rel (of file type type, S_IFMT bits) shows from its origin, or
    * {@link #NONE}.
    */
-  long number(String rel, int type) {
+  long number(String rel, int type, long dev, long ino) {
     Origin o;
     try {
       o = Origin.parse(fs.lgetxattr(stack.upper().fd(), rel, xattr));
@@ -191,7 +204,10 @@ final class Origins {
         return NONE;
       }
       // as ovl_getattr without index: a lower inode with more links may have been copied up through another name too
-      return f.st.nlink() == 1 ? inodes.compose(f.layer, f.st.dev(), f.st.ino()) : NONE;
+      // with index, an upper inode that is its origin's index entry is that lower inode (every name copied up)
+      Index ix = index;
+      boolean indexed = f.st.nlink() > 1 && ix != null && ix.holds(Index.name(o), dev, ino);
+      return f.st.nlink() == 1 || indexed ? inodes.compose(f.layer, f.st.dev(), f.st.ino()) : NONE;
     } catch (ErrnoException e) {
       log.debug("/{}: origin not found: {}", rel, e.getMessage());
       return NONE;
@@ -228,6 +244,15 @@ final class Origins {
       return o.names(uuid(l), h) ? new Found(l, lower.stat(l, rel, le)) : null;
     }
     return null;
+  }
+
+  /** The stat of the lower inode o names, decoded by handle (root only), or null when it is gone. */
+  Stat statByHandle(Origin o) throws ErrnoException {
+    if (o == null) {
+      return null;
+    }
+    Found f = byHandle(o);
+    return f == null ? null : f.st;
   }
 
   /** Decodes o on the first lower layer whose filesystem has its UUID (root only: open_by_handle_at). */

@@ -10,7 +10,8 @@ import java.util.Objects;
  * whiteouts are written, whether rootless ownership is kept in {@code user.containers.override_stat}, the
  * uid/gid mappings, when reads update access times ({@link Atime}), and whether directory renames record
  * redirects ({@link RedirectDir}), and whether chmod, chown, utimens and xattr changes of a lower file copy up only
- * its metadata ({@code metacopy}, see {@link MetaCopy}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
+ * its metadata ({@code metacopy}, see {@link MetaCopy}), and whether a lower hard link copied up through one name
+ * stays linked to its other names ({@code index}, see {@link Index}). Immutable; build with {@link #builder()}. Without an upper dir the mount is
  * read-only.
  */
 public record OverlayConfig(
@@ -23,7 +24,8 @@ public record OverlayConfig(
     IdMap gidMap,
     Atime atime,
     RedirectDir redirectDir,
-    boolean metacopy) {
+    boolean metacopy,
+    boolean index) {
 
   public OverlayConfig {
     Objects.requireNonNull(atime, "atime");
@@ -65,6 +67,7 @@ public record OverlayConfig(
     private Atime atime = Atime.DEFAULT;
     private RedirectDir redirectDir;
     private boolean metacopy;
+    private boolean index;
 
     /** Adds a lower dir below the ones added before (the first added is the top). */
     public Builder lowerDir(Path p) {
@@ -129,6 +132,17 @@ public record OverlayConfig(
       return this;
     }
 
+    /**
+     * index= (default off, as the kernel's unless built with CONFIG_OVERLAY_FS_INDEX): on keeps the kernel's
+     * inode index in WORKDIR/index, so a lower hard link copied up through one name stays linked to its other
+     * names. Needs an upper dir and root (file handles); ignored without them, as the kernel falls back to
+     * index=off.
+     */
+    public Builder index(boolean on) {
+      index = on;
+      return this;
+    }
+
     public OverlayConfig build() {
       int euid = dev.lamina.sys.HostFs.get().geteuid();
       return new OverlayConfig(
@@ -141,7 +155,8 @@ public record OverlayConfig(
           gidMap,
           atime,
           redirectDir != null ? redirectDir : metacopy ? RedirectDir.ON : RedirectDir.FOLLOW,
-          metacopy);
+          metacopy,
+          index);
     }
   }
 }

@@ -40,6 +40,8 @@ public final class OverlayFs implements UnionFs {
   private final AccessTimes times;
   private final MetaCopy metaCopy;
   private final LowerDirCache lower;
+  /** The inode index (index=on), or null. */
+  private final Index index;
   /** Merged inode numbers of lower files unlinked while open: fgetattr reports nlink 0 for them. */
   private final Set<Long> unlinkedLower = ConcurrentHashMap.newKeySet();
 
@@ -66,6 +68,13 @@ public final class OverlayFs implements UnionFs {
     this.lower = lower;
     this.resolver = new Resolver(fs, stack, lower, whiteouts, merges, upperNames, redirects, metaCopy);
     this.attrs = new AttrFactory(fs, stack, lower, inodes, config);
+    try {
+      this.index = IndexSetup.open(fs, stack, config, attrs.origins());
+    } catch (IOException | RuntimeException e) {
+      stack.close();
+      throw e;
+    }
+    attrs.index(index);
     this.merger = new DirMerger(fs, stack, merges, resolver, inodes, attrs, upperNames);
     PathLocks locks = new PathLocks();
     this.copyUp = new CopyUp(fs, stack, resolver, inodes, attrs, locks, config, upperNames, upperDirs);
@@ -111,6 +120,9 @@ public final class OverlayFs implements UnionFs {
       }
     }
     long nlink = !h.layer.upper() && unlinkedLower.contains(h.ino) ? 0 : st.nlink();
+    if (index != null && h.layer.upper() && nlink > 1 && !st.isDir()) {
+      nlink = index.nlinkOfFd(h.fd, st);
+    }
     OverrideStat ov = !h.noOverride && attrs.honorsOverride(st) ? attrs.readOverride(h.fd) : null;
     return attrs.build(st, h.ino, nlink, ov, st.isDir() ? 0 : attrs.linkId(h.layer, st));
   }
@@ -217,6 +229,12 @@ public final class OverlayFs implements UnionFs {
       if (e.isMetacopy()) {
         return openMetacopy(e, rel, flags, kept, seen);
       }
+      String indexName = indexedLower(e);
+      if (indexName != null) {
+        // a lower hard link with an index entry: its inode is that upper one, as ovl_lookup makes it
+        int fd = fs.openBeneath(index.dirFd(), indexName, times.upperFlags(kept), 0);
+        return new FileHandle(fd, stack.upper(), attrs.ino(e), rel, flags, seen);
+      }
       int fd = e.inUpper()
           ? fs.openBeneath(times.upperFd(), e.path(), times.upperFlags(kept), 0)
           : fs.openBeneath(e.layer().fd(), e.path(), AccessTimes.own(kept), 0);
@@ -226,6 +244,15 @@ public final class OverlayFs implements UnionFs {
     Entry up = copyUp.copyUp(rel, (flags & O_TRUNC) == 0);
     int fd = fs.openBeneath(times.upperFd(), rel, times.upperFlags(kept), 0);
     return new FileHandle(fd, stack.upper(), attrs.ino(up), rel, flags, 0);
+  }
+
+  /** The index name of the lower non-directory e when another name of its inode was copied up (index=on), else null. */
+  private String indexedLower(Entry e) throws ErrnoException {
+    if (index == null || e.inUpper() || !Index.applies(e.stat())) {
+      return null;
+    }
+    String name = index.nameOf(e);
+    return name != null && index.entry(name, e.stat(), e.rel()) != null ? name : null;
   }
 
   /**
@@ -333,7 +360,14 @@ public final class OverlayFs implements UnionFs {
       h.copyUpsSeen = now;
       try {
         Entry e = resolver.lookup(h.rel);
-        if (e != null && e.inUpper() && !e.isDir() && !e.isMetacopy() && attrs.ino(e) == h.ino) {
+        String indexName = e != null ? indexedLower(e) : null;
+        if (indexName != null && attrs.ino(e) == h.ino) {
+          // another name of this lower hard link was copied up: its index entry is this file now
+          int fd = fs.openBeneath(index.dirFd(), indexName, times.upperFlags(O_RDONLY), 0);
+          h.retiredFd = h.fd;
+          h.fd = fd;
+          h.layer = stack.upper();
+        } else if (e != null && e.inUpper() && !e.isDir() && !e.isMetacopy() && attrs.ino(e) == h.ino) {
           int fd = fs.openBeneath(times.upperFd(), h.rel, times.upperFlags(O_RDONLY), 0);
           h.retiredFd = h.fd;
           h.fd = fd;
@@ -377,6 +411,11 @@ public final class OverlayFs implements UnionFs {
       h.lowerSize = size;
     }
     return new SpliceSource(fd, size);
+  }
+
+  @Override
+  public boolean linksAcrossNodes() {
+    return index != null;
   }
 
   @Override
@@ -506,10 +545,15 @@ public final class OverlayFs implements UnionFs {
     if (e.origin() instanceof LowerDirCache.LowerEntry le && le.dtype != DT_DIR && resolver.isCurrent(h.rel, h.dir)
         && (!h.dir.inUpper()
             || (!upperNames.mayHold(h.rel, e.name()) && !upperNames.mayHold(h.rel, Markers.WH_PREFIX + e.name())))
-        && !isMetacopy(le)) {
+        && !isMetacopy(le) && !mayBeIndexed(le)) {
       return attrs.lowerFile(le.path(), le);
     }
     return UnionFs.super.getattr(dir, dirPath, e);
+  }
+
+  /** Whether a listed lower entry is a hard link the index may hold (then only a lookup finds what to show). */
+  private boolean mayBeIndexed(LowerDirCache.LowerEntry le) throws ErrnoException {
+    return index != null && Index.applies(lower.stat(le.layer, le.path(), le));
   }
 
   /** Whether a listed lower entry is a metadata-only copy (then only a lookup finds what to show). */
@@ -634,6 +678,9 @@ public final class OverlayFs implements UnionFs {
 
   @Override
   public void close() {
+    if (index != null) {
+      index.close();
+    }
     times.close();
     upperDirs.close();
     stack.close();

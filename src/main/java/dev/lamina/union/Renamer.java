@@ -75,6 +75,18 @@ final class Renamer {
     } else if (dst != null && dst.isDir()) {
       throw new ErrnoException(Errno.EISDIR, "rename", "/" + b);
     }
+    Index index = ns.attrs().index();
+    String dstIndexName = null;
+    if (index != null && dst != null && !dst.isDir()) {
+      // the replaced name's other links keep a right count (ovl_nlink_start): copied up first when indexed
+      if (!dst.inUpper() && Index.applies(dst.stat())) {
+        ns.copyUpIndexed(b);
+        dst = resolver.lookupChild(resolver.dir(Resolver.parentOf(b)), Resolver.nameOf(b));
+      }
+      if (dst != null && dst.inUpper()) {
+        dstIndexName = index.indexedName(dst.layer().fd(), b, dst.stat());
+      }
+    }
     boolean srcNeedsWhiteout = src.needsWhiteout();
     boolean metacopy = src.isMetacopy(); // a metadata-only copy records where its data is, as a moved dir does
     if (!src.isDir() && !src.inUpper()) { // (an upper source was just looked up: copyUp would look again)
@@ -104,6 +116,9 @@ final class Renamer {
       if (dst != null) {
         ns.forgetReplaced(dst);
       }
+      if (dstIndexName != null) {
+        index.removed(dstIndexName, dst.stat());
+      }
     } finally {
       PathLocks.unlock(held);
       invalidate(a, b, src, dst);
@@ -116,7 +131,8 @@ final class Renamer {
       return src.dirLayers().length > 1;
     }
     if (!src.inUpper()) {
-      return src.stat().nlink() == 1; // just copied up, with an origin
+      // just copied up, with an origin (a hard link only through the index)
+      return src.stat().nlink() == 1 || (ns.attrs().index() != null && Index.applies(src.stat()));
     }
     return ns.attrs().ino(src) != ns.attrs().linkId(src.layer(), src.stat());
   }

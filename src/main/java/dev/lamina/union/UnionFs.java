@@ -98,6 +98,15 @@ public interface UnionFs extends AutoCloseable {
   }
 
   /**
+   * Whether one inode may have names the adapter sees as different nodes and whose link count changes with the
+   * others' (index=on: a lower hard link's names not copied up yet): then no multiply-linked file's attributes may be
+   * cached, since removing one name changes the count every other shows.
+   */
+  default boolean linksAcrossNodes() {
+    return false;
+  }
+
+  /**
    * Whether every read of this open file updates its access time (strictatime on an upper file): a FUSE server
    * must then not let the kernel answer reads of a new open from pages cached before.
    */

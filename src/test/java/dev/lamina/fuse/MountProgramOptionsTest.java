@@ -99,7 +99,8 @@ class MountProgramOptionsTest {
         "metacopy=yes|metacopy=on or off",
         "ino32_t|64-bit",
         "plugins=/usr/libexec/fuse-overlayfs/stargz.so|plugins",
-        "index=on|index=off",
+        "index=yes|index=on or off",
+        "nfs_export=on|nfs_export=off",
         "xino=yes|on, off or auto",
         "squash_to_root=1|takes no value"
       })

@@ -36,17 +36,22 @@ final class Shared {
     this.options = options;
     this.fd = fd;
     this.passthrough = new Passthrough(fd, options.directIo());
+    this.linksAcrossNodes = union.linksAcrossNodes();
   }
+
+  /** The union may give one inode's names separate nodes (index=on): see {@link UnionFs#linksAcrossNodes}. */
+  private final boolean linksAcrossNodes;
 
   private static final Reply.Timeout NO_CACHE = new Reply.Timeout(0, 0);
 
   /**
    * How long the kernel may keep a's attributes: the mount's attr_timeout, except for a name of a lower
    * layer's hard link (several links, no upper inode), which the kernel must ask for each time: copying up
-   * one name (a write) makes it another inode with one link, which no request of the kernel's tells it.
+   * one name (a write) makes it another inode with one link, which no request of the kernel's tells it. With
+   * index=on no multiply-linked file's: removing a lower name, another node, changes every name's count.
    */
   Reply.Timeout attrValid(Attr a) {
-    if (a.nlink() > 1 && a.linkId() == 0 && (a.mode() & Fcntl.S_IFMT) != Fcntl.S_IFDIR) {
+    if (a.nlink() > 1 && (a.linkId() == 0 || linksAcrossNodes) && (a.mode() & Fcntl.S_IFMT) != Fcntl.S_IFDIR) {
       return NO_CACHE;
     }
     return options.attr();
