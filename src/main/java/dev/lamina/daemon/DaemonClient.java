@@ -37,6 +37,27 @@ public final class DaemonClient {
   /** {@link #request(String, List, boolean)} to the daemon of {@code paths}. */
   public static DaemonServer.Reply request(DaemonPaths paths, String op, List<String> args, boolean start)
       throws IOException {
+    Connection c = open(paths, op, args, start);
+    if (c == null) {
+      return null;
+    }
+    c.close();
+    return c.reply();
+  }
+
+  /** A request's connection, still open after its reply (a held mount's), and the reply. */
+  record Connection(SocketChannel channel, DaemonServer.Reply reply) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /**
+   * As {@link #request(String, List, boolean)}, but leaves the connection open after the reply (the caller closes
+   * it); null when no daemon runs and {@code start} is false.
+   */
+  static Connection open(DaemonPaths paths, String op, List<String> args, boolean start) throws IOException {
     if (start) {
       paths.ensureDir();
     } else if (!Files.isDirectory(paths.dir())) {
@@ -49,13 +70,18 @@ public final class DaemonClient {
     rq.addAll(args);
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
-      try (SocketChannel ch = connect(paths)) {
+      SocketChannel ch = null;
+      try {
+        ch = connect(paths);
         if (ch != null) {
           Frames.write(Channels.newOutputStream(ch), rq);
           List<String> r = Frames.read(Channels.newInputStream(ch));
-          return new DaemonServer.Reply(Integer.parseInt(r.get(0)), r.size() > 1 ? r.get(1) : "");
+          return new Connection(ch, new DaemonServer.Reply(Integer.parseInt(r.get(0)), r.size() > 1 ? r.get(1) : ""));
         }
       } catch (IOException e) {
+        if (ch != null) {
+          ch.close();
+        }
         last = e; // the daemon went away meanwhile (idle exit, or killed): try a fresh one
       }
       if (!start) {
@@ -94,12 +120,18 @@ public final class DaemonClient {
   /** Starts a daemon in its own session and waits until its socket answers. */
   static void startDaemon(DaemonPaths paths) throws IOException {
     List<String> cmd = new ArrayList<>(BackgroundMount.childCommand(List.of("daemon", "run")));
+    int java = 1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse(""));
+    // At the heap limit the daemon exits at once, whatever thread ran out, rather than go on with a thread (a
+    // session's reader, the socket's accept loop) that an OutOfMemoryError ended: every mount then answers ENOTCONN
+    // and the next mount starts a fresh daemon, which clears them (native-notes.md, "Heap"). Before the user's
+    // flags, so that LAMINA_DAEMON_JAVA_OPTS=-XX:-ExitOnOutOfMemoryError wins.
+    cmd.add(java, "-XX:+ExitOnOutOfMemoryError");
     if (System.getenv("LAMINA_DAEMON_JAVA_OPTS") == null) {
       // a long-lived process whose heap follows its mounts: give back what a busy spell grew, once collected; and
       // start small (-Xms8m), not at the default 1/64 of RAM, whose large young generation a busy mount fills with
       // garbage, so touching it all before the first collection (scripts/bench-soak: 142 MiB RSS after a pass
       // against 66 MiB with -Xms8m)
-      cmd.addAll(1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse("")),
+      cmd.addAll(java + 1,
           List.of("-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xms8m"));
     }
     ProcessBuilder pb = new ProcessBuilder(cmd)

@@ -58,6 +58,7 @@ public final class DaemonServer {
   private final MountHandler handler;
   private final Duration idle;
   private final ServedMounts mounts;
+  private final HeldMounts held;
   private final Object lock = new Object();
   private final Instant started = Instant.now();
   private final String user;
@@ -78,6 +79,7 @@ public final class DaemonServer {
       touch();
       recordMounts();
     });
+    this.held = new HeldMounts(mounts);
     this.user = Files.getOwner(Path.of("/proc/self")).getName();
   }
 
@@ -174,7 +176,15 @@ public final class DaemonServer {
         return;
       }
       Reply r = handle(rq, ch, peer);
+      HeldMounts.Holder holder = null;
+      if (rq.get(0).equals(HeldMounts.MOUNT) && r.code() == 0) {
+        // lamina run's root: registered before the answer, so that a later run finds it held
+        holder = held.register(Path.of(rq.get(1)).resolve(rq.get(rq.size() - 1)).normalize().toString(), peer.pid());
+      }
       Frames.write(out, r.frame());
+      if (holder != null) {
+        held.hold(holder, in, out); // until the client releases the mount or goes away
+      }
       if (rq.get(0).equals("stop") && r.code() == 0) {
         exit(); // after the answer: the client returns once every mount is gone
       }
@@ -197,7 +207,7 @@ public final class DaemonServer {
     String op = rq.get(0);
     List<String> args = rq.subList(4, rq.size());
     switch (op) {
-      case "mount" -> {
+      case "mount", HeldMounts.MOUNT -> {
         if (!rq.get(2).equals(Namespaces.mount()) || !rq.get(3).equals(Namespaces.user())) {
           return new Reply(OTHER_NAMESPACE, "");
         }
@@ -217,6 +227,9 @@ public final class DaemonServer {
       }
       case "mount-fd" -> {
         return mountPassed(rq, ch, peer);
+      }
+      case HeldMounts.RELEASE_ORPHAN -> {
+        return args.size() == 1 ? held.releaseOrphan(args.get(0)) : new Reply(2, "lamina: malformed daemon request\n");
       }
       case "status" -> {
         return new Reply(0, DaemonStatus.text(this));
@@ -405,6 +418,10 @@ public final class DaemonServer {
 
   private static void closeQuietly(UnixSocket ch) {
     ch.close();
+  }
+
+  HeldMounts held() {
+    return held;
   }
 
   ServedMounts mounts() {
