@@ -50,11 +50,13 @@ public final class DaemonCommand implements Runnable {
     }
   }
 
-  @Command(name = "stop", description = "Unmount every mount the daemon serves and stop it.")
+  @Command(name = "stop", description = {"Unmount every mount the daemon serves and stop it; returns once it has"
+      + " exited.", "Mounts passed from other mount namespaces cannot be unmounted from here: they answer ENOTCONN"
+      + " from then on, and stop names them, to be unmounted in their namespace."})
   static final class Stop implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      DaemonServer.Reply r = DaemonClient.request("stop", List.of(), false);
+      DaemonServer.Reply r = DaemonClient.stop();
       if (r == null) {
         System.err.println("lamina: no daemon runs for this user (" + DaemonPaths.forCurrentUser().socket() + ")");
         return 0;

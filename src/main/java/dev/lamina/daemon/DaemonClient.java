@@ -93,6 +93,46 @@ public final class DaemonClient {
         + "; see " + paths.log());
   }
 
+  /**
+   * Asks the user's daemon to stop and returns once its process has ended (30 s at most), so that every mount it
+   * served is unmounted, or answers ENOTCONN, when this returns; null when no daemon runs.
+   */
+  public static DaemonServer.Reply stop() throws IOException {
+    DaemonPaths paths = DaemonPaths.forCurrentUser();
+    DaemonServer.Reply status = request(paths, "status", List.of(), false);
+    if (status == null) {
+      return null;
+    }
+    java.util.regex.Matcher pid = java.util.regex.Pattern.compile("(?m)^pid:\\s+(\\d+)").matcher(status.err());
+    DaemonServer.Reply r = request(paths, "stop", List.of(), false);
+    if (r != null && r.code() == 0 && pid.find()) {
+      awaitExit(Long.parseLong(pid.group(1)));
+    }
+    return r;
+  }
+
+  /** Waits until {@code pid} is gone or a zombie (its descriptors, /dev/fuse ones too, are closed by then). */
+  private static void awaitExit(long pid) throws IOException {
+    Path status = Path.of("/proc", Long.toString(pid), "status");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (Files.readAllLines(status).stream().anyMatch(l -> l.startsWith("State:") && l.contains("Z"))) {
+          return;
+        }
+      } catch (IOException e) {
+        return; // gone
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the lamina daemon " + pid + " to exit", e);
+      }
+    }
+    throw new IOException("the lamina daemon " + pid + " did not exit within " + START_TIMEOUT + " of stop");
+  }
+
   /** Whether a daemon accepts connections on the directory's socket now. */
   static boolean answers(DaemonPaths paths) {
     try (SocketChannel ch = connect(paths)) {

@@ -235,9 +235,7 @@ public final class DaemonServer {
         return new Reply(0, DaemonStatus.text(this));
       }
       case "stop" -> {
-        int n = stop();
-        return new Reply(0, "lamina: stopped the daemon (pid " + ProcessHandle.current().pid() + "); unmounted "
-            + n + " mount(s)\n");
+        return new Reply(0, stop());
       }
       case "ping" -> {
         return new Reply(0, "");
@@ -300,20 +298,42 @@ public final class DaemonServer {
     return r;
   }
 
-  /** Stops taking requests and unmounts every mount; returns how many. */
-  private int stop() {
+  /**
+   * Stops taking requests and unmounts every mount; returns what it did, for the client. A mount passed from
+   * another mount namespace cannot be unmounted from here: it leaves the table all the same (its union closed, its
+   * layers released), answers ENOTCONN once this process has exited (it held the only /dev/fuse descriptor), and
+   * the reply names it, with what the user must do.
+   */
+  private String stop() {
     synchronized (lock) {
       stopping = true;
     }
     List<ServedMounts.Served> all = mounts.list();
+    List<String> elsewhere = new java.util.ArrayList<>();
     for (ServedMounts.Served s : all) {
+      if (!s.mount().key().equals(s.mount().mountPoint().toString())) {
+        elsewhere.add(s.mount().key());
+      }
       try {
         s.mount().close(); // its layers are released as it leaves the table
       } catch (Exception e) {
         LOG.warn("unmounting {} failed: {}", s.mount().mountPoint(), e.toString());
       }
     }
-    return all.size();
+    StringBuilder b = new StringBuilder("lamina: stopped the daemon (pid " + ProcessHandle.current().pid()
+        + "); unmounted " + (all.size() - elsewhere.size()) + " mount(s)\n");
+    if (!elsewhere.isEmpty()) {
+      LOG.warn("stopping with {} mount(s) of other mount namespaces, which answer ENOTCONN from now on: {}",
+          elsewhere.size(), elsewhere);
+      b.append("lamina: ").append(elsewhere.size()).append(" mount(s) made in other mount namespaces could not be"
+          + " unmounted from here and answer \"Transport endpoint is not connected\" from now on; unmount each in"
+          + " its namespace (umount PATH there, or nsenter -t PID -m umount PATH with PID a process of that"
+          + " namespace):\n");
+      for (String k : elsewhere) {
+        b.append("  ").append(k).append('\n');
+      }
+    }
+    return b.toString();
   }
 
   private void watchIdle() {
