@@ -274,6 +274,15 @@ class RunImageIT {
         assertThat(System.nanoTime()).as("the container outlived lamina").isLessThan(gone);
         Thread.sleep(100);
       }
+      if (!"private".equals(System.getenv("LAMINA_DAEMON"))) {
+        // the shared daemon saw the run's connection close and unmounts the root by itself, no next run needed
+        Path merged = store.resolve("containers/stale/merged");
+        while (Files.readString(Path.of("/proc/mounts")).contains(merged.toString())
+            || lamina("daemon", "status").out().contains(merged.toString())) {
+          assertThat(System.nanoTime()).as("the daemon did not unmount the killed run's root").isLessThan(gone);
+          Thread.sleep(100);
+        }
+      }
     } finally {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
