@@ -409,6 +409,26 @@ class DaemonIT {
     assertThat(Files.readString(next.resolve("bottom"))).isEqualTo("bottom\n");
   }
 
+  /**
+   * A passed mount made again on the same directory right after the last one there was detached (umount -l, as
+   * containers/storage unmounts, while a process still holds a file in it): the daemon still serves the detached
+   * one, under the same name, until its last user lets go; the new mount must not be refused for it.
+   */
+  @Test
+  void aPassedMountRightAfterADetachedOneOnTheSameDir_isServed() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for unshare -m");
+    lowers();
+    Path a = mount("a", "lowerdir=l1:l2");
+    Files.createDirectories(tmp.resolve("m"));
+    Result r = inNamespace(List.of(), "-m", "set -e; \"$L\" mount -o lowerdir=l1:l2 m; exec 3< m/top;"
+        + " umount -l m; \"$L\" mount -o lowerdir=l2 m; ls m; \"$L\" daemon status; cat <&3; exec 3<&-;"
+        + " umount m; echo unmounted", Map.of());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("bottom\n", "mounts:         2", "top\n", "unmounted").doesNotContain("top\nbottom");
+    awaitMounts(1);
+    assertThat(Files.readString(a.resolve("top"))).isEqualTo("top\n");
+  }
+
   private static final String TEST_USER = "lamina-dmn-test";
 
   /** Adds the test user if missing (skips without root); true when this test added it and must remove it. */
