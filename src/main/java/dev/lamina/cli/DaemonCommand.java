@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
     name = "daemon",
     description = {
       "The shared mount daemon: one process per user serves every background `lamina mount` (unless -o daemon=private or"
-          + " LAMINA_DAEMON=private). It starts on first use and exits when it has served no mount for"
-          + " LAMINA_DAEMON_IDLE seconds (30)."
+          + " LAMINA_DAEMON=private) and the root of every `lamina run` (unless --daemon=private). It starts on first"
+          + " use and exits when it has served no mount for LAMINA_DAEMON_IDLE seconds (30)."
     },
     subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class, DaemonCommand.Run.class})
 public final class DaemonCommand implements Runnable {

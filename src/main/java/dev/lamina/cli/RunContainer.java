@@ -128,7 +128,15 @@ final class RunContainer implements AutoCloseable {
     }
     opts.addAll(idOptions(mapping));
     Path mnt = merged.toRealPath();
-    HeldMount held = shared ? HeldMount.mount(List.of("-o", String.join(",", opts), mnt.toString())) : null;
+    HeldMount held = null;
+    if (shared) {
+      try {
+        held = HeldMount.mount(List.of("-o", String.join(",", opts), mnt.toString()));
+      } catch (IOException e) {
+        throw new UserError("cannot mount the root of container " + name + " through the lamina daemon: "
+            + e.getMessage() + "; --daemon=private mounts it in this process", 125);
+      }
+    }
     FuseMount m = null;
     if (held != null && held.code() != 0) {
       throw new UserError(held.err().strip().replaceFirst("^lamina: ", "") + " (mounting the root of container "
