@@ -324,6 +324,11 @@ class RunImageIT {
         } else {
           assertThat(during.out()).doesNotContain(merged.toString());
         }
+        // a second run of the container while the first holds it is refused, and the first one's root stays
+        TestUser.Result second = run("--daemon=" + mode, "--name", "held-" + mode, image.toString(), "--", "true");
+        assertThat(second.code()).as(second.err()).isEqualTo(125);
+        assertThat(second.err()).contains("container 'held-" + mode + "' is in use");
+        assertThat(Files.readString(Path.of("/proc/mounts"))).contains(merged.toString());
         p.getOutputStream().write("bye\n".getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         assertThat(out.readLine()).isEqualTo("got bye");
