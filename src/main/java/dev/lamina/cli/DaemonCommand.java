@@ -18,8 +18,8 @@ import picocli.CommandLine.Command;
     name = "daemon",
     description = {
       "The shared mount daemon: one process per user serves every background `lamina mount` (unless -o daemon=private or"
-          + " LAMINA_DAEMON=private). It starts on first use and exits when it has served no mount for"
-          + " LAMINA_DAEMON_IDLE seconds (30)."
+          + " LAMINA_DAEMON=private) and the root of every `lamina run` (unless --daemon=private). It starts on first"
+          + " use and exits when it has served no mount for LAMINA_DAEMON_IDLE seconds (30)."
     },
     subcommands = {DaemonCommand.Status.class, DaemonCommand.Stop.class, DaemonCommand.Run.class})
 public final class DaemonCommand implements Runnable {
@@ -50,11 +50,13 @@ public final class DaemonCommand implements Runnable {
     }
   }
 
-  @Command(name = "stop", description = "Unmount every mount the daemon serves and stop it.")
+  @Command(name = "stop", description = {"Unmount every mount the daemon serves and stop it; returns once it has"
+      + " exited.", "Mounts passed from other mount namespaces cannot be unmounted from here: they answer ENOTCONN"
+      + " from then on, and stop names them, to be unmounted in their namespace."})
   static final class Stop implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      DaemonServer.Reply r = DaemonClient.request("stop", List.of(), false);
+      DaemonServer.Reply r = DaemonClient.stop();
       if (r == null) {
         System.err.println("lamina: no daemon runs for this user (" + DaemonPaths.forCurrentUser().socket() + ")");
         return 0;

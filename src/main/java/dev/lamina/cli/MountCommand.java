@@ -270,10 +270,10 @@ public final class MountCommand implements Callable<Integer> {
       o = MountOptions.parse(opts, source, cwd);
     }
     Unions.validate(o);
-    String key = passed.namespace() + " " + passed.mountPoint();
-    if (served.serves(key)) {
-      throw new UserError(key + " is already mounted by this daemon: unmount it first");
-    }
+    // No refusal when this daemon still serves a mount of that name: the client checked its namespace's mount table
+    // and mounted, so that one was unmounted there and its session is ending, or was detached (umount -l) and is
+    // still used through open files; it keeps being served until then, and the name is the new one's (as in
+    // runServed; see ServedMounts.add).
     // the store's layer locks, by the paths the passed directories have here (when the store is visible here)
     List<Path> here = new ArrayList<>();
     for (Path d : o.lowerDirs()) {

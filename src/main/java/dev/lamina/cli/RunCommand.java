@@ -1,5 +1,6 @@
 package dev.lamina.cli;
 
+import dev.lamina.daemon.DaemonMode;
 import dev.lamina.image.ImageConfig;
 import dev.lamina.image.Platform;
 import dev.lamina.layer.Containers;
@@ -82,6 +83,11 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "no progress output while loading")
   boolean quiet;
 
+  @Option(names = "--daemon", paramLabel = "shared|private",
+      description = "who serves the container's root: the user's shared mount daemon (default, or LAMINA_DAEMON),"
+          + " or private: this lamina process")
+  String daemon;
+
   @Override
   public Integer call() throws Exception {
     Path dir = Path.of(ref).toAbsolutePath();
@@ -112,7 +118,13 @@ public final class RunCommand implements Callable<Integer> {
       hostname = container; // docker uses the container's id
     }
     boolean root = HostFs.get().geteuid() == 0;
-    try (RunContainer c = RunContainer.open(s, img, container, rm, mapping, root)) {
+    boolean shared;
+    try {
+      shared = DaemonMode.shared(daemon == null ? List.of() : List.of("daemon=" + daemon));
+    } catch (IllegalArgumentException e) {
+      throw new UserError(e.getMessage().replace("daemon=", "--daemon="));
+    }
+    try (RunContainer c = RunContainer.open(s, img, container, rm, mapping, root, shared)) {
       // a kill of lamina (SIGTERM/SIGINT are handled while the command runs) still unmounts
       Thread hook = new Thread(() -> closeQuietly(c), "lamina-run-unmount");
       Runtime.getRuntime().addShutdownHook(hook);

@@ -9,8 +9,8 @@ import dev.lamina.layer.LayerStore;
 import dev.lamina.layer.StoredImage;
 import dev.lamina.run.IdMap;
 import dev.lamina.run.IdMapping;
-import dev.lamina.union.OverlayConfig;
-import dev.lamina.union.OverlayFs;
+import dev.lamina.daemon.HeldMount;
+import dev.lamina.fuse.Unions;
 import dev.lamina.sys.HostFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mounted root of a {@code lamina run} container: the image's layers as lower dirs and the container's upper
- * dir, mounted through FUSE on {@code containers/NAME/merged} by this JVM, with the id maps of the run's user
- * namespace. Closing unmounts, clears the container's mount point, and removes the container for {@code --rm}.
+ * dir, mounted through FUSE on {@code containers/NAME/merged} with the id maps of the run's user namespace; served
+ * by the user's shared daemon for as long as this process holds it ({@link HeldMount}), or with
+ * {@code --daemon=private} (or where the daemon cannot serve this process) by this JVM. Both get the same mount
+ * options. Closing unmounts, clears the container's mount point, and removes the container for {@code --rm}.
  */
 final class RunContainer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunContainer.class);
@@ -37,15 +39,22 @@ final class RunContainer implements AutoCloseable {
 
   private final Containers containers;
   private final String name;
+  private final Path root;
+  /** The mount when this JVM serves it, else null. */
   private final FuseMount mount;
+  /** The mount when the shared daemon serves it, else null. */
+  private final HeldMount held;
   private final boolean remove;
   private final boolean allowOther;
   private boolean closed;
 
-  private RunContainer(Containers containers, String name, FuseMount mount, boolean remove, boolean allowOther) {
+  private RunContainer(Containers containers, String name, Path root, FuseMount mount, HeldMount held,
+      boolean remove, boolean allowOther) {
     this.containers = containers;
     this.name = name;
+    this.root = root;
     this.mount = mount;
+    this.held = held;
     this.remove = remove;
     this.allowOther = allowOther;
   }
@@ -55,15 +64,17 @@ final class RunContainer implements AutoCloseable {
    *
    * @param mapping the ids the run's namespace maps: image id N is presented as the host id N maps to, so files
    *     show inside with the image's owners
+   * @param shared whether the user's shared daemon serves the mount (else this JVM)
    */
   static RunContainer open(
-      LayerStore store, StoredImage img, String name, boolean remove, IdMapping mapping, boolean root)
+      LayerStore store, StoredImage img, String name, boolean remove, IdMapping mapping, boolean root,
+      boolean shared)
       throws IOException {
     List<Path> lowers = new ArrayList<>(store.mountableLowerDirs(img));
     Containers cs = store.containers();
     Containers.Claim claim = cs.claim(name, img);
     try {
-      return mount(store, claim, remove, mapping, root, lowers);
+      return mount(store, claim, remove, mapping, root, lowers, shared);
     } catch (IOException | RuntimeException e) {
       if (claim.created()) {
         // a command that fails leaves nothing behind: the container it made goes again
@@ -79,7 +90,7 @@ final class RunContainer implements AutoCloseable {
 
   private static RunContainer mount(
       LayerStore store, Containers.Claim claim, boolean remove, IdMapping mapping, boolean root,
-      List<Path> lowers)
+      List<Path> lowers, boolean shared)
       throws IOException {
     Containers cs = store.containers();
     String name = claim.info().name();
@@ -89,6 +100,10 @@ final class RunContainer implements AutoCloseable {
       // left by a lamina that was killed (SIGKILL): its FUSE daemon is gone, the mount answers ENOTCONN
       LOG.info("unmounting the stale mount {} of container {}", c.mountpoint(), name);
       Unmount.unmount(Path.of(c.mountpoint()), Duration.ofSeconds(10));
+    }
+    if (cs.isMounted(c) && HeldMount.releaseOrphan(Path.of(c.mountpoint()))) {
+      // left by a lamina run that was killed while the shared daemon served its root: the daemon unmounted it
+      LOG.info("the daemon released the mount {} of container {}, whose run had ended", c.mountpoint(), name);
     }
     if (cs.isMounted(c)) {
       throw new UserError(
@@ -100,38 +115,81 @@ final class RunContainer implements AutoCloseable {
     if (HostFs.get().geteuid() != 0) {
       seedUpperRoot(cs.upperDir(name), lowers);
     }
-    OverlayConfig config =
-        OverlayConfig.builder()
-            .lowerDirs(lowers)
-            .upperDir(cs.upperDir(name))
-            .workDir(cs.workDir(name))
-            .uidMap(unionMap(mapping.uids()))
-            .gidMap(unionMap(mapping.gids()))
-            .build();
     // Without allow_other the kernel lets only the mounting user's uid and gid use the mount; inside the
     // namespace that is root only. fusermount3 grants it to ordinary users only with user_allow_other.
     boolean allowOther = root || (mapping.hasRanges() && userAllowOther());
     List<String> opts = new ArrayList<>();
-    opts.add("lowerdir=" + String.join(":", lowers.stream().map(Path::toString).toList()));
-    opts.add("upperdir=" + cs.upperDir(name));
-    opts.add("workdir=" + cs.workDir(name));
+    opts.add("lowerdir=" + String.join(":", lowers.stream().map(p -> escape(p.toString())).toList()));
+    opts.add("upperdir=" + escape(cs.upperDir(name).toString()));
+    opts.add("workdir=" + escape(cs.workDir(name).toString()));
     opts.add("fsname=lamina:" + name);
     if (allowOther && !root) {
       opts.add("allow_other");
     }
-    MountOptions mo = MountOptions.parse(opts, null, Path.of("/"));
-    FuseMount m = FuseMount.mount(new OverlayFs(config), merged, mo, false, Duration.ofSeconds(30));
+    opts.addAll(idOptions(mapping));
+    Path mnt = merged.toRealPath();
+    HeldMount held = null;
+    if (shared) {
+      try {
+        held = HeldMount.mount(List.of("-o", String.join(",", opts), mnt.toString()));
+      } catch (IOException e) {
+        throw new UserError("cannot mount the root of container " + name + " through the lamina daemon: "
+            + e.getMessage() + "; --daemon=private mounts it in this process", 125);
+      }
+    }
+    FuseMount m = null;
+    if (held != null && held.code() != 0) {
+      throw new UserError(held.err().strip().replaceFirst("^lamina: ", "") + " (mounting the root of container "
+          + name + " through the lamina daemon; --daemon=private mounts it in this process)", 125);
+    }
+    if (held == null) {
+      if (shared) {
+        LOG.info("the shared daemon cannot serve this process here: the root of {} is served by this JVM", name);
+      }
+      MountOptions mo = MountOptions.parse(opts, null, Path.of("/"));
+      m = FuseMount.mount(Unions.open(mo), mnt, mo, false, Duration.ofSeconds(30));
+    }
+    RunContainer rc = new RunContainer(cs, name, mnt, m, held, remove, allowOther);
     try {
       cs.setMountpoint(name, merged);
     } catch (IOException | RuntimeException e) {
-      m.close();
+      rc.unmount();
       throw e;
     }
-    return new RunContainer(cs, name, m, remove, allowOther);
+    return rc;
+  }
+
+  /** mount options separate with ',' and lowerdir with ':'; the fuse side unescapes "\:" and "\,". */
+  private static String escape(String path) {
+    return path.replace(":", "\\:").replace(",", "\\,");
+  }
+
+  /**
+   * The mount options that show the disk's ids as {@link #unionMap} does: {@code uidmapping=}/{@code gidmapping=}
+   * with its ranges, and {@code squash_to_uid=}/{@code squash_to_gid=} when only root is mapped (every owner shows
+   * as the invoking user, root inside); none for real root.
+   */
+  static List<String> idOptions(IdMapping mapping) {
+    List<String> o = new ArrayList<>();
+    idOptions(mapping.uids(), "uid", o);
+    idOptions(mapping.gids(), "gid", o);
+    return o;
+  }
+
+  private static void idOptions(List<IdMap> lines, String kind, List<String> out) {
+    dev.lamina.union.IdMap map = unionMap(lines);
+    if (map.isIdentity()) {
+      return;
+    }
+    out.add(kind + "mapping=" + map.ranges().stream().map(r -> r.backing() + ":" + r.presented() + ":" + r.size())
+        .collect(java.util.stream.Collectors.joining(":")));
+    if (lines.size() == 1 && lines.get(0).count() == 1) {
+      out.add("squash_to_" + kind + "=" + lines.get(0).outside());
+    }
   }
 
   Path root() {
-    return mount.mountPoint();
+    return root;
   }
 
   /** Whether users other than the mounting one (image users other than root, inside) can use the mount. */
@@ -207,6 +265,23 @@ final class RunContainer implements AutoCloseable {
     }
   }
 
+  /** Unmounts: the daemon does it for a held mount (also when it is dead: then here), or this JVM for its own. */
+  private void unmount() throws IOException {
+    if (mount != null) {
+      mount.close();
+      return;
+    }
+    try {
+      held.release();
+    } catch (IOException e) {
+      // the daemon went away (stopped, killed): its mount is gone or dead; unmount what is left here
+      LOG.warn("the lamina daemon did not release {}: {}; unmounting it here", root, e.toString());
+      if (dev.lamina.fuse.MountTable.find(root).isPresent()) {
+        Unmount.unmount(root, Duration.ofSeconds(10));
+      }
+    }
+  }
+
   @Override
   public synchronized void close() throws IOException {
     if (closed) {
@@ -214,7 +289,7 @@ final class RunContainer implements AutoCloseable {
     }
     closed = true;
     try {
-      mount.close();
+      unmount();
     } finally {
       containers.setMountpoint(name, null);
       if (remove) {

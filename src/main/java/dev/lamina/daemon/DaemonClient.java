@@ -37,6 +37,27 @@ public final class DaemonClient {
   /** {@link #request(String, List, boolean)} to the daemon of {@code paths}. */
   public static DaemonServer.Reply request(DaemonPaths paths, String op, List<String> args, boolean start)
       throws IOException {
+    Connection c = open(paths, op, args, start);
+    if (c == null) {
+      return null;
+    }
+    c.close();
+    return c.reply();
+  }
+
+  /** A request's connection, still open after its reply (a held mount's), and the reply. */
+  record Connection(SocketChannel channel, DaemonServer.Reply reply) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /**
+   * As {@link #request(String, List, boolean)}, but leaves the connection open after the reply (the caller closes
+   * it); null when no daemon runs and {@code start} is false.
+   */
+  static Connection open(DaemonPaths paths, String op, List<String> args, boolean start) throws IOException {
     if (start) {
       paths.ensureDir();
     } else if (!Files.isDirectory(paths.dir())) {
@@ -49,13 +70,18 @@ public final class DaemonClient {
     rq.addAll(args);
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
-      try (SocketChannel ch = connect(paths)) {
+      SocketChannel ch = null;
+      try {
+        ch = connect(paths);
         if (ch != null) {
           Frames.write(Channels.newOutputStream(ch), rq);
           List<String> r = Frames.read(Channels.newInputStream(ch));
-          return new DaemonServer.Reply(Integer.parseInt(r.get(0)), r.size() > 1 ? r.get(1) : "");
+          return new Connection(ch, new DaemonServer.Reply(Integer.parseInt(r.get(0)), r.size() > 1 ? r.get(1) : ""));
         }
       } catch (IOException e) {
+        if (ch != null) {
+          ch.close();
+        }
         last = e; // the daemon went away meanwhile (idle exit, or killed): try a fresh one
       }
       if (!start) {
@@ -65,6 +91,46 @@ public final class DaemonClient {
     }
     throw new IOException("the lamina daemon on " + paths.socket() + " did not answer: " + last
         + "; see " + paths.log());
+  }
+
+  /**
+   * Asks the user's daemon to stop and returns once its process has ended (30 s at most), so that every mount it
+   * served is unmounted, or answers ENOTCONN, when this returns; null when no daemon runs.
+   */
+  public static DaemonServer.Reply stop() throws IOException {
+    DaemonPaths paths = DaemonPaths.forCurrentUser();
+    DaemonServer.Reply status = request(paths, "status", List.of(), false);
+    if (status == null) {
+      return null;
+    }
+    java.util.regex.Matcher pid = java.util.regex.Pattern.compile("(?m)^pid:\\s+(\\d+)").matcher(status.err());
+    DaemonServer.Reply r = request(paths, "stop", List.of(), false);
+    if (r != null && r.code() == 0 && pid.find()) {
+      awaitExit(Long.parseLong(pid.group(1)));
+    }
+    return r;
+  }
+
+  /** Waits until {@code pid} is gone or a zombie (its descriptors, /dev/fuse ones too, are closed by then). */
+  private static void awaitExit(long pid) throws IOException {
+    Path status = Path.of("/proc", Long.toString(pid), "status");
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (Files.readAllLines(status).stream().anyMatch(l -> l.startsWith("State:") && l.contains("Z"))) {
+          return;
+        }
+      } catch (IOException e) {
+        return; // gone
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for the lamina daemon " + pid + " to exit", e);
+      }
+    }
+    throw new IOException("the lamina daemon " + pid + " did not exit within " + START_TIMEOUT + " of stop");
   }
 
   /** Whether a daemon accepts connections on the directory's socket now. */
@@ -94,12 +160,18 @@ public final class DaemonClient {
   /** Starts a daemon in its own session and waits until its socket answers. */
   static void startDaemon(DaemonPaths paths) throws IOException {
     List<String> cmd = new ArrayList<>(BackgroundMount.childCommand(List.of("daemon", "run")));
+    int java = 1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse(""));
+    // At the heap limit the daemon exits at once, whatever thread ran out, rather than go on with a thread (a
+    // session's reader, the socket's accept loop) that an OutOfMemoryError ended: every mount then answers ENOTCONN
+    // and the next mount starts a fresh daemon, which clears them (native-notes.md, "Heap"). Before the user's
+    // flags, so that LAMINA_DAEMON_JAVA_OPTS=-XX:-ExitOnOutOfMemoryError wins.
+    cmd.add(java, "-XX:+ExitOnOutOfMemoryError");
     if (System.getenv("LAMINA_DAEMON_JAVA_OPTS") == null) {
       // a long-lived process whose heap follows its mounts: give back what a busy spell grew, once collected; and
       // start small (-Xms8m), not at the default 1/64 of RAM, whose large young generation a busy mount fills with
       // garbage, so touching it all before the first collection (scripts/bench-soak: 142 MiB RSS after a pass
       // against 66 MiB with -Xms8m)
-      cmd.addAll(1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse("")),
+      cmd.addAll(java + 1,
           List.of("-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-Xms8m"));
     }
     ProcessBuilder pb = new ProcessBuilder(cmd)

@@ -58,6 +58,7 @@ public final class DaemonServer {
   private final MountHandler handler;
   private final Duration idle;
   private final ServedMounts mounts;
+  private final HeldMounts held;
   private final Object lock = new Object();
   private final Instant started = Instant.now();
   private final String user;
@@ -78,6 +79,7 @@ public final class DaemonServer {
       touch();
       recordMounts();
     });
+    this.held = new HeldMounts(mounts);
     this.user = Files.getOwner(Path.of("/proc/self")).getName();
   }
 
@@ -174,7 +176,15 @@ public final class DaemonServer {
         return;
       }
       Reply r = handle(rq, ch, peer);
+      HeldMounts.Holder holder = null;
+      if (rq.get(0).equals(HeldMounts.MOUNT) && r.code() == 0) {
+        // lamina run's root: registered before the answer, so that a later run finds it held
+        holder = held.register(Path.of(rq.get(1)).resolve(rq.get(rq.size() - 1)).normalize().toString(), peer.pid());
+      }
       Frames.write(out, r.frame());
+      if (holder != null) {
+        held.hold(holder, in, out); // until the client releases the mount or goes away
+      }
       if (rq.get(0).equals("stop") && r.code() == 0) {
         exit(); // after the answer: the client returns once every mount is gone
       }
@@ -197,7 +207,7 @@ public final class DaemonServer {
     String op = rq.get(0);
     List<String> args = rq.subList(4, rq.size());
     switch (op) {
-      case "mount" -> {
+      case "mount", HeldMounts.MOUNT -> {
         if (!rq.get(2).equals(Namespaces.mount()) || !rq.get(3).equals(Namespaces.user())) {
           return new Reply(OTHER_NAMESPACE, "");
         }
@@ -218,13 +228,14 @@ public final class DaemonServer {
       case "mount-fd" -> {
         return mountPassed(rq, ch, peer);
       }
+      case HeldMounts.RELEASE_ORPHAN -> {
+        return args.size() == 1 ? held.releaseOrphan(args.get(0)) : new Reply(2, "lamina: malformed daemon request\n");
+      }
       case "status" -> {
         return new Reply(0, DaemonStatus.text(this));
       }
       case "stop" -> {
-        int n = stop();
-        return new Reply(0, "lamina: stopped the daemon (pid " + ProcessHandle.current().pid() + "); unmounted "
-            + n + " mount(s)\n");
+        return new Reply(0, stop());
       }
       case "ping" -> {
         return new Reply(0, "");
@@ -287,20 +298,42 @@ public final class DaemonServer {
     return r;
   }
 
-  /** Stops taking requests and unmounts every mount; returns how many. */
-  private int stop() {
+  /**
+   * Stops taking requests and unmounts every mount; returns what it did, for the client. A mount passed from
+   * another mount namespace cannot be unmounted from here: it leaves the table all the same (its union closed, its
+   * layers released), answers ENOTCONN once this process has exited (it held the only /dev/fuse descriptor), and
+   * the reply names it, with what the user must do.
+   */
+  private String stop() {
     synchronized (lock) {
       stopping = true;
     }
     List<ServedMounts.Served> all = mounts.list();
+    List<String> elsewhere = new java.util.ArrayList<>();
     for (ServedMounts.Served s : all) {
+      if (!s.mount().key().equals(s.mount().mountPoint().toString())) {
+        elsewhere.add(s.mount().key());
+      }
       try {
         s.mount().close(); // its layers are released as it leaves the table
       } catch (Exception e) {
         LOG.warn("unmounting {} failed: {}", s.mount().mountPoint(), e.toString());
       }
     }
-    return all.size();
+    StringBuilder b = new StringBuilder("lamina: stopped the daemon (pid " + ProcessHandle.current().pid()
+        + "); unmounted " + (all.size() - elsewhere.size()) + " mount(s)\n");
+    if (!elsewhere.isEmpty()) {
+      LOG.warn("stopping with {} mount(s) of other mount namespaces, which answer ENOTCONN from now on: {}",
+          elsewhere.size(), elsewhere);
+      b.append("lamina: ").append(elsewhere.size()).append(" mount(s) made in other mount namespaces could not be"
+          + " unmounted from here and answer \"Transport endpoint is not connected\" from now on; unmount each in"
+          + " its namespace (umount PATH there, or nsenter -t PID -m umount PATH with PID a process of that"
+          + " namespace):\n");
+      for (String k : elsewhere) {
+        b.append("  ").append(k).append('\n');
+      }
+    }
+    return b.toString();
   }
 
   private void watchIdle() {
@@ -405,6 +438,10 @@ public final class DaemonServer {
 
   private static void closeQuietly(UnixSocket ch) {
     ch.close();
+  }
+
+  HeldMounts held() {
+    return held;
   }
 
   ServedMounts mounts() {

@@ -27,7 +27,12 @@ final class DaemonStatus {
     for (ServedMounts.Served s : d.mounts().list()) {
       b.append("  ").append(s.mount().key()).append("  requests ").append(DaemonServer.requests(s.mount()))
           .append("  nodes ").append(s.mount().nodes())
-          .append("  workers ").append(s.mount().workerThreads()).append("  since ").append(s.since()).append('\n');
+          .append("  workers ").append(s.mount().workerThreads()).append("  since ").append(s.since());
+      long holder = d.held().holder(s.mount().key());
+      if (holder >= 0) {
+        b.append("  held by pid ").append(holder); // lamina run's root: unmounted when that process ends
+      }
+      b.append('\n');
     }
     return b.toString();
   }

@@ -98,6 +98,7 @@ final class PassingClient {
       mounted = false;
       if (r.code() != DaemonServer.MOUNT_PRIVATELY) {
         err.print(r.err());
+        err.flush(); // print does not flush; the client exits right after
       }
       return r.code();
     } catch (IOException | RuntimeException e) {

@@ -91,8 +91,13 @@ class DaemonIT {
 
   /** Mounts lowerdir (and upper/work when given) on a new dir through the shared daemon; returns it. */
   Path mount(String name, String options) throws Exception {
+    return mount(name, options, Map.of());
+  }
+
+  /** As {@link #mount(String, String)}, with extra environment for the client (and a daemon it starts). */
+  Path mount(String name, String options, Map<String, String> env) throws Exception {
     Path mnt = Files.createDirectories(tmp.resolve(name));
-    Result r = lamina(List.of("mount", "-o", options, mnt.toString()), Map.of());
+    Result r = lamina(List.of("mount", "-o", options, mnt.toString()), env);
     assertThat(r.code()).as(r.err()).isZero();
     mounts.add(mnt);
     return mnt;
@@ -129,6 +134,16 @@ class DaemonIT {
           return false;
         }
       }).count();
+    }
+  }
+
+  /** Whether {@code pid} is gone or a zombie (whose descriptors are closed: nothing may reap it here). */
+  static boolean exited(long pid) {
+    try {
+      return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+          .anyMatch(l -> l.startsWith("State:") && l.contains("Z"));
+    } catch (IOException e) {
+      return true;
     }
   }
 
@@ -319,6 +334,99 @@ class DaemonIT {
     assertThat(Files.readString(a.resolve("top"))).isEqualTo("top\n");
     assertThat(ProcessHandle.of(pid)).as("the same daemon goes on").isPresent();
     assertThat(daemonPid()).isEqualTo(pid);
+  }
+
+  /**
+   * {@code lamina daemon stop} with a mount passed from another mount namespace, which it cannot unmount: it
+   * unmounts the mount here, says which one it could not and what to do, and returns once the daemon has exited;
+   * the passed mount then answers ENOTCONN in its namespace and unmounts there; no daemon, record or later
+   * daemon claims either.
+   */
+  @Test
+  void stopWithAMountOfAnotherNamespace_namesIt_andItAnswersEnotconnUntilUnmountedThere() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for unshare -m");
+    lowers();
+    Path a = mount("a", "lowerdir=l1:l2");
+    long pid = daemonPid();
+    Path m = Files.createDirectories(tmp.resolve("m"));
+    Result r = inNamespace(List.of(), "-m", "set -e; \"$L\" mount -o lowerdir=l1:l2 m; cat m/top;"
+        + " \"$L\" daemon stop; if ls m; then echo STILL SERVED; fi; umount m; echo unmounted there;"
+        + " if grep ' " + m + " ' /proc/self/mountinfo; then echo STILL MOUNTED; fi", Map.of());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("top\n", "unmounted there").doesNotContain("STILL");
+    assertThat(r.err()).contains("stopped the daemon (pid " + pid + "); unmounted 1 mount(s)",
+        "1 mount(s) made in other mount namespaces could not be unmounted from here", "mnt:[", " " + m + "\n",
+        "umount PATH there");
+    assertThat(r.err()).as("ls of the passed mount after stop")
+        .containsAnyOf("Transport endpoint is not connected", "Software caused connection abort");
+    assertThat(exited(pid)).as("stop returned after the daemon exited").isTrue();
+    assertThat(isMountPoint(a)).as("the mount here was unmounted").isFalse();
+    assertThat(Files.readString(daemonDir.resolve("mounts"))).as("the record claims nothing").isEmpty();
+    Path b = mount("b", "lowerdir=l2");
+    assertThat(daemonPid()).isNotEqualTo(pid);
+    assertThat(lamina(List.of("daemon", "status"), Map.of()).out()).contains("mounts:         1\n")
+        .doesNotContain(" " + m + "  ");
+    assertThat(Files.readString(b.resolve("bottom"))).isEqualTo("bottom\n");
+  }
+
+  /**
+   * At the heap limit the daemon exits (-XX:+ExitOnOutOfMemoryError, native-notes.md "Heap"), whichever mount's
+   * request ran out: a listing of 40,000 long names (about 45 MB as the daemon keeps them) through a daemon of 16
+   * MB fails, every mount of that daemon then fails (ECONNABORTED or ENOTCONN, never a wrong answer), the log says
+   * why, and the next mount starts a fresh daemon, which clears the dead mounts.
+   */
+  @Test
+  void atTheHeapLimit_theDaemonExits_everyMountFails_andTheNextMountStartsAFreshOne() throws Exception {
+    lowers();
+    Path big = Files.createDirectories(tmp.resolve("big/d"));
+    String pad = "x".repeat(200);
+    for (int i = 0; i < 40_000; i++) {
+      Files.createFile(big.resolve(i + pad));
+    }
+    Map<String, String> tiny = Map.of("LAMINA_DAEMON_JAVA_OPTS", "-XX:+UseSerialGC -Xmx16m");
+    Path small = mount("small", "lowerdir=l1:l2", tiny);
+    Path huge = mount("huge", "lowerdir=big", tiny);
+    long pid = daemonPid();
+    assertThat(Files.readString(small.resolve("top"))).isEqualTo("top\n");
+
+    Result ls = run(List.of("ls", huge.resolve("d").toString()), Map.of());
+    assertThat(ls.code()).as("a listing the heap cannot hold").isNotZero();
+    assertThat(ls.err()).containsAnyOf("Software caused connection abort", "Transport endpoint is not connected");
+    ProcessHandle.of(pid).ifPresent(h -> h.onExit().join());
+    assertThat(Files.readString(daemonDir.resolve("daemon.log")))
+        .contains("Terminating due to java.lang.OutOfMemoryError: Java heap space");
+    Result other = run(List.of("ls", small.toString()), Map.of());
+    assertThat(other.code()).as("the other mount of that daemon").isNotZero();
+    assertThat(other.err()).containsAnyOf("Software caused connection abort", "Transport endpoint is not connected");
+
+    Path next = mount("next", "lowerdir=l2");
+    assertThat(daemonPid()).isNotEqualTo(pid);
+    for (int i = 0; i < 300 && (isMountPoint(small) || isMountPoint(huge)); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(isMountPoint(small)).as("the fresh daemon cleared the dead mount").isFalse();
+    assertThat(isMountPoint(huge)).isFalse();
+    assertThat(Files.readString(next.resolve("bottom"))).isEqualTo("bottom\n");
+  }
+
+  /**
+   * A passed mount made again on the same directory right after the last one there was detached (umount -l, as
+   * containers/storage unmounts, while a process still holds a file in it): the daemon still serves the detached
+   * one, under the same name, until its last user lets go; the new mount must not be refused for it.
+   */
+  @Test
+  void aPassedMountRightAfterADetachedOneOnTheSameDir_isServed() throws Exception {
+    assumeTrue("root".equals(System.getProperty("user.name")), "needs root for unshare -m");
+    lowers();
+    Path a = mount("a", "lowerdir=l1:l2");
+    Files.createDirectories(tmp.resolve("m"));
+    Result r = inNamespace(List.of(), "-m", "set -e; \"$L\" mount -o lowerdir=l1:l2 m; exec 3< m/top;"
+        + " umount -l m; \"$L\" mount -o lowerdir=l2 m; ls m; \"$L\" daemon status; cat <&3; exec 3<&-;"
+        + " umount m; echo unmounted", Map.of());
+    assertThat(r.code()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("bottom\n", "mounts:         2", "top\n", "unmounted").doesNotContain("top\nbottom");
+    awaitMounts(1);
+    assertThat(Files.readString(a.resolve("top"))).isEqualTo("top\n");
   }
 
   private static final String TEST_USER = "lamina-dmn-test";

@@ -70,14 +70,15 @@ class RunImageIT {
   @AfterEach
   void nothingLeft() throws Exception {
     assertThat(Files.readString(Path.of("/proc/mounts"))).as("mounts left").doesNotContain(store.toString());
-    assertThat(user.leftoverProcesses()).as("processes left").isEmpty();
+    // the user's shared daemon exits 1 s after its last mount (LAMINA_DAEMON_IDLE below)
+    assertThat(user.leftoverProcessesAfter(20)).as("processes left").isEmpty();
   }
 
   private static TestUser.Result lamina(String... args) throws Exception {
     FuseAccess.open();
     List<String> cmd = new ArrayList<>(List.of(Launcher.path(user)));
     cmd.addAll(Arrays.asList(args));
-    return user.run(cmd, null, 180, Map.of("LAMINA_ROOT", store.toString()));
+    return user.run(cmd, null, 180, Map.of("LAMINA_ROOT", store.toString(), "LAMINA_DAEMON_IDLE", "1"));
   }
 
   private static TestUser.Result run(String... args) throws Exception {
@@ -228,8 +229,9 @@ class RunImageIT {
   void sigterm_endsTheRun_andUnmounts() throws Exception {
     FuseAccess.open();
     List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
-        "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store,
-        Launcher.path(user), "run", "-q", "--rm", image.toString(), "--", "exec sleep 66"));
+        "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store));
+    cmd.addAll(daemonEnv());
+    cmd.addAll(List.of(Launcher.path(user), "run", "-q", "--rm", image.toString(), "--", "exec sleep 66"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -237,8 +239,7 @@ class RunImageIT {
         assertThat(System.nanoTime()).as("sleep did not start").isLessThan(deadline);
         Thread.sleep(100);
       }
-      ProcessHandle java = p.descendants().filter(h -> h.info().command().orElse("").endsWith("java"))
-          .findFirst().orElseThrow();
+      ProcessHandle java = runJvm(p);
       TestUser.exec(List.of("kill", "-TERM", Long.toString(java.pid())), 10);
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isEqualTo(143);
@@ -254,8 +255,9 @@ class RunImageIT {
   void sigkillOfLamina_killsTheContainer_andTheNextRunClearsTheStaleMount() throws Exception {
     FuseAccess.open();
     List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
-        "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store,
-        Launcher.path(user), "run", "-q", "--name", "stale", image.toString(), "--", "exec sleep 67"));
+        "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store));
+    cmd.addAll(daemonEnv());
+    cmd.addAll(List.of(Launcher.path(user), "run", "-q", "--name", "stale", image.toString(), "--", "exec sleep 67"));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -263,8 +265,7 @@ class RunImageIT {
         assertThat(System.nanoTime()).as("sleep did not start").isLessThan(deadline);
         Thread.sleep(100);
       }
-      ProcessHandle java = p.descendants().filter(h -> h.info().command().orElse("").endsWith("java"))
-          .findFirst().orElseThrow();
+      ProcessHandle java = runJvm(p);
       TestUser.exec(List.of("kill", "-KILL", Long.toString(java.pid())), 10);
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
       // setpriv --pdeathsig and unshare --kill-child take the namespace down with lamina
@@ -273,6 +274,15 @@ class RunImageIT {
         assertThat(System.nanoTime()).as("the container outlived lamina").isLessThan(gone);
         Thread.sleep(100);
       }
+      if (!"private".equals(System.getenv("LAMINA_DAEMON"))) {
+        // the shared daemon saw the run's connection close and unmounts the root by itself, no next run needed
+        Path merged = store.resolve("containers/stale/merged");
+        while (Files.readString(Path.of("/proc/mounts")).contains(merged.toString())
+            || lamina("daemon", "status").out().contains(merged.toString())) {
+          assertThat(System.nanoTime()).as("the daemon did not unmount the killed run's root").isLessThan(gone);
+          Thread.sleep(100);
+        }
+      }
     } finally {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
@@ -280,6 +290,85 @@ class RunImageIT {
     TestUser.Result r = run("--rm", "--name", "stale", image.toString(), "--", "echo again");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("again\n");
+  }
+
+  /**
+   * The root of a run is served by the user's shared daemon (unless --daemon=private): while the command runs,
+   * {@code lamina daemon status} lists the container's mount held by the run's pid; when it ends the daemon has
+   * let go of it (no mount listed, nothing in /proc/mounts) by the time lamina returns. With --daemon=private
+   * no daemon serves it.
+   */
+  @Test
+  void theSharedDaemonServesTheRoot_whileTheRunHoldsIt_andForgetsItWhenTheRunEnds() throws Exception {
+    boolean shared = !"private".equals(System.getenv("LAMINA_DAEMON"));
+    for (String mode : shared ? List.of("shared", "private") : List.of("private")) {
+      FuseAccess.open();
+      List<String> cmd = new ArrayList<>(List.of("runuser", "-u", user.name(), "--", "env", "-i", "PATH=/usr/bin:/bin",
+          "JAVA_HOME=" + System.getProperty("java.home"), "LAMINA_ROOT=" + store));
+      cmd.addAll(daemonEnv());
+      cmd.set(cmd.indexOf("LAMINA_DAEMON_IDLE=1"), "LAMINA_DAEMON_IDLE=60"); // stays after the run, to be asked
+      cmd.addAll(List.of(Launcher.path(user), "run", "-q", "-i", "--daemon=" + mode, "--name", "held-" + mode,
+          image.toString(), "--", "echo started; read x; echo got $x"));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      try {
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).isEqualTo("started");
+        Path merged = store.resolve("containers/held-" + mode + "/merged");
+        assertThat(Files.readString(Path.of("/proc/mounts"))).contains(merged.toString());
+        TestUser.Result during = lamina("daemon", "status");
+        if (mode.equals("shared")) {
+          assertThat(during.code()).as(during.out() + during.err()).isZero();
+          assertThat(during.out()).contains("mounts:         1\n")
+              .containsPattern(java.util.regex.Pattern.quote(merged.toString()) + " .* held by pid "
+                  + runJvm(p).pid() + "\n");
+        } else {
+          assertThat(during.out()).doesNotContain(merged.toString());
+        }
+        // a second run of the container while the first holds it is refused, and the first one's root stays
+        TestUser.Result second = run("--daemon=" + mode, "--name", "held-" + mode, image.toString(), "--", "true");
+        assertThat(second.code()).as(second.err()).isEqualTo(125);
+        assertThat(second.err()).contains("container 'held-" + mode + "' is in use");
+        assertThat(Files.readString(Path.of("/proc/mounts"))).contains(merged.toString());
+        p.getOutputStream().write("bye\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        assertThat(out.readLine()).isEqualTo("got bye");
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(merged.toString());
+        TestUser.Result after = lamina("daemon", "status");
+        if (mode.equals("shared")) {
+          // the same daemon with no mount (or, had the run found one about to exit idle, no daemon at all)
+          assertThat(after.out()).as("the daemon forgot the mount when the run returned")
+              .containsAnyOf("mounts:         0\n", "no lamina daemon runs").doesNotContain(merged.toString());
+          lamina("daemon", "stop");
+        } else {
+          assertThat(after.out()).doesNotContain(merged.toString());
+        }
+      } finally {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+      assertThat(lamina("rm", "held-" + mode).code()).isZero();
+    }
+  }
+
+  /** The test run's daemon settings (pom.xml), for commands started without {@link TestUser#run}. */
+  private static List<String> daemonEnv() {
+    List<String> e = new ArrayList<>(List.of("LAMINA_DAEMON_IDLE=1"));
+    for (String k : List.of("LAMINA_DAEMON_DIR", "LAMINA_DAEMON")) {
+      if (System.getenv(k) != null) {
+        e.add(k + "=" + System.getenv(k));
+      }
+    }
+    return e;
+  }
+
+  /** lamina run's JVM under {@code p}: not the shared daemon, which the run may have started (its child). */
+  private static ProcessHandle runJvm(Process p) {
+    return p.descendants()
+        .filter(h -> h.info().command().orElse("").endsWith("java"))
+        .filter(h -> !String.join(" ", h.info().arguments().orElse(new String[0])).contains("daemon run"))
+        .findFirst().orElseThrow();
   }
 
   @Test
@@ -291,15 +380,15 @@ class RunImageIT {
     FuseAccess.open();
     TestUser.Result r = nr.run(List.of(Launcher.path(nr), "run", "-q", "--rm", image.toString(), "--",
         "stat -c '%u:%g %a %n' /home/user /home/user/notes.txt /usr/bin/su-demo; id -u"), null, 180,
-        Map.of("LAMINA_ROOT", nrStore.toString()));
+        Map.of("LAMINA_ROOT", nrStore.toString(), "LAMINA_DAEMON_IDLE", "1"));
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("0:0 755 /home/user\n0:0 644 /home/user/notes.txt\n0:0 4755 /usr/bin/su-demo\n0\n");
     assertThat(r.err().split("no subordinate id range", -1)).hasSize(2);
     TestUser.Result again = nr.run(List.of(Launcher.path(nr), "run", "-q", "--rm", image.toString(), "--", "true"),
-        null, 180, Map.of("LAMINA_ROOT", nrStore.toString()));
+        null, 180, Map.of("LAMINA_ROOT", nrStore.toString(), "LAMINA_DAEMON_IDLE", "1"));
     assertThat(again.code()).as(again.err()).isZero();
     assertThat(again.err()).as("said once").doesNotContain("subordinate");
     assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(nrStore.toString());
-    assertThat(nr.leftoverProcesses()).isEmpty();
+    assertThat(nr.leftoverProcessesAfter(20)).isEmpty();
   }
 }

@@ -91,7 +91,8 @@ record TestUser(String name, long uid, long gid, Optional<SubIds.Range> range) {
     full.add("JAVA_HOME=" + javaHome);
     full.add("LAMINA_JAVA_OPTS=-Xmx256m -XX:TieredStopAtLevel=1");
     // the run's own shared daemons (pom.xml), not the user's everyday one
-    for (String k : List.of("LAMINA_DAEMON_DIR", "LAMINA_DAEMON_IDLE")) {
+    // and LAMINA_DAEMON=private, to run a class's tests with a JVM per mount
+    for (String k : List.of("LAMINA_DAEMON_DIR", "LAMINA_DAEMON_IDLE", "LAMINA_DAEMON")) {
       if (System.getenv(k) != null) {
         full.add(k + "=" + System.getenv(k));
       }
