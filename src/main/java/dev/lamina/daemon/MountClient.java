@@ -1,6 +1,7 @@
 package dev.lamina.daemon;
 
 import dev.lamina.fuse.BackgroundMount;
+import dev.lamina.fuse.MountPreflight;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,9 @@ public final class MountClient {
   public static int run(List<String> args) {
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     try {
+      // a daemon runs as its user: one started for a user who cannot open /dev/fuse could not mount either, and
+      // would only sit idle until it timed out
+      MountPreflight.checkDevFuse();
       DaemonPaths user = DaemonPaths.forCurrentUser();
       boolean ownNs = inOwnUserNamespace();
       Integer code = null;
@@ -47,7 +51,7 @@ public final class MountClient {
         return BackgroundMount.start(child, null, Duration.ofSeconds(30), err);
       }
       return code;
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) {
       err.println("lamina: " + e.getMessage());
       return 1;
     } catch (InterruptedException e) {

@@ -54,8 +54,11 @@ public final class MountPreflight {
     return mnt;
   }
 
-  /** /dev/fuse must exist and, without root, be readable and writable (libfuse then uses fusermount3). */
-  static void checkDevFuse() {
+  /**
+   * /dev/fuse must exist and, without root, be readable and writable (libfuse then uses fusermount3). Public for
+   * the shared daemon's client, which checks before it starts a daemon that could not mount either.
+   */
+  public static void checkDevFuse() {
     if (!Files.exists(DEV_FUSE)) {
       throw new IllegalArgumentException(
           "/dev/fuse is missing: load the module (modprobe fuse) or, in a container, pass the device"

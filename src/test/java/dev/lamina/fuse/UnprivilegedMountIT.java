@@ -39,11 +39,7 @@ class UnprivilegedMountIT {
     assumeTrue(FuseMount.isRoot(), "preparing the user and /dev/fuse needs root");
     assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")), "runuser is missing");
     ensureUser();
-    Path jar = Cli.home().resolve("target/lamina.jar");
-    assumeTrue(
-        asUser("test", "-x", Cli.launcher().toString(), "-a", "-r", jar.toString()).exit() == 0,
-        "the checkout (" + Cli.home() + ") is not readable by other users, so " + USER
-            + " cannot run lamina from it");
+    assumeUserCanRunLamina();
     Files.createDirectories(fx.lower().resolve("dir"));
     Files.writeString(fx.lower().resolve("dir/keep"), "k");
     Files.writeString(fx.lower().resolve("hello"), "from lower");
@@ -94,6 +90,43 @@ class UnprivilegedMountIT {
       assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
       Cli.awaitSharedDaemonExit(daemonDir, pid);
     }
+  }
+
+  /**
+   * An ordinary user who cannot open /dev/fuse is told so by the client, and no daemon is started for them (one
+   * was, before 2026-12-06: it could not mount either, answered with the same message and then sat idle). The
+   * closed /dev/fuse is a root-owned 0600 file bound over it in a mount namespace of the test's own, so the
+   * machine's /dev/fuse, which other runs may be using, keeps its mode.
+   */
+  @Test
+  void ordinaryUserWithoutDevFuseIsToldWhyAndStartsNoDaemon() throws Exception {
+    assumeTrue(FuseMount.isRoot(), "preparing the user and the mount namespace needs root");
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")), "runuser is missing");
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/unshare")), "unshare is missing");
+    ensureUser();
+    assumeUserCanRunLamina();
+    Files.setPosixFilePermissions(fx.base(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    run(List.of("chown", "-R", USER + ":", fx.base().toString()));
+    Path closedFuse = Files.createFile(fx.base().resolve("closed-fuse"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Path daemonDir = fx.base().resolve("daemon");
+    List<String> cmd = new ArrayList<>(List.of("/usr/bin/unshare", "-m", "--propagation", "private", "sh", "-c",
+        "mount --bind \"$0\" /dev/fuse && exec /usr/sbin/runuser -u " + USER + " -- \"$@\"",
+        closedFuse.toString(), Cli.launcher().toString(), "mount", "-o",
+        "lowerdir=" + fx.lower() + ",upperdir=" + fx.upper() + ",workdir=" + fx.work(), fx.mnt().toString()));
+    Cli.Result r = Cli.run(cmd, TIMEOUT, Cli.sharedDaemon(daemonDir));
+    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    assertThat(r.err()).as(r.toString()).contains("/dev/fuse is not readable and writable by you");
+    assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
+    assertThat(daemonDir.resolve("daemon.log")).as("a daemon was started").doesNotExist();
+  }
+
+  private static void assumeUserCanRunLamina() throws IOException, InterruptedException {
+    Path jar = Cli.home().resolve("target/lamina.jar");
+    assumeTrue(
+        asUser("test", "-x", Cli.launcher().toString(), "-a", "-r", jar.toString()).exit() == 0,
+        "the checkout (" + Cli.home() + ") is not readable by other users, so " + USER
+            + " cannot run lamina from it");
   }
 
   private static void ensureUser() throws IOException, InterruptedException {
