@@ -23,7 +23,7 @@ wait_live() {
 # mount_overlay IMPL LOWERS UPPER WORK MNT: sets MOUNT_US (command start to live mount, microseconds)
 # and MOUNT_PID (daemon pid, empty for the kernel). Relative lowers resolve against the current directory.
 mount_overlay() {
-  local impl="$1" lowers="$2" upper="$3" work="$4" mnt="$5" t0 opts
+  local impl="$1" lowers="$2" upper="$3" work="$4" mnt="$5" t0 opts x
   opts="lowerdir=$lowers,upperdir=$upper,workdir=$work"
   MOUNT_PID=""
   t0=$(now)
@@ -35,9 +35,10 @@ mount_overlay() {
     lamina-warm) LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" LAMINA_DAEMON_IDLE=3600 \
       $LAMINA_CMD mount -o "daemon=shared,$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
     # lamina+OPTS: lamina with more mount options (e.g. lamina+readdirplus=auto), to compare settings
-    lamina+*) $LAMINA_CMD mount -o "daemon=private,$opts,${impl#lamina+}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
-    # kernel+OPTS: the kernel overlay with more options (e.g. kernel+metacopy=on,redirect_dir=on)
-    kernel+*) mount -t overlay overlay -o "$opts,${impl#kernel+}" "$mnt" ;;
+    # (a + between options stands for a comma: lamina+metacopy=on+redirect_dir=on)
+    lamina+*) x=${impl#lamina+}; $LAMINA_CMD mount -o "daemon=private,$opts,${x//+/,}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    # kernel+OPTS: the kernel overlay with more options (e.g. kernel+metacopy=on+redirect_dir=on)
+    kernel+*) x=${impl#kernel+}; mount -t overlay overlay -o "$opts,${x//+/,}" "$mnt" ;;
     *) echo "bench: unknown implementation $impl" >&2; return 1 ;;
   esac || { echo "bench: $impl mount of $lowers on $mnt failed (log: $BENCH_LOG)" >&2; return 1; }
   wait_live "$mnt" || { echo "bench: $impl mount on $mnt never became live" >&2; return 1; }

@@ -40,6 +40,18 @@ lowers_chmodbig() { lowers_bigread; }
 wl_chmodbig() { chmod 0600 "$1/big.bin"; }
 check_chmodbig() { stat -c '%a %s' "$1/big.bin"; }
 check_chmodr() { (cd "$1/usr" && find . -printf '%m %s %P\n' | LC_ALL=C sort | digest); }
+# chownr: chown -R of /usr (every entry, symlinks themselves included: lchown), as a rootless image unpack or
+# a `chown -R` in a Dockerfile does; with metacopy=on no file data is copied.
+wl_chownr() { chown -R 1000:1000 "$1/usr"; }
+check_chownr() { (cd "$1/usr" && find . -printf '%U %G %m %s %P\n' | LC_ALL=C sort | digest); }
+# renamedir: mv of a populated lower directory (python's stdlib, ~1,200 entries and 27 MiB, in one layer) to a
+# new name in its parent: with redirect_dir=on one rename (and a redirect xattr); without it rename(2) fails
+# with EXDEV and mv copies the tree and removes the original.
+wl_renamedir() { mv "$1/usr/lib/python3.11" "$1/usr/lib/python3.11.moved"; }
+check_renamedir() {
+  [[ ! -e "$1/usr/lib/python3.11" ]] || echo "old-name-still-there"
+  (cd "$1/usr/lib/python3.11.moved" && find . -printf '%y %m %s %P\n' | awk '$1 == "d" { $3 = "-" } { print }' | LC_ALL=C sort | digest)
+}
 
 # delete: rm -rf of /usr/share, ~5,000 entries merged from all four layers (with layer 3's whiteouts and
 # opaque dir in it): every entry is unlinked, every lower dir emptied and whited out.
@@ -90,5 +102,5 @@ check_dirlookup() { wc -l <"$2"; }
 wl_treewalk() { find "$1/tree" -printf '%y %s %P\n' >"$2"; }
 check_treewalk() { wc -l <"$2"; }
 
-export -f wl_walk wl_readall wl_create wl_copyup wl_copyupmeta wl_chmodr wl_chmodbig copyup_list wl_delete wl_bigwrite wl_bigread wl_smallio wl_chroot \
+export -f wl_walk wl_readall wl_create wl_copyup wl_copyupmeta wl_chmodr wl_chownr wl_renamedir wl_chmodbig copyup_list wl_delete wl_bigwrite wl_bigread wl_smallio wl_chroot \
   wl_lookup lookup_list wl_dirlist wl_dirlookup wl_treewalk

@@ -17,9 +17,11 @@ final class JnrHostFs implements HostFs {
 
   /** openat2 is syscall 437 on every architecture (it was added after the syscall tables were unified). */
   private static final long SYS_OPENAT2 = 437;
-  /** getxattrat and listxattrat (Linux 6.13): also the same number everywhere. */
+  /** setxattrat, getxattrat, listxattrat and removexattrat (Linux 6.13): also the same number everywhere. */
+  private static final long SYS_SETXATTRAT = 463;
   private static final long SYS_GETXATTRAT = 464;
   private static final long SYS_LISTXATTRAT = 465;
+  private static final long SYS_REMOVEXATTRAT = 466;
   /** Value bytes getxattrat reads into the thread's buffer; a longer value takes the path-based call. */
   private static final int XATTR_INLINE = 4096;
 
@@ -39,6 +41,11 @@ final class JnrHostFs implements HostFs {
    * goes through /proc/self/fd/N/PATH, whose walk through procfs cost twice the getxattr itself.
    */
   private volatile boolean xattratWorks = true;
+  /**
+   * Whether utimensat takes AT_EMPTY_PATH (Linux 5.8; else EINVAL once): the times of a directory fd, also an
+   * O_PATH one, without the walk through /proc/self/fd that copy-up paid for each parent it restores.
+   */
+  private volatile boolean utimensEmptyPathWorks = true;
   private final ThreadLocal<Pointer> xattrBuf;
   private final ThreadLocal<Pointer> statxBuf;
   private final ThreadLocal<Pointer> dentsBuf;
@@ -538,7 +545,17 @@ final class JnrHostFs implements HostFs {
     }
     long[] times = {aSec, aNsec, mSec, mNsec};
     if (path.isEmpty() && dirfd != Fcntl.AT_FDCWD) {
-      // dirfd itself, also when it is an O_PATH fd (futimens needs a real open file): via its magic link
+      // dirfd itself, also when it is an O_PATH fd (futimens needs a real open file)
+      if (utimensEmptyPathWorks) {
+        if (libc.utimensat(dirfd, EMPTY, times, Fcntl.AT_EMPTY_PATH) == 0) {
+          return;
+        }
+        int errno = runtime.getLastError();
+        if (errno != Errno.EINVAL) {
+          throw new ErrnoException(errno, "utimensat", "fd " + dirfd);
+        }
+        utimensEmptyPathWorks = false; // an older kernel: through the fd's magic link
+      }
       check(libc.utimensat(Fcntl.AT_FDCWD, cstr("/proc/self/fd/" + dirfd), times, 0), "utimensat", "fd " + dirfd);
       return;
     }
@@ -639,6 +656,18 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
+    if (xattratWorks && dirfd != Fcntl.AT_FDCWD && value.length <= XATTR_INLINE) {
+      Pointer mem = xattrBuf.get();
+      mem.putLong(0, mem.address() + 16); // struct xattr_args: value, size, flags
+      mem.putInt(8, value.length);
+      mem.putInt(12, flags);
+      mem.put(16, value, 0, value.length);
+      int at = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : Fcntl.AT_SYMLINK_NOFOLLOW;
+      if (libc.syscall(SYS_SETXATTRAT, dirfd, cstr(path), at, cstr(name), mem, 16) == 0) {
+        return;
+      }
+      xattratFailed(runtime.getLastError(), "lsetxattr " + name, dirfd, path);
+    }
     byte[] p = cstr(xattrPath(dirfd, path));
     int rc = viaMagicLink(dirfd, path)
         ? libc.setxattr(p, cstr(name), value, value.length, flags)
@@ -723,6 +752,13 @@ final class JnrHostFs implements HostFs {
         lremovexattr(n.fd, n.path, name);
       }
       return;
+    }
+    if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
+      int at = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : Fcntl.AT_SYMLINK_NOFOLLOW;
+      if (libc.syscall(SYS_REMOVEXATTRAT, dirfd, cstr(path), at, cstr(name)) == 0) {
+        return;
+      }
+      xattratFailed(runtime.getLastError(), "lremovexattr " + name, dirfd, path);
     }
     byte[] p = cstr(xattrPath(dirfd, path));
     int rc = viaMagicLink(dirfd, path) ? libc.removexattr(p, cstr(name)) : libc.lremovexattr(p, cstr(name));

@@ -30,6 +30,9 @@ public interface Api {
   /** syscall(2) for listxattrat(2) (Linux 6.13+). */
   long syscall(long number, int dirfd, @In byte[] path, int atFlags, @Out byte[] list, long size);
 
+  /** syscall(2) for removexattrat(2) (Linux 6.13+). */
+  long syscall(long number, int dirfd, @In byte[] path, int atFlags, @In byte[] name);
+
   /** syscall(2) for open_tree(2) (Linux 5.2+). */
   long syscall(long number, int dirfd, @In byte[] path, int flags);
 

@@ -70,6 +70,42 @@ class BenchReportTest {
     assertThat(root.path("resources").path("lamina").path("peak_rss_kib_all").asLong()).isEqualTo(300000);
   }
 
+  /**
+   * scripts/bench --features: lamina and the kernel each with and without options, and fuse-overlayfs, in one
+   * table; lamina+OPTS is paired with kernel+OPTS (its ratio and its check), lamina with kernel.
+   */
+  @Test
+  void everyImplementationTable_pairsLaminaOptionsWithTheKernelsSameOptions() throws Exception {
+    String mc = "metacopy=on+redirect_dir=on";
+    Path results =
+        Files.writeString(
+            dir.resolve("results.tsv"),
+            String.join(
+                "\n",
+                "chmodr\tlamina+" + mc + "\t0\t2.0\t0.5\t1000\ta\tok",
+                "chmodr\tlamina\t0\t4.0\t0.5\t1000\tc\tok",
+                "chmodr\tfuse-overlayfs\t0\t2.0\t0.01\t100\td\tok",
+                "chmodr\tkernel+" + mc + "\t0\t1.0\t0.01\t0\tb\tok",
+                "chmodr\tkernel\t0\t8.0\t0.01\t0\tc\tok",
+                "chmodr\tlamina+" + mc + "\t1\t3.0\t0.5\t1000\ta\tok",
+                "chmodr\tlamina\t1\t6.0\t0.5\t1000\tc\tok",
+                "chmodr\tfuse-overlayfs\t1\t2.0\t0.01\t100\td\tok",
+                "chmodr\tkernel+" + mc + "\t1\t1.0\t0.01\t0\tb\tok",
+                "chmodr\tkernel\t1\t10.0\t0.01\t0\tc\tok",
+                ""));
+    Path extras = Files.writeString(dir.resolve("extras.tsv"), "date\t2026-01-01\nrounds\t2\n");
+    String table = run(results, extras, dir.resolve("bench.json"));
+
+    assertThat(table)
+        .contains("| workload | lamina+" + mc + " | lamina | fuse-overlayfs | kernel+" + mc + " | kernel | lamina+" + mc
+            + "/fuse-overlayfs | lamina+" + mc + "/kernel+" + mc + " | lamina/fuse-overlayfs | lamina/kernel | note |");
+    // medians 2.5 / 5 / 2 / 1 / 9; per-round ratios: 2/2, 3/2 -> 1.25x; 2/1, 3/1 -> 2.50x; 4/2, 6/2 -> 2.50x;
+    // 4/8, 6/10 -> 0.55x
+    assertThat(table)
+        .contains("| chmodr | 2.500 | 5.000 | 2.000 | 1.000 | 9.000 | 1.25x | 2.50x | 2.50x | 0.55x | lamina+" + mc
+            + " differs from kernel+" + mc + "; fuse-overlayfs differs from kernel |");
+  }
+
   private static String run(Path results, Path extras, Path json)
       throws IOException, InterruptedException {
     Path script = Path.of(System.getProperty("user.dir"), "scripts", "bench-report");

@@ -185,6 +185,44 @@ class JnrHostFsTest {
     assertThat(fs.llistxattr(dirfd, "f")).doesNotContain("user.k", "user.big");
   }
 
+  /**
+   * The fd-relative calls (setxattrat, removexattrat, utimensat with AT_EMPTY_PATH) on a name below a dir fd, on
+   * the fd itself (O_PATH too, which those calls refuse and the fallback serves), with a value longer than the
+   * block, and on a symlink (not followed).
+   */
+  @Test
+  void xattrsAndTimes_fdRelativeAndOnTheFdItself() throws Exception {
+    fs.mkdirat(dirfd, "d", 0755);
+    fs.close(create("d/f", 0600));
+    fs.symlinkat("d/f", dirfd, "l");
+    fs.lsetxattr(dirfd, "d/f", "user.big", new byte[3500], 0);
+    assertThat(fs.lgetxattr(dirfd, "d/f", "user.big")).hasSize(3500);
+    assertThatThrownBy(() -> fs.lsetxattr(dirfd, "l", "user.k", new byte[] {1}, 0))
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+    assertThat(fs.lgetxattr(dirfd, "d/f", "user.k")).isNull();
+    assertThatThrownBy(() -> fs.lremovexattr(dirfd, "d/f", "user.none"))
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODATA));
+    for (int flags : new int[] {O_PATH | O_DIRECTORY, O_RDONLY | O_DIRECTORY}) {
+      int d = fs.openat(dirfd, "d", flags, 0);
+      try {
+        fs.lsetxattr(d, "", "user.k", new byte[] {'y'}, 0);
+        assertThat(fs.lgetxattr(dirfd, "d", "user.k")).containsExactly('y');
+        fs.lremovexattr(d, "", "user.k");
+        assertThat(fs.lgetxattr(dirfd, "d", "user.k")).isNull();
+        fs.utimensat(d, "", 11, 12, 13 + flags, 14, 0);
+        Stat st = fs.lstat(dirfd, "d");
+        assertThat(st.atimeSec()).isEqualTo(11);
+        assertThat(st.atimeNsec()).isEqualTo(12);
+        assertThat(st.mtimeSec()).isEqualTo(13 + flags);
+        assertThat(st.mtimeNsec()).isEqualTo(14);
+      } finally {
+        fs.close(d);
+      }
+    }
+    fs.lremovexattr(dirfd, "d/f", "user.big");
+    assertThat(fs.llistxattr(dirfd, "d/f")).doesNotContain("user.big");
+  }
+
   @Test
   void xattrs_trustedOnSymlinkAndDir_needRoot() throws Exception {
     assumeTrue(fs.geteuid() == 0, "trusted.* xattrs need CAP_SYS_ADMIN");
