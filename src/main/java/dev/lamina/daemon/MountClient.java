@@ -51,7 +51,10 @@ public final class MountClient {
         return BackgroundMount.start(child, null, Duration.ofSeconds(30), err);
       }
       return code;
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
+      err.println("lamina: " + e.getMessage());
+      return 2; // as the daemon answers every other check of the mount's arguments
+    } catch (IOException e) {
       err.println("lamina: " + e.getMessage());
       return 1;
     } catch (InterruptedException e) {

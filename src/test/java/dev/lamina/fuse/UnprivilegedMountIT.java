@@ -115,7 +115,7 @@ class UnprivilegedMountIT {
         closedFuse.toString(), Cli.launcher().toString(), "mount", "-o",
         "lowerdir=" + fx.lower() + ",upperdir=" + fx.upper() + ",workdir=" + fx.work(), fx.mnt().toString()));
     Cli.Result r = Cli.run(cmd, TIMEOUT, Cli.sharedDaemon(daemonDir));
-    assertThat(r.exit()).as(r.toString()).isEqualTo(1);
+    assertThat(r.exit()).as(r.toString()).isEqualTo(2);
     assertThat(r.err()).as(r.toString()).contains("/dev/fuse is not readable and writable by you");
     assertThat(FuseFixture.isMounted(fx.mnt())).isFalse();
     assertThat(daemonDir.resolve("daemon.log")).as("a daemon was started").doesNotExist();
