@@ -138,6 +138,8 @@ final class LowerDirCache {
           }
           dtype = dtypeOfMode(st.mode());
         }
+        // interned: a node of the FUSE session and every mount of the same image in a shared daemon hold one copy
+        name = name.intern();
         LowerEntry le = new LowerEntry(layer, rel, name, de.ino(), dtype);
         le.stat = st;
         entries.put(name, le);
