@@ -203,6 +203,11 @@ public final class FuseMount implements AutoCloseable {
    */
   public void closeOnUnmount(Runnable after) {
     onUnmount = after;
+    Session s = session;
+    if (s != null) {
+      // the daemon's later mounts of the same layers read each directory once for all (while this one stands)
+      union.shareListingsWhile(s::connected);
+    }
     if (passedFrom != null) {
       // not ours to watch: the path would be another file here; the loop's end (ENODEV) tells
       if (!loop.isAlive()) {

@@ -52,7 +52,13 @@ public final class OverlayFs implements UnionFs {
     this.config = config;
     this.stack = new LayerStack(fs, config);
     Redirects redirects = new Redirects(fs, config.redirectDir(), fs.geteuid() == 0);
-    LowerDirCache lower = new LowerDirCache(fs, stack.all().size(), redirects.xattr());
+    LowerDirCache lower;
+    try {
+      lower = new LowerDirCache(fs, stack, redirects.xattr());
+    } catch (IOException | RuntimeException e) {
+      stack.close();
+      throw e;
+    }
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
@@ -515,8 +521,9 @@ public final class OverlayFs implements UnionFs {
   /** Whether a listed lower entry is a metadata-only copy (then only a lookup finds what to show). */
   private boolean isMetacopy(LowerDirCache.LowerEntry le) throws ErrnoException {
     if (le.metacopy != 0 || le.dtype == DT_REG || le.dtype == DT_UNKNOWN) {
-      Stat st = lower.stat(le.layer, le.path(), le);
-      return st.isRegular() && metaCopy.isMetacopy(le.layer, le.path(), st, le);
+      Layer l = lower.layerOf(le);
+      Stat st = lower.stat(l, le.path(), le);
+      return st.isRegular() && metaCopy.isMetacopy(l, le.path(), st, le);
     }
     return false;
   }
@@ -632,8 +639,18 @@ public final class OverlayFs implements UnionFs {
     }
   }
 
+  /**
+   * Lets later unions of this process share this one's lower-layer listings while {@code live} says its mount is
+   * still there ({@link SharedListings}): a shared daemon's mount calls this once live.
+   */
+  @Override
+  public void shareListingsWhile(java.util.function.BooleanSupplier live) {
+    lower.shareWhile(live);
+  }
+
   @Override
   public void close() {
+    lower.close();
     times.close();
     upperDirs.close();
     stack.close();

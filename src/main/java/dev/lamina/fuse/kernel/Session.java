@@ -47,6 +47,8 @@ public final class Session {
   /** The session stopped serving (unmounted): the grower ends too. */
   private volatile boolean ended;
   private final AtomicBoolean summarized = new AtomicBoolean();
+  /** The device descriptor was closed (guarded by this). */
+  private boolean fdClosed;
   private static final long SATURATED_NANOS = 2_000_000;
 
   private Session(UnionFs union, SessionOptions options, int fd, Path mountPoint, Runnable onInit) {
@@ -109,7 +111,10 @@ public final class Session {
       t.join();
     }
     files.closePipes();
-    FuseDevice.close(shared.fd);
+    synchronized (this) {
+      fdClosed = true; // connected() must not poll the number once another file may have it
+      FuseDevice.close(shared.fd);
+    }
     logSummary();
   }
 
@@ -386,6 +391,11 @@ public final class Session {
   /** Whether upper files' I/O is handed to the kernel (negotiated, and not refused since). */
   public boolean passthrough() {
     return shared.passthrough.enabled();
+  }
+
+  /** Whether the kernel still has the file system mounted (its connection stands), as of now. */
+  public synchronized boolean connected() {
+    return !fdClosed && FuseDevice.connected(shared.fd);
   }
 
   /** Worker threads started so far (the serving thread included). */
