@@ -206,7 +206,7 @@ public final class FuseMount implements AutoCloseable {
     Session s = session;
     if (s != null) {
       // the daemon's later mounts of the same layers read each directory once for all (while this one stands)
-      union.shareListingsWhile(s::connected);
+      union.shareListingsWhile(this::connected);
     }
     if (passedFrom != null) {
       // not ours to watch: the path would be another file here; the loop's end (ENODEV) tells
@@ -285,6 +285,16 @@ public final class FuseMount implements AutoCloseable {
     }
     System.err.flush();
     Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * Whether the kernel still has this mount: its FUSE connection stands. False as soon as an unmount returned
+   * (the kernel aborts the connection within umount(2)), before the session's threads notice; false with
+   * {@code fuse_api=libfuse}.
+   */
+  public boolean connected() {
+    Session s = session;
+    return s != null && s.connected();
   }
 
   /** Worker threads of the kernel session so far (0 with {@code fuse_api=libfuse}). */

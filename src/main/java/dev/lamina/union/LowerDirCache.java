@@ -111,6 +111,11 @@ final class LowerDirCache implements SharedListings.Holder {
     throw new IllegalStateException("a lower entry of another mount's layer: " + e.path());
   }
 
+  /** The listing of rel in the layer at {@code index} if read already, else null (for tests). */
+  LowerDir listed(int index, String rel) {
+    return byLayer[index].dirs.get(rel);
+  }
+
   /** Leaves the shared listings (the mount is gone). */
   synchronized void close() {
     if (closed) {

@@ -81,6 +81,11 @@ public final class OverlayFs implements UnionFs {
     this.times = new AccessTimes(fs, stack, config.atime());
   }
 
+  /** The lower-layer listings (for tests). */
+  LowerDirCache lowerDirs() {
+    return lower;
+  }
+
   /** Names the upper-directory index holds now (for tests: it must not grow with names that are gone). */
   int upperNamesKnown() {
     return upperNames.size();

@@ -29,6 +29,20 @@ class NodeReleaseIT {
 
   @RegisterExtension final FuseFixture fx = new FuseFixture();
 
+  /**
+   * A shared daemon lets a new mount join the lower-layer listings of mounts that are live, and asks their
+   * connections: an unmounted one must say so as soon as the unmount returned, not once the session's threads saw
+   * it, or a layer changed right after the unmount would be shown as it was to the next mount.
+   */
+  @Test
+  void aMountIsSeenGoneAsSoonAsItsUnmountReturns() throws Exception {
+    FuseMount m = fx.mountOverlay(false);
+    assumeTrue(m.workerThreads() > 0, "needs the kernel-protocol session (fuse_api=libfuse has no connection to ask)");
+    assertThat(m.connected()).isTrue();
+    Unmount.unmount(fx.mnt(), java.time.Duration.ofSeconds(30));
+    assertThat(m.connected()).as("connection of a mount whose unmount returned").isFalse();
+  }
+
   @Test
   void nodesOfWalkedRewrittenAndDeletedFilesAreReleasedWhenTheKernelForgetsThem() throws Exception {
     assumeTrue(FuseMount.isRoot(), "dropping the kernel's inode cache (/proc/sys/vm/drop_caches) needs root");

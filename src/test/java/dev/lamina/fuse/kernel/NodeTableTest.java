@@ -130,4 +130,44 @@ class NodeTableTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void theTableOfIdsShrinksOnceTheKernelForgotMostNodesAndFindsTheRest() throws ErrnoException {
+    Node root = t.get(Protocol.ROOT_ID);
+    int n = 20_000;
+    Node[] nodes = new Node[n];
+    for (int i = 0; i < n; i++) {
+      nodes[i] = t.lookup(root, "f" + i, file(100 + i));
+    }
+    int full = t.idCapacity();
+    assertThat(full).isGreaterThanOrEqualTo(n);
+    for (int i = 0; i < n; i++) {
+      if (i % 100 != 0) {
+        t.forget(nodes[i].id, 1);
+      }
+    }
+    assertThat(t.size()).isEqualTo(n / 100 + 1);
+    assertThat(t.idCapacity()).as("slots for %d nodes left", t.size()).isLessThanOrEqualTo(full / 16);
+    for (int i = 0; i < n; i++) {
+      if (i % 100 == 0) {
+        assertThat(t.get(nodes[i].id)).isSameAs(nodes[i]);
+      } else {
+        long id = nodes[i].id;
+        assertThatThrownBy(() -> t.get(id)).isInstanceOf(ErrnoException.class);
+      }
+    }
+    // names given up are free, and new nodes are found among the tombstones
+    Node again = t.lookup(root, "f1", file(101));
+    assertThat(again).isNotSameAs(nodes[1]);
+    assertThat(t.get(again.id)).isSameAs(again);
+  }
+
+  @Test
+  void lookupsOfOneNameShareItsStringWithOtherMountsAndTheLowerListings() throws ErrnoException {
+    Node root = t.get(Protocol.ROOT_ID);
+    String name = new String("shared-name".toCharArray()); // not the literal's instance
+    Node a = t.lookup(root, name, file(2));
+    Node b = new NodeTable().lookup(new NodeTable().get(Protocol.ROOT_ID), new String(name.toCharArray()), file(2));
+    assertThat(a.name()).isSameAs(b.name()).isSameAs("shared-name".intern());
+  }
 }
