@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -112,10 +114,42 @@ class NodeReleaseIT {
     assertThat(sessionThreads()).as("session threads (lamina-fuse-*) alive after the unmounts").isEqualTo(threadsBefore);
   }
 
-  /** Live threads of FUSE sessions: workers and the grower that starts more. */
+  /**
+   * A shared daemon serves many sessions at once: they share the one thread that starts more workers when all of a
+   * session's are busy (each session had its own before, parked for the session's life: 50 mounts, 50 threads).
+   */
+  @Test
+  void sessionsShareOneThreadThatStartsWorkers() throws Exception {
+    List<FuseMount> mounts = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Path mnt = Files.createDirectories(fx.lower().resolveSibling("shared-" + i));
+        MountOptions o = MountOptions.parse(List.of("lowerdir=" + fx.lower()), null, mnt.getParent());
+        mounts.add(FuseMount.mount(Unions.open(o), mnt, o, false, java.time.Duration.ofSeconds(30)));
+      }
+      assumeTrue(mounts.get(0).workerThreads() > 0, "needs the kernel-protocol session");
+      for (FuseMount m : mounts) {
+        assertThat(Files.exists(m.mountPoint().resolve("nothing-here"))).isFalse(); // each one serves
+      }
+      assertThat(growThreads()).as("threads that start workers, for %d live sessions", mounts.size())
+          .isLessThanOrEqualTo(1);
+    } finally {
+      for (FuseMount m : mounts) {
+        m.close();
+      }
+    }
+  }
+
+  /** Live threads of FUSE sessions: workers and their loops (not the process's one thread that starts workers). */
   private static long sessionThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("lamina-fuse-"))
+        .filter(t -> t.isAlive() && t.getName().startsWith("lamina-fuse-") && !t.getName().equals("lamina-fuse-grow"))
+        .count();
+  }
+
+  private static long growThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals("lamina-fuse-grow"))
         .count();
   }
 
