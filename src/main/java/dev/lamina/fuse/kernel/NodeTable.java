@@ -81,8 +81,12 @@ final class NodeTable {
   synchronized Node lookup(Node parent, String name, Attr attr) {
     Node n = byName.get(new Name(parent, name));
     if (n == null) {
-      // names are interned: every mount of an image, and its lower layers' listings, share one copy of each
-      name = name.intern();
+      // names in lower layers (and of directories) are interned: the lower listings and the node tables of every
+      // mount of an image share one copy of each. Not upper files' names, which are the mount's own: a long run
+      // making ever new names would only churn the JVM's string table.
+      if (attr.linkId() == 0) {
+        name = name.intern();
+      }
       n = linked(attr);
       Name at;
       if (n != null) {
