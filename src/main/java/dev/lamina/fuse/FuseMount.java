@@ -288,8 +288,9 @@ public final class FuseMount implements AutoCloseable {
   }
 
   /**
-   * Whether the kernel still has this mount: its FUSE connection stands. False as soon as an unmount returned
-   * (the kernel aborts the connection within umount(2)), before the session's threads notice; false with
+   * Whether the kernel still has this file system: its FUSE connection stands. False once the kernel dropped it,
+   * which umount(2) does before it returns (before the session's threads notice) unless something still holds it:
+   * a copy of the mount in another mount namespace, or a lazy unmount waiting for its last user. False with
    * {@code fuse_api=libfuse}.
    */
   public boolean connected() {
