@@ -212,6 +212,11 @@ public final class FuseMount implements AutoCloseable {
    */
   public void closeOnUnmount(Runnable after) {
     onUnmount = after;
+    Session s = session;
+    if (s != null) {
+      // the daemon's later mounts of the same layers read each directory once for all (while this one stands)
+      union.shareListingsWhile(this::connected);
+    }
     if (passedFrom != null) {
       // not ours to watch: the path would be another file here; the loop's end (ENODEV) tells
       if (!loop.isAlive()) {
@@ -286,6 +291,17 @@ public final class FuseMount implements AutoCloseable {
     closeUnion();
     System.err.flush();
     Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * Whether the kernel still has this file system: its FUSE connection stands. False once the kernel dropped it,
+   * which umount(2) does before it returns (before the session's threads notice) unless something still holds it:
+   * a copy of the mount in another mount namespace, or a lazy unmount waiting for its last user. False with
+   * {@code fuse_api=libfuse}.
+   */
+  public boolean connected() {
+    Session s = session;
+    return s != null && s.connected();
   }
 
   /** Worker threads of the kernel session so far (0 with {@code fuse_api=libfuse}). */

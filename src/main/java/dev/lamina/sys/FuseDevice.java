@@ -29,6 +29,9 @@ public final class FuseDevice {
 
     /** ioctl(2) with a pointer argument: the device's passthrough calls. */
     int ioctl(int fd, long request, @In byte[] arg);
+
+    /** poll(2) of {@code nfds} struct pollfd (int fd, short events, short revents). */
+    int poll(@In @Out byte[] fds, long nfds, int timeout);
   }
 
   /** The two libfuse 2.9 calls that mount and give back the channel's descriptor. */
@@ -116,6 +119,21 @@ public final class FuseDevice {
 
   public static void close(int fd) {
     Holder.IO.close(fd);
+  }
+
+  /**
+   * Whether the connection on the device descriptor {@code fd} still stands: the kernel aborts it as the file
+   * system is unmounted (umount(2) has returned by then), and poll(2) then reports POLLERR.
+   */
+  public static boolean connected(int fd) {
+    byte[] pfd = new byte[8];
+    java.nio.ByteBuffer.wrap(pfd).order(java.nio.ByteOrder.nativeOrder()).putInt(0, fd).putShort(4, (short) 1); // POLLIN
+    int n = Holder.IO.poll(pfd, 1, 0);
+    if (n < 0) {
+      return false;
+    }
+    short revents = java.nio.ByteBuffer.wrap(pfd).order(java.nio.ByteOrder.nativeOrder()).getShort(6);
+    return (revents & (0x8 | 0x20)) == 0; // neither POLLERR nor POLLNVAL
   }
 
   /** FUSE_DEV_IOC_BACKING_OPEN: _IOW(229, 1, struct fuse_backing_map), the same on x86_64 and arm64. */

@@ -132,7 +132,7 @@ final class AttrFactory {
 
   /** What getattr shows for a lower non-directory whose top instance is le (its layer's entry at rel). */
   Attr lowerFile(String rel, LowerDirCache.LowerEntry le) throws ErrnoException {
-    Layer l = le.layer;
+    Layer l = lower.layerOf(le);
     Stat st = lower.stat(l, rel, le);
     OverrideStat ov = honorsOverride(st) ? override(l, rel, le) : null;
     return build(st, inodes.compose(l, st.dev(), st.ino()), st.nlink(), ov, 0);

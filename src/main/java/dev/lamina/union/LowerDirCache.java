@@ -13,18 +13,20 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Listings of lower-layer directories, read once with getdents64 and kept for the life of the mount: lower
  * layers must not change while mounted (as for kernel overlayfs), so no entry ever goes stale. Whiteouts
- * (0/0 char devices and {@code .wh.NAME}) and the opaque markers are decoded here, once.
+ * (0/0 char devices and {@code .wh.NAME}) and the opaque markers are decoded here, once. Once the mount is live
+ * and says so ({@link #shareWhile}), later mounts of the same layers in this process share its listings
+ * ({@link SharedListings}).
  */
-final class LowerDirCache {
+final class LowerDirCache implements SharedListings.Holder {
 
   /** A real entry of a lower dir; its stat (and override xattr) is read on first use and then kept. */
   static final class LowerEntry {
-    final Layer layer;
+    /** The listing of the layer it is in (shared by mounts: {@link #layerOf} gives a mount's layer). */
+    final SharedListings.Listing listing;
     /** The path of the directory holding it, in its layer (not the merged path when a redirect led there). */
     final String dir;
     final String name;
@@ -36,8 +38,8 @@ final class LowerDirCache {
     /** Whether it is a metadata-only copy ({@link MetaCopy}): 0 not known yet, 1 no, 2 yes. */
     volatile byte metacopy;
 
-    LowerEntry(Layer layer, String dir, String name, long ino, int dtype) {
-      this.layer = layer;
+    LowerEntry(SharedListings.Listing listing, String dir, String name, long ino, int dtype) {
+      this.listing = listing;
       this.dir = dir;
       this.name = name;
       this.ino = ino;
@@ -64,26 +66,75 @@ final class LowerDirCache {
   }
 
   private final HostFs fs;
-  private final Map<String, LowerDir>[] byLayer;
+  private final LayerStack stack;
   /** The redirect xattr this mount reads ({@link Redirects#xattr}). */
   private final String redirectXattr;
+  /** The listing of each lower layer by its index, null for the upper. */
+  private final SharedListings.Listing[] byLayer;
+  /** Whether the mount is still live (set once it is), or null: until then no other mount joins its listings. */
+  private volatile java.util.function.BooleanSupplier live;
+  private boolean closed;
 
-  @SuppressWarnings("unchecked")
-  LowerDirCache(HostFs fs, int layers, String redirectXattr) {
+  LowerDirCache(HostFs fs, LayerStack stack, String redirectXattr) throws ErrnoException {
     this.fs = fs;
+    this.stack = stack;
     this.redirectXattr = redirectXattr;
-    this.byLayer = new Map[layers];
-    for (int i = 0; i < layers; i++) {
-      byLayer[i] = new ConcurrentHashMap<>();
+    this.byLayer = new SharedListings.Listing[stack.all().size()];
+    for (Layer l : stack.all()) {
+      if (!l.upper()) {
+        Stat root = fs.fstat(l.fd());
+        byLayer[l.index()] = SharedListings.acquire(new SharedListings.Key(root.dev(), root.ino(), redirectXattr), this);
+      }
+    }
+  }
+
+  /** From now on other mounts may join this one's listings while {@code live} says it is mounted. */
+  void shareWhile(java.util.function.BooleanSupplier live) {
+    this.live = live;
+  }
+
+  @Override
+  public boolean live() {
+    java.util.function.BooleanSupplier l = live;
+    return l != null && l.getAsBoolean();
+  }
+
+  /** This mount's layer of a listed entry. */
+  Layer layerOf(LowerEntry e) {
+    SharedListings.Listing[] ls = byLayer;
+    for (int i = 0; i < ls.length; i++) {
+      if (ls[i] == e.listing) {
+        return stack.get(i);
+      }
+    }
+    throw new IllegalStateException("a lower entry of another mount's layer: " + e.path());
+  }
+
+  /** The listing of rel in the layer at {@code index} if read already, else null (for tests). */
+  LowerDir listed(int index, String rel) {
+    return byLayer[index].dirs.get(rel);
+  }
+
+  /** Leaves the shared listings (the mount is gone). */
+  synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    live = null;
+    for (SharedListings.Listing l : byLayer) {
+      if (l != null) {
+        SharedListings.release(l, this);
+      }
     }
   }
 
   /** The listing of rel ("" for the root) in a lower layer; ABSENT when it is missing or not a directory. */
   LowerDir get(Layer layer, String rel) throws ErrnoException {
-    Map<String, LowerDir> m = byLayer[layer.index()];
+    Map<String, LowerDir> m = byLayer[layer.index()].dirs;
     LowerDir d = m.get(rel);
     if (d == null) {
-      d = load(layer, rel);
+      d = load(layer, byLayer[layer.index()], rel);
       LowerDir prev = m.putIfAbsent(rel, d);
       if (prev != null) {
         d = prev;
@@ -102,7 +153,7 @@ final class LowerDirCache {
     return st;
   }
 
-  private LowerDir load(Layer layer, String rel) throws ErrnoException {
+  private LowerDir load(Layer layer, SharedListings.Listing listing, String rel) throws ErrnoException {
     int fd;
     try {
       fd = fs.openBeneath(layer.fd(), rel, AccessTimes.own(O_RDONLY | O_DIRECTORY), 0);
@@ -138,7 +189,9 @@ final class LowerDirCache {
           }
           dtype = dtypeOfMode(st.mode());
         }
-        LowerEntry le = new LowerEntry(layer, rel, name, de.ino(), dtype);
+        // interned: a node of the FUSE session and every mount of the same image in a shared daemon hold one copy
+        name = name.intern();
+        LowerEntry le = new LowerEntry(listing, rel, name, de.ino(), dtype);
         le.stat = st;
         entries.put(name, le);
         ordered.add(le);

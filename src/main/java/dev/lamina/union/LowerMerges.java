@@ -25,7 +25,18 @@ final class LowerMerges {
    * The merged lower entries in order, and for each name its entry and the position of its top instance
    * counted from the first lower layer of dirLayers.
    */
-  record Merge(List<DirEntry> entries, Map<String, DirEntry> byName, Map<String, Integer> topPos) {}
+  record Merge(List<DirEntry> entries, Map<String, DirEntry> byName, Map<String, Integer> topPos) {
+    private static final Integer FIRST = 0;
+
+    /**
+     * The position of name's top instance, or null when no lower layer holds it. {@code topPos} is null when every
+     * name's top instance is in the first layer (a directory of one lower layer: most of an image's), sparing a map
+     * entry per name.
+     */
+    Integer top(String name) {
+      return topPos != null ? topPos.get(name) : byName.containsKey(name) ? FIRST : null;
+    }
+  }
 
   private final LayerStack stack;
   private final LowerDirCache lower;
@@ -75,7 +86,14 @@ final class LowerMerges {
       }
       hidden.addAll(ld.whiteouts());
     }
-    m = new Merge(List.copyOf(out), byName, topPos);
+    boolean allFirst = true;
+    for (Integer p : topPos.values()) {
+      if (p != 0) {
+        allFirst = false;
+        break;
+      }
+    }
+    m = new Merge(List.copyOf(out), byName, allFirst ? null : topPos);
     Merge prev = merges.putIfAbsent(key, m);
     return prev != null ? prev : m;
   }

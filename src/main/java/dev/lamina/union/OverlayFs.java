@@ -54,7 +54,13 @@ public final class OverlayFs implements UnionFs {
     this.config = config;
     this.stack = new LayerStack(fs, config);
     Redirects redirects = new Redirects(fs, config.redirectDir(), fs.geteuid() == 0);
-    LowerDirCache lower = new LowerDirCache(fs, stack.all().size(), redirects.xattr());
+    LowerDirCache lower;
+    try {
+      lower = new LowerDirCache(fs, stack, redirects.xattr());
+    } catch (IOException | RuntimeException e) {
+      stack.close();
+      throw e;
+    }
     this.upperDirs = new UpperDirFds(fs, stack);
     this.upperNames = new UpperNames(fs, stack, upperDirs);
     Whiteouts whiteouts = new Whiteouts(fs, stack, config.whiteoutFormat(), upperNames);
@@ -82,6 +88,11 @@ public final class OverlayFs implements UnionFs {
         upperNames, upperDirs);
     this.metadata = new MetadataOps(fs, stack, resolver, copyUp, attrs, locks, config, upperDirs);
     this.times = new AccessTimes(fs, stack, config.atime());
+  }
+
+  /** The lower-layer listings (for tests). */
+  LowerDirCache lowerDirs() {
+    return lower;
   }
 
   /** Names the upper-directory index holds now (for tests: it must not grow with names that are gone). */
@@ -553,14 +564,15 @@ public final class OverlayFs implements UnionFs {
 
   /** Whether a listed lower entry is a hard link the index may hold (then only a lookup finds what to show). */
   private boolean mayBeIndexed(LowerDirCache.LowerEntry le) throws ErrnoException {
-    return index != null && Index.applies(lower.stat(le.layer, le.path(), le));
+    return index != null && Index.applies(lower.stat(lower.layerOf(le), le.path(), le));
   }
 
   /** Whether a listed lower entry is a metadata-only copy (then only a lookup finds what to show). */
   private boolean isMetacopy(LowerDirCache.LowerEntry le) throws ErrnoException {
     if (le.metacopy != 0 || le.dtype == DT_REG || le.dtype == DT_UNKNOWN) {
-      Stat st = lower.stat(le.layer, le.path(), le);
-      return st.isRegular() && metaCopy.isMetacopy(le.layer, le.path(), st, le);
+      Layer l = lower.layerOf(le);
+      Stat st = lower.stat(l, le.path(), le);
+      return st.isRegular() && metaCopy.isMetacopy(l, le.path(), st, le);
     }
     return false;
   }
@@ -676,11 +688,21 @@ public final class OverlayFs implements UnionFs {
     }
   }
 
+  /**
+   * Lets later unions of this process share this one's lower-layer listings while {@code live} says its mount is
+   * still there ({@link SharedListings}): a shared daemon's mount calls this once live.
+   */
+  @Override
+  public void shareListingsWhile(java.util.function.BooleanSupplier live) {
+    lower.shareWhile(live);
+  }
+
   @Override
   public void close() {
     if (index != null) {
       index.close();
     }
+    lower.close();
     times.close();
     upperDirs.close();
     stack.close();

@@ -1,5 +1,6 @@
 package dev.lamina.union;
 
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -9,21 +10,29 @@ import java.util.concurrent.locks.ReentrantLock;
  * stripe, so a thread never waits for a stripe while holding another except through lockTwo.
  */
 final class PathLocks {
-  private final ReentrantLock[] stripes = new ReentrantLock[1024];
-
-  PathLocks() {
-    for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = new ReentrantLock();
-    }
-  }
+  private static final int STRIPES = 1024;
+  /** Made on first use: a mount that only reads (most of a shared daemon's) never locks (50 KiB a mount). */
+  private final AtomicReferenceArray<ReentrantLock> stripes = new AtomicReferenceArray<>(STRIPES);
 
   private int index(String rel) {
     int h = rel.hashCode();
-    return (h ^ (h >>> 16)) & (stripes.length - 1);
+    return (h ^ (h >>> 16)) & (STRIPES - 1);
+  }
+
+  private ReentrantLock stripe(int i) {
+    ReentrantLock l = stripes.get(i);
+    if (l == null) {
+      ReentrantLock fresh = new ReentrantLock();
+      l = stripes.compareAndExchange(i, null, fresh);
+      if (l == null) {
+        l = fresh;
+      }
+    }
+    return l;
   }
 
   ReentrantLock lock(String rel) {
-    ReentrantLock l = stripes[index(rel)];
+    ReentrantLock l = stripe(index(rel));
     l.lock();
     return l;
   }
@@ -33,11 +42,12 @@ final class PathLocks {
     int i = index(a);
     int j = index(b);
     if (i == j) {
-      stripes[i].lock();
-      return new ReentrantLock[] {stripes[i]};
+      ReentrantLock l = stripe(i);
+      l.lock();
+      return new ReentrantLock[] {l};
     }
-    ReentrantLock first = stripes[Math.min(i, j)];
-    ReentrantLock second = stripes[Math.max(i, j)];
+    ReentrantLock first = stripe(Math.min(i, j));
+    ReentrantLock second = stripe(Math.max(i, j));
     first.lock();
     second.lock();
     return new ReentrantLock[] {second, first};

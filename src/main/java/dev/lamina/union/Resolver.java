@@ -174,7 +174,7 @@ final class Resolver {
   boolean lowerHolds(Entry parent, String name) throws ErrnoException {
     int[] layers = parent.dirLayers();
     int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
-    return firstLower < layers.length && merges.get(parent, firstLower).topPos().containsKey(name);
+    return firstLower < layers.length && merges.get(parent, firstLower).byName().containsKey(name);
   }
 
   /** Forgets cached resolutions of rel and everything below it; call after changing them in the upper layer. */
@@ -218,7 +218,7 @@ final class Resolver {
     int firstLower = layers.length > 0 && stack.get(layers[0]).upper() ? 1 : 0;
     Integer lowerTop = null;
     if (firstLower < layers.length) {
-      lowerTop = merges.get(parent, firstLower).topPos().get(name);
+      lowerTop = merges.get(parent, firstLower).top(name);
     }
     Found f = new Found(rel, stack.all().size());
     Redirects.Redirect redirect = null;

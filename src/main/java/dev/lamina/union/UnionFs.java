@@ -179,6 +179,12 @@ public interface UnionFs extends AutoCloseable {
   void close() throws IOException;
 
   /**
+   * The mount is live and stays so while {@code live} says: later unions of this process may share what this one
+   * read of the lower layers until then (a shared daemon's mounts of one image). Nothing by default.
+   */
+  default void shareListingsWhile(java.util.function.BooleanSupplier live) {}
+
+  /**
    * The caller of an operation that creates a file: new entries are owned by it. umask is the caller's umask
    * when the mode it asks is not yet masked (0: the mode is final); the upper directory's default ACL, when it
    * has one, decides instead, as on the kernel's overlayfs.

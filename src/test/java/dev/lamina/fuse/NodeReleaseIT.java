@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,60 @@ class NodeReleaseIT {
   private static final int FILES = DIRS * PER_DIR;
 
   @RegisterExtension final FuseFixture fx = new FuseFixture();
+
+  /**
+   * A shared daemon lets a new mount join the lower-layer listings of mounts that are live, and asks their
+   * connections: an unmounted one must say so as soon as the unmount returned, not once the session's threads saw
+   * it, or a layer changed right after the unmount would be shown as it was to the next mount.
+   */
+  @Test
+  void aMountIsSeenGoneAsSoonAsItsUnmountReturns() throws Exception {
+    FuseMount m = fx.mountOverlay(false);
+    assumeTrue(m.workerThreads() > 0, "needs the kernel-protocol session (fuse_api=libfuse has no connection to ask)");
+    assertThat(m.connected()).isTrue();
+    long dev = (Long) Files.getAttribute(fx.mnt(), "unix:dev");
+    String majorMinor = (((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL)) + ":" + ((dev & 0xff) | ((dev >>> 12) & ~0xffL));
+    Unmount.unmount(fx.mnt(), java.time.Duration.ofSeconds(30));
+    if (!m.connected()) {
+      return; // the usual case: umount(2) aborted the connection before it returned
+    }
+    // The file system outlives the unmount while something still holds it: a copy of the mount in a namespace
+    // another process made meanwhile (a container, unshare -m), or a path lookup of another process that made
+    // fusermount3's umount busy, so that it fell back to a lazy one. The connection is then rightly still up; it
+    // must go down once nothing holds the file system any more. (The deadline only bounds how long a failure
+    // takes to show.)
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (m.connected() && System.nanoTime() < deadline) {
+      if (mountedInAnyNamespace(majorMinor)) {
+        System.err.println("the file system (" + majorMinor + ") is still mounted in another mount namespace");
+        return;
+      }
+      Thread.sleep(10);
+    }
+    assertThat(m.connected()).as("connection of a mount whose unmount returned (%s), 30 s later", majorMinor)
+        .isFalse();
+  }
+
+  /** Whether any process's mount namespace lists a mount of the file system with device major:minor. */
+  private static boolean mountedInAnyNamespace(String majorMinor) throws IOException {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs.filter(d -> d.getFileName().toString().matches("\\d+"))::iterator) {
+        List<String> lines;
+        try {
+          lines = Files.readAllLines(p.resolve("mountinfo"));
+        } catch (IOException e) {
+          continue; // gone meanwhile
+        }
+        for (String l : lines) {
+          String[] f = l.split(" ");
+          if (f.length > 2 && f[2].equals(majorMinor)) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
 
   @Test
   void nodesOfWalkedRewrittenAndDeletedFilesAreReleasedWhenTheKernelForgetsThem() throws Exception {
@@ -98,10 +154,42 @@ class NodeReleaseIT {
     assertThat(sessionThreads()).as("session threads (lamina-fuse-*) alive after the unmounts").isEqualTo(threadsBefore);
   }
 
-  /** Live threads of FUSE sessions: workers and the grower that starts more. */
+  /**
+   * A shared daemon serves many sessions at once: they share the one thread that starts more workers when all of a
+   * session's are busy (each session had its own before, parked for the session's life: 50 mounts, 50 threads).
+   */
+  @Test
+  void sessionsShareOneThreadThatStartsWorkers() throws Exception {
+    List<FuseMount> mounts = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        Path mnt = Files.createDirectories(fx.lower().resolveSibling("shared-" + i));
+        MountOptions o = MountOptions.parse(List.of("lowerdir=" + fx.lower()), null, mnt.getParent());
+        mounts.add(FuseMount.mount(Unions.open(o), mnt, o, false, java.time.Duration.ofSeconds(30)));
+      }
+      assumeTrue(mounts.get(0).workerThreads() > 0, "needs the kernel-protocol session");
+      for (FuseMount m : mounts) {
+        assertThat(Files.exists(m.mountPoint().resolve("nothing-here"))).isFalse(); // each one serves
+      }
+      assertThat(growThreads()).as("threads that start workers, for %d live sessions", mounts.size())
+          .isLessThanOrEqualTo(1);
+    } finally {
+      for (FuseMount m : mounts) {
+        m.close();
+      }
+    }
+  }
+
+  /** Live threads of FUSE sessions: workers and their loops (not the process's one thread that starts workers). */
   private static long sessionThreads() {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("lamina-fuse-"))
+        .filter(t -> t.isAlive() && t.getName().startsWith("lamina-fuse-") && !t.getName().equals("lamina-fuse-grow"))
+        .count();
+  }
+
+  private static long growThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals("lamina-fuse-grow"))
         .count();
   }
 

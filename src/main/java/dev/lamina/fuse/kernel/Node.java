@@ -9,8 +9,36 @@ import java.util.List;
  * references to the node (one per entry reply it received) and gives them back with FORGET.
  */
 final class Node {
-  /** A name of a node: the directory it is in and the name there. Immutable, so a path walk reads it whole. */
-  record Name(Node parent, String name) {}
+  /**
+   * A name of a node: the directory it is in and the name there. Immutable, so a path walk reads it whole; the
+   * node table finds nodes by it. equals and hashCode are written out: a record's generated ones bootstrap method
+   * handles on first use, which every fresh mount would pay for on its first requests.
+   */
+  record Name(Node parent, String name) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Name n && n.parent == parent && n.name.equals(name);
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(parent.id) * 31 + name.hashCode();
+    }
+  }
+
+  /**
+   * How a node's files are open (see Passthrough); made on its first open, as most nodes the kernel holds are
+   * never opened (a walk looks every name up), and kept, since {@link #cacheStale} outlives the opens.
+   */
+  static final class Io {
+    int passthroughOpens;
+    int cachedOpens;
+    int backingId;
+    long backingDev;
+    long backingIno;
+    /** Passthrough writes bypassed the page cache since the last cached open: do not keep it. */
+    boolean cacheStale;
+  }
 
   final long id;
   /** The name the node's path is built from; the last one it had once it has none ({@link #detached}). */
@@ -23,18 +51,21 @@ final class Node {
   long linkId;
   /** Guarded by the table. */
   long lookups;
-  /** Open files in each I/O mode, and the passthrough backing file; guarded by this node (see Passthrough). */
-  int passthroughOpens;
-  int cachedOpens;
-  int backingId;
-  long backingDev;
-  long backingIno;
-  /** Passthrough writes bypassed the page cache since the last cached open: do not keep it. */
-  boolean cacheStale;
+  /** Open files in each I/O mode, and the passthrough backing file, null until first opened; guarded by this node. */
+  private Io io;
 
   Node(long id, Node parent, String name) {
     this.id = id;
     this.at = parent == null ? null : new Name(parent, name);
+  }
+
+  /** Its open-file state, made now if it has none; the caller holds this node's lock. */
+  Io io() {
+    Io i = io;
+    if (i == null) {
+      i = io = new Io();
+    }
+    return i;
   }
 
   /** The name of the node's path (its last one once detached); "" for the root. */

@@ -21,32 +21,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * on kernel overlayfs without index.
  */
 final class NodeTable {
-  /**
-   * A name in a parent. equals and hashCode are written out: a record's generated ones bootstrap method handles
-   * on first use, which every fresh mount would pay for on its first requests.
-   */
-  private record Key(long parent, String name) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Key k && k.parent == parent && k.name.equals(name);
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(parent) * 31 + name.hashCode();
-    }
-  }
-
   private final Node root = new Node(Protocol.ROOT_ID, null, "");
-  private final ConcurrentHashMap<Long, Node> byId = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<Key, Node> byName = new ConcurrentHashMap<>();
+  private final NodeIds byId = new NodeIds();
+  /** Nodes by each of their names; the key is the node's own {@link Name} (no key object per node). */
+  private final ConcurrentHashMap<Name, Node> byName = new ConcurrentHashMap<>();
   /** Nodes of multiply-linked upper inodes by linkId; guarded by this table. */
   private final ConcurrentHashMap<Long, Node> byLink = new ConcurrentHashMap<>();
   private long nextId = Protocol.ROOT_ID + 1;
 
   NodeTable() {
     root.lookups = 1;
-    byId.put(root.id, root);
+    byId.put(root);
   }
 
   Node get(long id) throws ErrnoException {
@@ -94,17 +79,24 @@ final class NodeTable {
    * name already has, else the node of the same upper inode under another name, else a new one.
    */
   synchronized Node lookup(Node parent, String name, Attr attr) {
-    Key k = new Key(parent.id, name);
-    Node n = byName.get(k);
+    Node n = byName.get(new Name(parent, name));
     if (n == null) {
+      // names in lower layers (and of directories) are interned: the lower listings and the node tables of every
+      // mount of an image share one copy of each. Not upper files' names, which are the mount's own: a long run
+      // making ever new names would only churn the JVM's string table.
+      if (attr.linkId() == 0) {
+        name = name.intern();
+      }
       n = linked(attr);
+      Name at;
       if (n != null) {
-        addName(n, parent, name);
+        at = addName(n, parent, name);
       } else {
         n = new Node(nextId++, parent, name);
-        byId.put(n.id, n);
+        at = n.at;
+        byId.put(n);
       }
-      byName.put(k, n);
+      byName.put(at, n);
     }
     n.lookups++;
     if (attr.linkId() != 0 && attr.nlink() > 1 && !isDir(attr)) {
@@ -118,7 +110,7 @@ final class NodeTable {
     Node n = new Node(nextId++, parent, "");
     n.detached = true;
     n.lookups = 1;
-    byId.put(n.id, n);
+    byId.put(n);
     return n;
   }
 
@@ -131,14 +123,13 @@ final class NodeTable {
     if (attr.linkId() == 0 || isDir(attr) || byId.get(source.id) != source) {
       return lookup(parent, name, attr);
     }
-    Key k = new Key(parent.id, name);
-    Node old = byName.get(k);
+    Node old = byName.get(new Name(parent, name));
     if (old != null && old != source) {
+      byName.remove(new Name(parent, name));
       dropName(old, parent, name); // a stale name (the kernel had a negative entry): it is source's now
     }
     if (old != source) {
-      addName(source, parent, name);
-      byName.put(k, source);
+      byName.put(addName(source, parent, name), source);
     }
     source.lookups++;
     register(source, attr.linkId());
@@ -175,18 +166,19 @@ final class NodeTable {
     }
   }
 
-  /** Gives n one more name (the first again if it had none left). */
-  private void addName(Node n, Node parent, String name) {
+  /** Gives n one more name (the first again if it had none left); returns it. */
+  private Name addName(Node n, Node parent, String name) {
     Name nm = new Name(parent, name);
     if (n.detached) {
       n.at = nm;
       n.detached = false;
-      return;
+      return nm;
     }
     if (n.moreNames == null) {
       n.moreNames = new ArrayList<>(2);
     }
     n.moreNames.add(nm);
+    return nm;
   }
 
   /** Takes one name from n; with none left n is detached (and no longer found by its inode). */
@@ -207,15 +199,16 @@ final class NodeTable {
     }
   }
 
-  /** Renames one of n's names. */
-  private static void moveName(Node n, Node from, String fromName, Node to, String toName) {
-    Name moved = new Name(to, toName);
+  /** Renames one of n's names; returns the new one. */
+  private static Name moveName(Node n, Node from, String fromName, Node to, String toName) {
+    Name moved = new Name(to, toName.intern());
     Name at = n.at;
     if (at != null && at.parent() == from && at.name().equals(fromName)) {
       n.at = moved;
     } else if (n.moreNames != null) {
       n.moreNames.replaceAll(m -> m.parent() == from && m.name().equals(fromName) ? moved : m);
     }
+    return moved;
   }
 
   /** Counts {@code n} fewer kernel references; at zero the node is gone. */
@@ -229,11 +222,11 @@ final class NodeTable {
       byId.remove(id);
       Name at = node.at;
       if (!node.detached && at != null) {
-        byName.remove(new Key(at.parent().id, at.name()), node);
+        byName.remove(at, node);
       }
       if (node.moreNames != null) {
         for (Name m : node.moreNames) {
-          byName.remove(new Key(m.parent().id, m.name()), node);
+          byName.remove(m, node);
         }
         node.moreNames = null;
       }
@@ -243,7 +236,7 @@ final class NodeTable {
 
   /** {@code name} was unlinked from {@code parent}; returns its node (detached unless it has other names) or null. */
   synchronized Node removed(Node parent, String name) {
-    Node n = byName.remove(new Key(parent.id, name));
+    Node n = byName.remove(new Name(parent, name));
     if (n != null) {
       dropName(n, parent, name);
     }
@@ -255,26 +248,27 @@ final class NodeTable {
    * null. RENAME_EXCHANGE swaps the two names.
    */
   synchronized Node renamed(Node from, String fromName, Node to, String toName, boolean exchange) {
-    Key src = new Key(from.id, fromName);
-    Key dst = new Key(to.id, toName);
-    Node moved = byName.remove(src);
-    Node target = byName.remove(dst);
+    Node moved = byName.remove(new Name(from, fromName));
+    Node target = byName.remove(new Name(to, toName));
     if (target != null && target != moved && !exchange) {
       dropName(target, to, toName);
     }
     if (moved != null) {
-      moveName(moved, from, fromName, to, toName);
-      byName.put(dst, moved);
+      byName.put(moveName(moved, from, fromName, to, toName), moved);
     }
     if (target != null && exchange) {
-      moveName(target, to, toName, from, fromName);
-      byName.put(src, target);
+      byName.put(moveName(target, to, toName, from, fromName), target);
       return null;
     }
     return target != null && target != moved ? target : null;
   }
 
-  int size() {
+  synchronized int size() {
     return byId.size();
+  }
+
+  /** Slots of the by-id table (for tests). */
+  synchronized int idCapacity() {
+    return byId.capacity();
   }
 }

@@ -81,22 +81,23 @@ final class Passthrough {
   /** Chooses how node n's new open of {@code backing} (null: not an upper regular file) is served. */
   Mode open(Node n, Backing backing) throws ErrnoException {
     synchronized (n) {
-      if (n.passthroughOpens > 0) {
+      Node.Io io = n.io();
+      if (io.passthroughOpens > 0) {
         // the kernel requires every open of this inode to be passthrough to the same file
-        if (backing == null || backing.dev() != n.backingDev || backing.ino() != n.backingIno) {
+        if (backing == null || backing.dev() != io.backingDev || backing.ino() != io.backingIno) {
           throw new ErrnoException(Errno.EBUSY, "open (passthrough to another file is open)", n.toString());
         }
-        n.passthroughOpens++;
-        return new Mode(Protocol.FOPEN_PASSTHROUGH, n.backingId);
+        io.passthroughOpens++;
+        return new Mode(Protocol.FOPEN_PASSTHROUGH, io.backingId);
       }
-      if (enabled && !directIo && backing != null && backing.nlink() == 1 && n.cachedOpens == 0) {
+      if (enabled && !directIo && backing != null && backing.nlink() == 1 && io.cachedOpens == 0) {
         int id = FuseDevice.backingOpen(devFd, backing.fd());
         if (id > 0) {
-          n.backingId = id;
-          n.backingDev = backing.dev();
-          n.backingIno = backing.ino();
-          n.passthroughOpens = 1;
-          n.cacheStale = true; // the next cached open must not keep pages older than passthrough writes
+          io.backingId = id;
+          io.backingDev = backing.dev();
+          io.backingIno = backing.ino();
+          io.passthroughOpens = 1;
+          io.cacheStale = true; // the next cached open must not keep pages older than passthrough writes
           return new Mode(Protocol.FOPEN_PASSTHROUGH, id);
         }
         // EPERM: not privileged enough; ENOTTY/EOPNOTSUPP: no passthrough in this kernel; ENOSYS: qemu-user
@@ -110,12 +111,12 @@ final class Passthrough {
           LOG.debug("no passthrough for {}: {}", n, Errno.describe(-id));
         }
       }
-      n.cachedOpens++;
+      io.cachedOpens++;
       if (directIo) {
         return new Mode(Protocol.FOPEN_DIRECT_IO, 0);
       }
-      boolean keep = !n.cacheStale;
-      n.cacheStale = false;
+      boolean keep = !io.cacheStale;
+      io.cacheStale = false;
       return new Mode(keep ? Protocol.FOPEN_KEEP_CACHE : 0, 0);
     }
   }
@@ -123,16 +124,17 @@ final class Passthrough {
   /** An open of n made with mode m was released. */
   void release(Node n, Mode m) {
     synchronized (n) {
+      Node.Io io = n.io();
       if (!m.passthrough()) {
-        n.cachedOpens--;
+        io.cachedOpens--;
         return;
       }
-      if (--n.passthroughOpens == 0) {
-        int rc = FuseDevice.backingClose(devFd, n.backingId);
+      if (--io.passthroughOpens == 0) {
+        int rc = FuseDevice.backingClose(devFd, io.backingId);
         if (rc < 0) {
-          LOG.debug("closing backing id {} of {} failed: {}", n.backingId, n, Errno.describe(-rc));
+          LOG.debug("closing backing id {} of {} failed: {}", io.backingId, n, Errno.describe(-rc));
         }
-        n.backingId = 0;
+        io.backingId = 0;
       }
     }
   }

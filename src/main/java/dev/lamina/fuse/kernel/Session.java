@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +42,12 @@ public final class Session {
   private final ConcurrentLinkedQueue<Thread> workers = new ConcurrentLinkedQueue<>();
   /** When every worker became busy (System.nanoTime), 0 while one waits for requests. */
   private volatile long allBusySince;
-  private volatile Thread grower;
-  /** The session stopped serving (unmounted): the grower ends too. */
+  /** The session stopped serving (unmounted): no worker starts any more (set under this). */
   private volatile boolean ended;
   private final AtomicBoolean summarized = new AtomicBoolean();
-  private static final long SATURATED_NANOS = 2_000_000;
+  /** The device descriptor was closed (guarded by this). */
+  private boolean fdClosed;
+  static final long SATURATED_NANOS = 2_000_000;
 
   private Session(UnionFs union, SessionOptions options, int fd, Path mountPoint, Runnable onInit) {
     this.shared = new Shared(union, options, fd);
@@ -80,8 +80,8 @@ public final class Session {
 
   /**
    * Serves requests until the filesystem is unmounted: on this thread and one more at first, and on another
-   * whenever every worker has been busy for 2 ms, up to {@code max_threads}. Workers stay once started (no
-   * thread churn). Few workers suit serial workloads: the kernel hands a request to the reader that has
+   * whenever every worker has been busy for 2 ms, up to {@code max_threads} (started by the process's one
+   * {@link WorkerGrowth} thread). Workers stay once started (no thread churn). Few workers suit serial workloads: the kernel hands a request to the reader that has
    * waited longest, so with many idle workers each request lands on a cold thread (a stat of 100,000 names
    * took 15-20% longer with 8 workers than with 1 or 2); a long copy-up or a second busy process still gets
    * more workers within milliseconds.
@@ -91,29 +91,27 @@ public final class Session {
       while (started.get() < shared.options.minThreads()) {
         startWorker();
       }
-      Thread g = new Thread(this::grow, "lamina-fuse-grow");
-      g.setDaemon(true);
-      grower = g;
-      g.start();
     }
     work();
-    // Unmounted. The grower parks until every worker is busy, which never happens again: end it first, so that
-    // no worker starts after the others were joined.
-    ended = true;
-    Thread g = grower;
-    if (g != null) {
-      LockSupport.unpark(g);
-      g.join();
+    // Unmounted: no worker may start after the others were joined.
+    synchronized (this) {
+      ended = true;
     }
     for (Thread t; (t = workers.poll()) != null; ) {
       t.join();
     }
     files.closePipes();
-    FuseDevice.close(shared.fd);
+    synchronized (this) {
+      fdClosed = true; // connected() must not poll the number once another file may have it
+      FuseDevice.close(shared.fd);
+    }
     logSummary();
   }
 
-  private void startWorker() {
+  private synchronized void startWorker() {
+    if (ended) {
+      return;
+    }
     int n = started.incrementAndGet();
     Thread t = new Thread(this::work, "lamina-fuse-" + n);
     t.setDaemon(true);
@@ -121,32 +119,40 @@ public final class Session {
     t.start();
   }
 
-  /** A worker took a request: when none is left waiting, the grower starts its clock. */
+  /** A worker took a request: when none is left waiting, the clock starts (see {@link WorkerGrowth}). */
   private void tookRequest() {
-    if (idle.get() == 0 && allBusySince == 0 && grower != null && started.get() < shared.options.threads()) {
+    if (idle.get() == 0 && allBusySince == 0 && started.get() < shared.options.threads() && !ended) {
       allBusySince = System.nanoTime();
-      LockSupport.unpark(grower);
+      WorkerGrowth.saturated(this);
     }
   }
 
-  /** Starts a worker each time all of them stayed busy for {@link #SATURATED_NANOS}. */
-  private void grow() {
-    while (started.get() < shared.options.threads() && !ended) {
-      long since = allBusySince;
-      if (since == 0) {
-        LockSupport.park(this);
-        continue;
-      }
-      long wait = since + SATURATED_NANOS - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(this, wait);
-        continue;
-      }
-      if (idle.get() == 0) {
-        startWorker();
-      }
-      allBusySince = 0;
+  long allBusySince() {
+    return allBusySince;
+  }
+
+  /**
+   * For {@link WorkerGrowth}: starts a worker if every worker has stayed busy for {@link #SATURATED_NANOS} by
+   * {@code now}. Returns the nanoseconds left to wait, 0 when this saturation is dealt with (or over), or -1 when the
+   * session will never start another worker (ended, or at {@code max_threads}).
+   */
+  long growIfSaturated(long now) {
+    if (ended || started.get() >= shared.options.threads()) {
+      return -1;
     }
+    long since = allBusySince;
+    if (since == 0) {
+      return 0;
+    }
+    long wait = since + SATURATED_NANOS - now;
+    if (wait > 0) {
+      return wait;
+    }
+    if (idle.get() == 0) {
+      startWorker();
+    }
+    allBusySince = 0;
+    return 0;
   }
 
   /** Logs how many requests of each kind were served (at WARN with {@code -o debug}, else DEBUG). */
@@ -386,6 +392,11 @@ public final class Session {
   /** Whether upper files' I/O is handed to the kernel (negotiated, and not refused since). */
   public boolean passthrough() {
     return shared.passthrough.enabled();
+  }
+
+  /** Whether the kernel still has the file system mounted (its connection stands), as of now. */
+  public synchronized boolean connected() {
+    return !fdClosed && FuseDevice.connected(shared.fd);
   }
 
   /** Worker threads started so far (the serving thread included). */

@@ -130,4 +130,76 @@ class NodeTableTest {
       throw new AssertionError(e);
     }
   }
+
+  @Test
+  void theTableOfIdsShrinksOnceTheKernelForgotMostNodesAndFindsTheRest() throws ErrnoException {
+    Node root = t.get(Protocol.ROOT_ID);
+    int n = 20_000;
+    Node[] nodes = new Node[n];
+    for (int i = 0; i < n; i++) {
+      nodes[i] = t.lookup(root, "f" + i, file(100 + i));
+    }
+    int full = t.idCapacity();
+    assertThat(full).isGreaterThanOrEqualTo(n);
+    for (int i = 0; i < n; i++) {
+      if (i % 100 != 0) {
+        t.forget(nodes[i].id, 1);
+      }
+    }
+    assertThat(t.size()).isEqualTo(n / 100 + 1);
+    assertThat(t.idCapacity()).as("slots for %d nodes left", t.size()).isLessThanOrEqualTo(full / 16);
+    for (int i = 0; i < n; i++) {
+      if (i % 100 == 0) {
+        assertThat(t.get(nodes[i].id)).isSameAs(nodes[i]);
+      } else {
+        long id = nodes[i].id;
+        assertThatThrownBy(() -> t.get(id)).isInstanceOf(ErrnoException.class);
+      }
+    }
+    // names given up are free, and new nodes are found among the tombstones
+    Node again = t.lookup(root, "f1", file(101));
+    assertThat(again).isNotSameAs(nodes[1]);
+    assertThat(t.get(again.id)).isSameAs(again);
+  }
+
+  @Test
+  void lookupsOfOneNameShareItsStringWithOtherMountsAndTheLowerListings() throws ErrnoException {
+    Node root = t.get(Protocol.ROOT_ID);
+    String name = new String("shared-name".toCharArray()); // not the literal's instance
+    Node a = t.lookup(root, name, file(2));
+    Node b = new NodeTable().lookup(new NodeTable().get(Protocol.ROOT_ID), new String(name.toCharArray()), file(2));
+    assertThat(a.name()).isSameAs(b.name()).isSameAs("shared-name".intern());
+  }
+
+  @Test
+  void theTableOfIdsAgreesWithAMapThroughRandomLookupsAndForgets() throws ErrnoException {
+    Node root = t.get(Protocol.ROOT_ID);
+    java.util.Map<Long, Node> model = new java.util.HashMap<>();
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    java.util.Random rnd = new java.util.Random(13);
+    for (int step = 0; step < 200_000; step++) {
+      if (ids.isEmpty() || rnd.nextInt(100) < (step < 100_000 ? 60 : 35)) {
+        Node n = t.lookup(root, "n" + step, file(1000 + step));
+        model.put(n.id, n);
+        ids.add(n.id);
+      } else {
+        int k = rnd.nextInt(ids.size());
+        long id = ids.get(k);
+        ids.set(k, ids.get(ids.size() - 1));
+        ids.remove(ids.size() - 1);
+        t.forget(id, 1);
+        model.remove(id);
+        assertThatThrownBy(() -> t.get(id)).isInstanceOf(ErrnoException.class);
+      }
+      if (step % 10_000 == 0) {
+        for (java.util.Map.Entry<Long, Node> e : model.entrySet()) {
+          assertThat(t.get(e.getKey())).isSameAs(e.getValue());
+        }
+      }
+    }
+    assertThat(t.size()).isEqualTo(model.size() + 1); // and the root
+    for (java.util.Map.Entry<Long, Node> e : model.entrySet()) {
+      assertThat(t.get(e.getKey())).isSameAs(e.getValue());
+    }
+  }
 }
