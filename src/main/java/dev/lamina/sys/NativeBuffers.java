@@ -2,6 +2,7 @@ package dev.lamina.sys;
 
 import com.kenai.jffi.MemoryIO;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Views native memory (such as the buffers libfuse hands to read and write) as direct ByteBuffers, so data
@@ -9,6 +10,8 @@ import java.nio.ByteBuffer;
  */
 public final class NativeBuffers {
   private static final MemoryIO IO = MemoryIO.getInstance();
+  /** Buffers from {@link #allocateUntouched} not yet freed (malloc'ed by jffi: the JVM's NMT does not see them). */
+  private static final AtomicLong LIVE = new AtomicLong();
 
   private NativeBuffers() {}
 
@@ -34,11 +37,18 @@ public final class NativeBuffers {
     if (address == 0) {
       throw new OutOfMemoryError("cannot allocate " + size + " bytes of native memory");
     }
+    LIVE.incrementAndGet();
     return IO.newDirectByteBuffer(address, size);
   }
 
   /** Frees a buffer from {@link #allocateUntouched}; the buffer must not be used afterwards. */
   public static void free(ByteBuffer buf) {
     IO.freeMemory(IO.getDirectBufferAddress(buf));
+    LIVE.decrementAndGet();
+  }
+
+  /** How many buffers from {@link #allocateUntouched} this process has not freed. */
+  public static long live() {
+    return LIVE.get();
   }
 }
