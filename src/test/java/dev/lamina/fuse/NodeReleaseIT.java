@@ -82,11 +82,13 @@ class NodeReleaseIT {
       Files.writeString(f, Integer.toString(i)); // open O_WRONLY|O_CREAT|O_TRUNC, WRITE, FLUSH, RELEASE
     }
     assertThat(Files.readString(f)).isEqualTo("500");
-    // each worker started meanwhile owns a request and a reply buffer
+    // A leak keeps one buffer per close (500). Without one, what can differ is the buffers of workers started
+    // meanwhile (a request and a reply buffer each, allocated a moment before the session counts the worker) and
+    // of requests in flight on this JVM's other threads: a few, whatever the timing.
     assertThat(dev.lamina.sys.NativeBuffers.live() - live)
         .as("native buffers alive after 500 closes of a file opened for writing (workers %d, then %d)", workers,
             m.workerThreads())
-        .isLessThanOrEqualTo(2L * Math.max(0, m.workerThreads() - workers));
+        .isLessThan(50L + 2L * Math.max(0, m.workerThreads() - workers));
   }
 
   /** Whether any process's mount namespace lists a mount of the file system with device major:minor. */
