@@ -3,6 +3,7 @@ package dev.lamina.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.lamina.testing.DevFuseOpen;
 import dev.lamina.testing.HostStateLock;
 import java.io.File;
 import java.io.IOException;
@@ -282,14 +283,7 @@ class DaemonIT {
     }
     assertThat(lamina(List.of("ps", "--root", store.toString()), Map.of()).out()).contains(box + " (dead)");
 
-    Path next = mount("next", "lowerdir=l2");
-    assertThat(daemonPid()).isNotEqualTo(pid);
-    for (int i = 0; i < 300 && (isMountPoint(box) || isMountPoint(plain)); i++) {
-      Thread.sleep(100);
-    }
-    assertThat(isMountPoint(box)).as("the fresh daemon cleared the dead mount").isFalse();
-    assertThat(isMountPoint(plain)).isFalse();
-    assertThat(Files.readString(next.resolve("bottom"))).isEqualTo("bottom\n");
+    nextMountClearsTheDeadOnes(pid, box, plain);
     assertThat(lamina(List.of("ps", "--root", store.toString()), Map.of()).out()).doesNotContain("(dead)");
     Result again = lamina(List.of("mount", "ex", box.toString(), "--name", "box", "--root", store.toString()),
         Map.of());
@@ -399,14 +393,7 @@ class DaemonIT {
     assertThat(other.code()).as("the other mount of that daemon").isNotZero();
     assertThat(other.err()).containsAnyOf("Software caused connection abort", "Transport endpoint is not connected");
 
-    Path next = mount("next", "lowerdir=l2");
-    assertThat(daemonPid()).isNotEqualTo(pid);
-    for (int i = 0; i < 300 && (isMountPoint(small) || isMountPoint(huge)); i++) {
-      Thread.sleep(100);
-    }
-    assertThat(isMountPoint(small)).as("the fresh daemon cleared the dead mount").isFalse();
-    assertThat(isMountPoint(huge)).isFalse();
-    assertThat(Files.readString(next.resolve("bottom"))).isEqualTo("bottom\n");
+    nextMountClearsTheDeadOnes(pid, small, huge);
   }
 
   /**
@@ -559,7 +546,10 @@ class DaemonIT {
       List<String> mountCmd = new ArrayList<>(as);
       mountCmd.addAll(List.of("mount", "-o", "daemon=shared,lowerdir=" + tmp.resolve("l1"), mnt.toString()));
       Map<String, String> env = Map.of("LAMINA_DAEMON_DIR", theirs.toString(), "LAMINA_DAEMON_IDLE", "1");
-      r = run(mountCmd, env);
+      // a user who could mount (else the client stops at /dev/fuse, before it asks any daemon)
+      try (DevFuseOpen open = DevFuseOpen.toEveryone()) {
+        r = run(mountCmd, env);
+      }
       assertThat(r.code()).isNotZero();
       assertThat(r.err()).contains("serves user root only");
       assertThat(isMountPoint(mnt)).isFalse();
@@ -575,5 +565,20 @@ class DaemonIT {
         removeTestUser();
       }
     }
+  }
+
+  /**
+   * After the daemon {@code deadPid} died: the next mount starts a fresh daemon, which unmounts the dead mounts
+   * {@code a} and {@code b} (waits at most 30 s: a bound for failures, not a timing), and the new mount serves.
+   */
+  private void nextMountClearsTheDeadOnes(long deadPid, Path a, Path b) throws Exception {
+    Path next = mount("next", "lowerdir=l2");
+    assertThat(daemonPid()).isNotEqualTo(deadPid);
+    for (int i = 0; i < 300 && (isMountPoint(a) || isMountPoint(b)); i++) {
+      Thread.sleep(100);
+    }
+    assertThat(isMountPoint(a)).as("the fresh daemon cleared the dead mount").isFalse();
+    assertThat(isMountPoint(b)).isFalse();
+    assertThat(Files.readString(next.resolve("bottom"))).isEqualTo("bottom\n");
   }
 }
