@@ -72,7 +72,7 @@ final class DirOps {
       return;
     }
     Node n = nodes.lookup(dir.node(), name, a);
-    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
   }
 
   private String pathOrNull(Node n) {

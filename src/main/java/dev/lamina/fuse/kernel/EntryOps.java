@@ -41,7 +41,7 @@ final class EntryOps {
   /** Replies with the entry of a name that now exists, counting the kernel's new reference. */
   Node entry(Reply rp, Node parent, String name, Attr a) {
     Node n = nodes.lookup(parent, name, a);
-    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
     return n;
   }
 
@@ -62,13 +62,8 @@ final class EntryOps {
     int flags = rq.u32();
     rq.skip(4);
     long fh = rq.u64();
-    Attr a;
-    if ((flags & Protocol.GETATTR_FH) != 0) {
-      a = union.fgetattr(s.file(fh));
-    } else {
-      a = attr(nodes.get(rq.nodeid));
-    }
-    attrOut(rp, a);
+    Node n = nodes.get(rq.nodeid);
+    attrOut(rp, n, (flags & Protocol.GETATTR_FH) != 0 ? union.fgetattr(s.file(fh)) : attr(n));
   }
 
   /** The attributes of a node by path, or through an open handle once it has no name. */
@@ -79,8 +74,8 @@ final class EntryOps {
     return union.getattr(nodes.path(n));
   }
 
-  private void attrOut(Reply rp, Attr a) {
-    Reply.Timeout valid = s.attrValid(a);
+  private void attrOut(Reply rp, Node n, Attr a) {
+    Reply.Timeout valid = s.attrValid(n, a);
     rp.u64(valid.sec()).u32(valid.nsec()).u32(0).attr(a);
   }
 
@@ -144,7 +139,7 @@ final class EntryOps {
           time(valid, Protocol.FATTR_ATIME, Protocol.FATTR_ATIME_NOW, atime, atimensec),
           time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
     }
-    attrOut(rp, file != null ? union.fgetattr(file) : attr(n));
+    attrOut(rp, n, file != null ? union.fgetattr(file) : attr(n));
   }
 
   private void setattrNameless(Reply rp, Node n, OpenFile file, int valid, long size, long atime, int atimensec,
@@ -164,7 +159,7 @@ final class EntryOps {
           time(valid, Protocol.FATTR_ATIME, Protocol.FATTR_ATIME_NOW, atime, atimensec),
           time(valid, Protocol.FATTR_MTIME, Protocol.FATTR_MTIME_NOW, mtime, mtimensec));
     }
-    attrOut(rp, union.fgetattr(file));
+    attrOut(rp, n, union.fgetattr(file));
   }
 
   private static Timespec time(int valid, int set, int now, long sec, int nsec) {
@@ -227,7 +222,7 @@ final class EntryOps {
     Attr a = union.getattr(path);
     // the new name is the source's node: the kernel updates the one inode it has (link count, ctime)
     Node n = nodes.linked(source, parent, name, a);
-    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
   }
 
   void unlink(Request rq, boolean dir) throws IOException {

@@ -67,7 +67,7 @@ final class FileOps {
     OpenFile file = union.tmpfile(nodes.path(parent), mode, flags, EntryOps.caller(rq, umask));
     Attr a = attrsOrRelease(file);
     Node n = nodes.unnamed(parent);
-    rp.entry(n.id, a, s.options.entry(), s.attrValid(a));
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
     openOut(rp, n, file, flags);
   }
 
@@ -90,27 +90,36 @@ final class FileOps {
    * fuse_open_out. An upper file is handed to the kernel when it can (passthrough: no READ or WRITE reaches
    * us); otherwise the page cache is kept across opens: every change to a file goes through this mount, so
    * the kernel's cached pages are never older than the file (the names of an upper hard link are one node,
-   * so one page cache). No FLUSH on close: the union buffers nothing (every WRITE
-   * reaches the backing file before its reply) and holds no POSIX locks (the kernel keeps those), so each
-   * close would cost a round trip for nothing (kernels before 5.15 ignore the flag and still send it).
-   * Except for a passthrough open that may write: see {@link #flush}.
+   * so one page cache). No FLUSH on close: the union buffers nothing (every WRITE reaches the backing file
+   * before its reply) and holds no POSIX locks (the kernel keeps those), so each close would cost a round trip
+   * for nothing (kernels before 5.15 ignore the flag and still send it).
+   *
+   * <p>A passthrough open that may write changes the upper file without any request: write(2) invalidates the
+   * kernel's cached attributes itself, but a write through a shared mapping does not (the mapping is the
+   * backing file's: fs/fuse/passthrough.c, fuse_passthrough_mmap), so the kernel's mtime and ctime would stay
+   * old (xfstests generic/080). While such an open lasts, the node's attributes are sent uncached
+   * ({@link Shared#attrValid}), and those the kernel holds are dropped when it opens and when it is released:
+   * a stat after close() then sees the file, as on overlayfs. (Until 2026-12-07 a FLUSH on every close did
+   * this, a round trip per close of every file opened for writing.)
    */
   private void openOut(Reply rp, Node n, OpenFile file, int flags) throws IOException {
     Passthrough.Mode mode;
     try {
-      mode = s.passthrough.open(n, s.passthrough.enabled() ? union.backing(file) : null);
+      boolean mayWrite = (flags & Fcntl.O_ACCMODE) != Fcntl.O_RDONLY;
+      mode = s.passthrough.open(n, s.passthrough.enabled() ? union.backing(file) : null, mayWrite);
     } catch (IOException | RuntimeException e) {
       union.release(file);
       throw e;
     }
+    if (mode.writes()) {
+      s.invalidateAttributes(n);
+    }
     long fh = s.files.add(new NodeFile(n, file, mode));
-    boolean mayWrite = (flags & Fcntl.O_ACCMODE) != Fcntl.O_RDONLY;
-    int noFlush = mode.passthrough() && mayWrite ? 0 : Protocol.FOPEN_NOFLUSH;
     int openFlags = mode.flags();
     if ((openFlags & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {
       openFlags &= ~Protocol.FOPEN_KEEP_CACHE; // strictatime: a read served from cached pages would not reach us
     }
-    rp.u64(fh).u32(openFlags | noFlush).u32(mode.backingId());
+    rp.u64(fh).u32(openFlags | Protocol.FOPEN_NOFLUSH).u32(mode.backingId());
   }
 
   /** Reads of at least this many bytes of a lower file are spliced into the reply rather than copied. */
@@ -223,19 +232,9 @@ final class FileOps {
     rp.u64(union.seekData(file, offset, rq.u32()));
   }
 
-  /**
-   * FLUSH (close of a handle): only a passthrough open that may write asks for it. Writes through its shared
-   * mappings change the upper file in the kernel without any request (the mapping is the backing file's:
-   * fs/fuse/passthrough.c, fuse_passthrough_mmap), so the attributes the kernel caches for the node miss
-   * their mtime and ctime (write(2) through passthrough invalidates them itself). Invalidating them before
-   * close() returns makes a stat after the close see the change, as on overlayfs (xfstests generic/080).
-   */
+  /** FLUSH (close of a handle): asked for by no open (FOPEN_NOFLUSH), but kernels before 5.15 send it anyway. */
   void flush(Request rq) throws IOException {
-    NodeFile f = s.files.get(rq.u64());
-    union.flush(f.file());
-    if (f.mode().passthrough()) {
-      s.invalidateAttributes(f.node());
-    }
+    union.flush(s.file(rq.u64()));
   }
 
   void fsync(Request rq) throws IOException {
@@ -253,6 +252,10 @@ final class FileOps {
   void release(Request rq) throws IOException {
     NodeFile f = s.files.remove(rq.u64());
     s.passthrough.release(f.node(), f.mode());
+    if (f.mode().writes()) {
+      // also drops a reply the kernel may still take, read before the open's last write: see openOut
+      s.invalidateAttributes(f.node());
+    }
     union.release(f.file());
   }
 }

@@ -38,6 +38,8 @@ final class Node {
     long backingIno;
     /** Passthrough writes bypassed the page cache since the last cached open: do not keep it. */
     boolean cacheStale;
+    /** Passthrough opens that may write: the kernel changes the file's times and size without telling us. */
+    int passthroughWriters;
   }
 
   final long id;
@@ -66,6 +68,22 @@ final class Node {
       i = io = new Io();
     }
     return i;
+  }
+
+  /**
+   * Whether a passthrough open that may write is open, so that the kernel must not cache the attributes we
+   * send (see {@link Shared#attrValid}). The unlocked look at {@link #io} can miss an open made at the same
+   * moment; that open invalidates the kernel's attributes after it counted itself, and the kernel drops any
+   * reply to a request sent before that (its attr_version check).
+   */
+  boolean passthroughWriting() {
+    Io i = io;
+    if (i == null) {
+      return false;
+    }
+    synchronized (this) {
+      return i.passthroughWriters > 0;
+    }
   }
 
   /** The name of the node's path (its last one once detached); "" for the root. */

@@ -28,8 +28,11 @@ final class Passthrough {
   /** Backing files must be on a file system that is not itself stacked (overlayfs, ecryptfs). */
   static final int MAX_STACK_DEPTH = 1;
 
-  /** How one open is served: its FOPEN flags and, for passthrough, its backing id. */
-  record Mode(int flags, int backingId) {
+  /**
+   * How one open is served: its FOPEN flags, for passthrough its backing id, and whether it is a passthrough
+   * open that may write (the kernel then changes the file without telling us: {@link Node#passthroughWriting}).
+   */
+  record Mode(int flags, int backingId, boolean writes) {
     boolean passthrough() {
       return (flags & Protocol.FOPEN_PASSTHROUGH) != 0;
     }
@@ -78,8 +81,11 @@ final class Passthrough {
     return enabled;
   }
 
-  /** Chooses how node n's new open of {@code backing} (null: not an upper regular file) is served. */
-  Mode open(Node n, Backing backing) throws ErrnoException {
+  /**
+   * Chooses how node n's new open of {@code backing} (null: not an upper regular file), which may write if
+   * {@code mayWrite}, is served.
+   */
+  Mode open(Node n, Backing backing, boolean mayWrite) throws ErrnoException {
     synchronized (n) {
       Node.Io io = n.io();
       if (io.passthroughOpens > 0) {
@@ -88,7 +94,7 @@ final class Passthrough {
           throw new ErrnoException(Errno.EBUSY, "open (passthrough to another file is open)", n.toString());
         }
         io.passthroughOpens++;
-        return new Mode(Protocol.FOPEN_PASSTHROUGH, io.backingId);
+        return passthrough(io, io.backingId, mayWrite);
       }
       if (enabled && !directIo && backing != null && backing.nlink() == 1 && io.cachedOpens == 0) {
         int id = FuseDevice.backingOpen(devFd, backing.fd());
@@ -98,7 +104,7 @@ final class Passthrough {
           io.backingIno = backing.ino();
           io.passthroughOpens = 1;
           io.cacheStale = true; // the next cached open must not keep pages older than passthrough writes
-          return new Mode(Protocol.FOPEN_PASSTHROUGH, id);
+          return passthrough(io, id, mayWrite);
         }
         // EPERM: not privileged enough; ENOTTY/EOPNOTSUPP: no passthrough in this kernel; ENOSYS: qemu-user
         // before 8.1 answers so for ioctls it cannot translate (an arm64 lamina under qemu); ELOOP: the upper
@@ -113,12 +119,19 @@ final class Passthrough {
       }
       io.cachedOpens++;
       if (directIo) {
-        return new Mode(Protocol.FOPEN_DIRECT_IO, 0);
+        return new Mode(Protocol.FOPEN_DIRECT_IO, 0, false);
       }
       boolean keep = !io.cacheStale;
       io.cacheStale = false;
-      return new Mode(keep ? Protocol.FOPEN_KEEP_CACHE : 0, 0);
+      return new Mode(keep ? Protocol.FOPEN_KEEP_CACHE : 0, 0, false);
     }
+  }
+
+  private static Mode passthrough(Node.Io io, int backingId, boolean mayWrite) {
+    if (mayWrite) {
+      io.passthroughWriters++;
+    }
+    return new Mode(Protocol.FOPEN_PASSTHROUGH, backingId, mayWrite);
   }
 
   /** An open of n made with mode m was released. */
@@ -128,6 +141,9 @@ final class Passthrough {
       if (!m.passthrough()) {
         io.cachedOpens--;
         return;
+      }
+      if (m.writes()) {
+        io.passthroughWriters--;
       }
       if (--io.passthroughOpens == 0) {
         int rc = FuseDevice.backingClose(devFd, io.backingId);

@@ -48,9 +48,13 @@ final class Shared {
    * How long the kernel may keep a's attributes: the mount's attr_timeout, except for a name of a lower
    * layer's hard link (several links, no upper inode), which the kernel must ask for each time: copying up
    * one name (a write) makes it another inode with one link, which no request of the kernel's tells it. With
-   * index=on no multiply-linked file's: removing a lower name, another node, changes every name's count.
+   * index=on no multiply-linked file's: removing a lower name, another node, changes every name's count. And
+   * none of a node open for writing through passthrough, which the kernel changes without a request.
    */
-  Reply.Timeout attrValid(Attr a) {
+  Reply.Timeout attrValid(Node n, Attr a) {
+    if (n.passthroughWriting()) {
+      return NO_CACHE;
+    }
     if (a.nlink() > 1 && (a.linkId() == 0 || linksAcrossNodes) && (a.mode() & Fcntl.S_IFMT) != Fcntl.S_IFDIR) {
       return NO_CACHE;
     }
