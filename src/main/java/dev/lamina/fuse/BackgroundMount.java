@@ -39,9 +39,10 @@ public final class BackgroundMount {
       cmd.addAll(List.of(opts.trim().split("\\s+")));
     } else {
       // A serial GC: the daemon's heap is small and the machines it runs on often have 2 cores. C1 only:
-      // C2's compilations cost the daemon more CPU than they return (see scripts/lamina).
+      // C2's compilations cost the daemon more CPU than they return; and C1 early (see scripts/lamina).
       cmd.add("-XX:+UseSerialGC");
       cmd.add("-XX:TieredStopAtLevel=1");
+      cmd.add("-XX:CompileThresholdScaling=0.2");
     }
     String cds = System.getProperty("lamina.cds");
     if (cds != null && new File(cds).isFile()) {

@@ -293,7 +293,7 @@ final class CopyUp {
     int out = fs.openat(stack.workFd(), tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, realMode(st));
     try {
       if (in >= 0) {
-        copyData(in, out, st.size(), isDense(data.stat()));
+        copyData(in, out, st.size(), data.stat());
       }
       Stat copy = setOwnerModeXattrs(src, rel, st, out, null, Boolean.FALSE);
       if (meta) {
@@ -312,11 +312,6 @@ final class CopyUp {
     }
   }
 
-  /** Copies the data regions of a file (SEEK_DATA/SEEK_HOLE), leaving holes as holes, then sets the size. */
-  void copyData(int in, int out, long size) throws ErrnoException {
-    copyData(in, out, size, false);
-  }
-
   /**
    * Whether a file certainly has no hole: small (12 KiB, below which no filesystem counts indirect blocks
    * in st_blocks) and with allocated blocks covering its size. Most files of an image are that small.
@@ -328,12 +323,14 @@ final class CopyUp {
   private static final long DENSE_MAX = 12 * 1024;
 
   /**
-   * {@link #copyData(int, int, long)}; dense: the source's allocated blocks cover its size, so it has no
-   * holes to keep and the SEEK_DATA/SEEK_HOLE probes are skipped.
+   * Copies size bytes of in, the file src describes, to out: its data regions (SEEK_DATA/SEEK_HOLE), leaving
+   * holes as holes, then sets the size. When src is dense (its allocated blocks cover its size) it has no holes
+   * to keep and the SEEK_DATA/SEEK_HOLE probes are skipped.
    */
-  void copyData(int in, int out, long size, boolean dense) throws ErrnoException {
-    if (dense) {
-      if (copyRange(in, out, 0, size) != size) {
+  void copyData(int in, int out, long size, Stat src) throws ErrnoException {
+    long dev = src.dev();
+    if (isDense(src)) {
+      if (copyRange(in, out, 0, size, dev) != size) {
         fs.ftruncate(out, size); // the file shrank underneath us: the size it had
       }
       return;
@@ -360,7 +357,7 @@ final class CopyUp {
         hole = size;
       }
       long len = Math.min(hole, size) - data;
-      long n = copyRange(in, out, data, len);
+      long n = copyRange(in, out, data, len, dev);
       end = data + n;
       if (n < len) {
         break; // the file shrank underneath us; ftruncate below gives the size it had
@@ -372,10 +369,20 @@ final class CopyUp {
     }
   }
 
-  /** Copies len bytes at off; returns how many were copied (fewer only when the source shrank). */
-  private long copyRange(int in, int out, long off, long len) throws ErrnoException {
+  /**
+   * Source devices copy_file_range refused to copy from (EXDEV: another file system than the upper layer's, as
+   * the lower layers mostly are), so that later copies from them go straight to read and write rather than
+   * pay a failing system call per file.
+   */
+  private final java.util.Set<Long> noKernelCopyFrom = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Copies len bytes at off from in (on device dev); returns how many were copied (fewer only when the source
+   * shrank).
+   */
+  private long copyRange(int in, int out, long off, long len, long dev) throws ErrnoException {
     long done = 0;
-    boolean kernelCopy = true;
+    boolean kernelCopy = !noKernelCopyFrom.contains(dev);
     while (done < len) {
       if (kernelCopy) {
         try {
@@ -389,6 +396,9 @@ final class CopyUp {
           int err = e.errno();
           if (err != Errno.EXDEV && err != Errno.ENOTSUP && err != Errno.ENOSYS && err != Errno.EINVAL) {
             throw e;
+          }
+          if (err == Errno.EXDEV) {
+            noKernelCopyFrom.add(dev);
           }
           kernelCopy = false;
         }

@@ -208,7 +208,7 @@ final class MetaCopy {
         Data d = e.data();
         int in = fs.openBeneath(d.layer().fd(), d.path(), AccessTimes.own(O_RDONLY), 0);
         try {
-          copier.copyData(in, out, size, CopyUp.isDense(d.stat()));
+          copier.copyData(in, out, size, d.stat());
         } finally {
           fs.closeQuietly(in);
         }
