@@ -32,8 +32,9 @@ mount_overlay() {
     fuse-overlayfs) fuse-overlayfs -o "$opts" "$mnt" 2>>"$BENCH_LOG" ;;
     lamina) $LAMINA_CMD mount -o "daemon=private,$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
     # lamina-warm: a fresh mount served by the shared daemon of the run (BENCH_WARM_DIR), already warm
-    lamina-warm) LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" LAMINA_DAEMON_IDLE=3600 \
-      $LAMINA_CMD mount -o "daemon=shared,$opts" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
+    # (lamina-warm+OPTS: with more mount options, as lamina+OPTS)
+    lamina-warm | lamina-warm+*) x=${impl#lamina-warm}; x=${x#+}; LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" LAMINA_DAEMON_IDLE=3600 \
+      $LAMINA_CMD mount -o "daemon=shared,$opts${x:+,${x//+/,}}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
     # lamina+OPTS: lamina with more mount options (e.g. lamina+readdirplus=auto), to compare settings
     # (a + between options stands for a comma: lamina+metacopy=on+redirect_dir=on)
     lamina+*) x=${impl#lamina+}; $LAMINA_CMD mount -o "daemon=private,$opts,${x//+/,}" "$mnt" </dev/null >>"$BENCH_LOG" 2>&1 ;;
@@ -45,7 +46,7 @@ mount_overlay() {
   MOUNT_US=$(($(now) - t0))
   case "$impl" in
     kernel*) ;;
-    lamina-warm) MOUNT_PID=$(warm_daemon_pid) ;;
+    lamina-warm*) MOUNT_PID=$(warm_daemon_pid) ;;
     *) MOUNT_PID=$(daemon_pid "$mnt") || MOUNT_PID="" ;;
   esac
 }
@@ -88,7 +89,7 @@ umount_overlay() {
     fusermount3 -u "$mnt" 2>/dev/null || fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
   fi
   [[ "$impl" == kernel* ]] && return 0
-  [[ "$impl" == lamina-warm ]] && return 0   # the shared daemon stays, serving the next mount
+  [[ "$impl" == lamina-warm* ]] && return 0   # the shared daemon stays, serving the next mount
   for ((i = 0; i < 2000; i++)); do
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then sleep 0.01; continue; fi
     p=$(daemon_pid "$mnt") || return 0
