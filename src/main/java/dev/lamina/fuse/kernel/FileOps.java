@@ -21,13 +21,11 @@ final class FileOps {
   private final Shared s;
   private final UnionFs union;
   private final NodeTable nodes;
-  private final EntryOps entries;
 
-  FileOps(Shared s, EntryOps entries) {
+  FileOps(Shared s) {
     this.s = s;
     this.union = s.union;
     this.nodes = s.nodes;
-    this.entries = entries;
   }
 
   void create(Request rq, Reply rp) throws IOException {
@@ -40,8 +38,10 @@ final class FileOps {
     OpenFile file =
         union.create(NodeTable.child(nodes.path(parent), name), mode, flags, EntryOps.caller(rq, umask));
     Attr a = attrsOrRelease(file);
-    Node n = entries.entry(rp, parent, name, a);
-    openOut(rp, n, file, flags);
+    Node n = nodes.lookup(parent, name, a);
+    Passthrough.Mode m = openMode(n, file, flags); // first: a writable passthrough open's entry is sent uncached
+    rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
+    openOut(rp, n, file, flags, m);
   }
 
   /** The attributes of a file just created or opened; on failure the file is released before the error goes on. */
@@ -67,8 +67,9 @@ final class FileOps {
     OpenFile file = union.tmpfile(nodes.path(parent), mode, flags, EntryOps.caller(rq, umask));
     Attr a = attrsOrRelease(file);
     Node n = nodes.unnamed(parent);
+    Passthrough.Mode m = openMode(n, file, flags);
     rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
-    openOut(rp, n, file, flags);
+    openOut(rp, n, file, flags, m);
   }
 
   void open(Request rq, Reply rp) throws IOException {
@@ -83,7 +84,7 @@ final class FileOps {
         throw e;
       }
     }
-    openOut(rp, n, file, flags);
+    openOut(rp, n, file, flags, openMode(n, file, flags));
   }
 
   /**
@@ -102,7 +103,11 @@ final class FileOps {
    * a stat after close() then sees the file, as on overlayfs. (Until 2026-12-07 a FLUSH on every close did
    * this, a round trip per close of every file opened for writing.)
    */
-  private void openOut(Reply rp, Node n, OpenFile file, int flags) throws IOException {
+  /**
+   * How n's new open of file is served (see {@link Passthrough}); for a passthrough open that may write, the
+   * kernel's cached attributes are dropped now. On failure the file is released.
+   */
+  private Passthrough.Mode openMode(Node n, OpenFile file, int flags) throws IOException {
     Passthrough.Mode mode;
     try {
       boolean mayWrite = (flags & Fcntl.O_ACCMODE) != Fcntl.O_RDONLY;
@@ -114,6 +119,10 @@ final class FileOps {
     if (mode.writes()) {
       s.invalidateAttributes(n);
     }
+    return mode;
+  }
+
+  private void openOut(Reply rp, Node n, OpenFile file, int flags, Passthrough.Mode mode) throws IOException {
     long fh = s.files.add(new NodeFile(n, file, mode));
     int openFlags = mode.flags();
     if ((openFlags & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {

@@ -52,7 +52,7 @@ public final class Session {
   private Session(UnionFs union, SessionOptions options, int fd, Path mountPoint, Runnable onInit) {
     this.shared = new Shared(union, options, fd);
     this.entries = new EntryOps(shared);
-    this.files = new FileOps(shared, entries);
+    this.files = new FileOps(shared);
     this.dirs = new DirOps(shared);
     this.xattrs = new XattrOps(shared);
     this.onInit = onInit;
