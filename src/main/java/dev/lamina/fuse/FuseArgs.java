@@ -58,8 +58,18 @@ public final class FuseArgs {
     return api;
   }
 
-  /** Seconds the kernel may cache entries, attributes and negative lookups. */
+  /** Seconds the kernel may cache attributes and negative lookups. */
   public static final String DEFAULT_TIMEOUT = "1";
+
+  /**
+   * Seconds the kernel may keep a name's lookup before asking again: as long as it likes, as kernel overlayfs
+   * (its dentries need no revalidation) and fuse-overlayfs (1e9 s) do. Every change of a name goes through this
+   * mount, so the kernel already knows it; layers changed under a live mount are undefined on overlayfs too.
+   * With 1 s, an access to a name looked up more than a second before cost a LOOKUP round trip first (a
+   * `chmod -R`, `touch` or open of files listed earlier: one request per file more than fuse-overlayfs).
+   * Attributes keep {@link #DEFAULT_TIMEOUT}: lamina changes some without a request (atime, link counts).
+   */
+  public static final String DEFAULT_ENTRY_TIMEOUT = "1000000000";
 
   private FuseArgs() {}
 
@@ -85,7 +95,7 @@ public final class FuseArgs {
     opts.add("atomic_o_trunc");
     opts.add("big_writes");
     opts.add("max_write=131072");
-    opts.add("entry_timeout=" + DEFAULT_TIMEOUT);
+    opts.add("entry_timeout=" + DEFAULT_ENTRY_TIMEOUT);
     opts.add("attr_timeout=" + DEFAULT_TIMEOUT);
     opts.add("negative_timeout=" + DEFAULT_TIMEOUT);
     opts.add("nonempty");
