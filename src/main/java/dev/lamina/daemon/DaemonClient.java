@@ -154,8 +154,25 @@ public final class DaemonClient {
     DaemonServer.Reply r = request(paths, "stop", List.of(), false);
     if (r != null && r.code() == 0 && pid.find()) {
       awaitExit(Long.parseLong(pid.group(1)));
+      removeCopy(paths);
     }
     return r;
+  }
+
+  /**
+   * Removes the build's jar copy when no daemon of the build runs (its lock is free). A daemon removes its copy as
+   * it exits; this makes sure of it after a stop, whatever the daemon's exit went through.
+   */
+  private static void removeCopy(DaemonPaths paths) throws IOException {
+    if (paths.build() == null || !Files.exists(paths.lock())) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(paths.lock(), StandardOpenOption.WRITE)) {
+      FileLock l = ch.tryLock();
+      if (l != null) {
+        Files.deleteIfExists(paths.jar());
+      }
+    }
   }
 
   /** Waits until {@code pid} is gone or a zombie (its descriptors, /dev/fuse ones too, are closed by then). */

@@ -130,7 +130,8 @@ class DaemonJarReplacedIT {
     assertThat(DaemonIT.isMountPoint(tmp.resolve("b"))).isFalse();
     try (var s = Files.list(tmp.resolve("daemon"))) {
       for (Path build : s.filter(Files::isDirectory).toList()) {
-        assertThat(build.resolve("lamina.jar")).as("a daemon's copy of its jar goes with it").doesNotExist();
+        assertThat(build.resolve("lamina.jar")).as("a daemon's copy of its jar goes with it; daemon.log:\n"
+            + Files.readString(tmp.resolve("daemon/daemon.log"))).doesNotExist();
       }
     }
   }
