@@ -249,8 +249,17 @@ public final class DaemonClient {
     int java = 1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse(""));
     if (jar != null) {
       cmd.set(cmd.indexOf("-cp") + 1, paths.jar().toString());
-      // a class-data archive names the jar it was made from, by path: the copy's path is another
+      // A class-data archive names the jar it was made from by path (Java 17 refuses it for a jar elsewhere:
+      // "shared class paths mismatch"), so target/lamina.jsa cannot serve the copy. The build's first daemon here
+      // writes an archive of the classes it loaded as it exits, against the copy's path, which stays the same for
+      // every later daemon of the build (and the copy keeps the jar's size and time, which the archive checks).
       cmd.removeIf(c -> c.startsWith("-XX:SharedArchiveFile=") || c.equals("-Xshare:auto"));
+      if (System.getenv("LAMINA_DAEMON_JAVA_OPTS") == null) {
+        cmd.addAll(java, Files.isRegularFile(paths.jsa())
+            ? List.of("-XX:SharedArchiveFile=" + paths.jsa(), "-Xshare:auto")
+            // without its warning per class it cannot archive (picocli's and jnr's Java 5 classes) in daemon.log
+            : List.of("-XX:ArchiveClassesAtExit=" + paths.jsa(), "-Xlog:cds=error"));
+      }
     }
     cmd.add(java, "-Dlamina.build=" + paths.build());
     cmd.add(java, "-Dlamina.jar=" + (jar != null ? jar : classPath));

@@ -14,8 +14,8 @@ import java.util.Set;
  * (or {@code /tmp/lamina-UID} without one); {@code LAMINA_DAEMON_DIR} overrides both (tests). The directory is the
  * user's own, mode 0700: it holds the daemons' log ({@code daemon.log}) and a directory per lamina build
  * ({@code build-ID}, BuildId), with that build's socket ({@code daemon.sock}, 0600), the lock that makes one daemon
- * per build ({@code daemon.lock}), the record of its mounts ({@code mounts}) and the private copy of the jar its
- * daemon runs from ({@code lamina.jar}). A daemon of a lamina from before build directories (build null) has its
+ * per build ({@code daemon.lock}), the record of its mounts ({@code mounts}), the private copy of the jar its
+ * daemon runs from ({@code lamina.jar}) and the class-data archive of that copy ({@code lamina.jsa}). A daemon of a lamina from before build directories (build null) has its
  * socket, lock and record in the directory itself. In {@code LAMINA_DAEMON_DIR}, {@code %u} stands for the user's
  * uid.
  */
@@ -46,6 +46,11 @@ public record DaemonPaths(Path dir, String build) {
   /** The private copy of the jar that the build's daemon runs from. */
   public Path jar() {
     return home().resolve("lamina.jar");
+  }
+
+  /** The class-data archive of the build's daemon, written by its first daemon as it exits (DaemonClient). */
+  public Path jsa() {
+    return home().resolve("lamina.jsa");
   }
 
   public Path log() {

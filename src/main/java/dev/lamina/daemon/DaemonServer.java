@@ -447,6 +447,9 @@ public final class DaemonServer {
             LOG.info("removed {}: its daemon is gone", other.jar());
           }
         }
+        if (!Files.exists(other.jar()) && Files.deleteIfExists(other.jsa())) {
+          LOG.info("removed {}: no daemon of that build runs here", other.jsa());
+        }
       } catch (java.nio.file.NoSuchFileException e) {
         // no lock file: no daemon of that build ever ran here
       } catch (IOException | RuntimeException e) {
