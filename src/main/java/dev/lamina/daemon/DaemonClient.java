@@ -317,7 +317,7 @@ public final class DaemonClient {
       BasicFileAttributes src = Files.readAttributes(jar, BasicFileAttributes.class);
       if (Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS)) {
         BasicFileAttributes c = Files.readAttributes(copy, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (c.size() == src.size() && c.lastModifiedTime().equals(src.lastModifiedTime())) {
+        if (c.size() == src.size() && c.lastModifiedTime().toMillis() == src.lastModifiedTime().toMillis()) {
           // a killed daemon's copy: kept, and its change time made now, so that no other build's daemon takes it
           // for garbage while this one starts from it (DaemonServer.cleanOtherBuilds)
           Files.setPosixFilePermissions(copy, Files.getPosixFilePermissions(copy));
