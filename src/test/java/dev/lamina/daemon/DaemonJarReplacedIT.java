@@ -137,6 +137,39 @@ class DaemonJarReplacedIT {
   }
 
   /**
+   * The old build's daemon exits by itself once its last mount is gone (its idle period, 1 s here), and takes its
+   * jar copy along, while the new build's daemon goes on serving.
+   */
+  @Test
+  void theOldBuildsDaemonExitsOnceItsMountsAreGone_andTakesItsCopyAlong() throws Exception {
+    DaemonIT.Result r = run(List.of(launcher.toString(), "mount", "-o", "lowerdir=l2", "a"),
+        Map.of("LAMINA_DAEMON_IDLE", "1"));
+    assertThat(r.code()).as(r.err()).isZero();
+    mounts.add(tmp.resolve("a"));
+    long old = pids(status()).get(0);
+    daemons.add(old);
+    Path oldCopy = Path.of(ProcessHandle.of(old).orElseThrow().info().arguments().map(a -> {
+      List<String> l = List.of(a);
+      return l.get(l.indexOf("-cp") + 1);
+    }).orElseThrow());
+    assertThat(oldCopy).as("the daemon runs from its copy").startsWith(tmp.resolve("daemon")).isRegularFile();
+
+    rewriteInPlace(tmp.resolve("app/target/lamina.jar"));
+    r = run(List.of(launcher.toString(), "mount", "-o", "lowerdir=l1", "b"));
+    assertThat(r.code()).as(r.err()).isZero();
+    mounts.add(tmp.resolve("b"));
+    long fresh = pids(status()).get(0);
+    daemons.add(fresh);
+    assertThat(fresh).isNotEqualTo(old);
+
+    DaemonIT.fusermountU(tmp.resolve("a"));
+    ProcessHandle.of(old).ifPresent(h -> h.onExit().join());
+    assertThat(oldCopy).as("the old daemon took its copy along").doesNotExist();
+    assertThat(Files.readString(tmp.resolve("b/top"))).isEqualTo("top\n");
+    assertThat(pids(status())).containsExactly(fresh);
+  }
+
+  /**
    * Writes every entry of {@code jar} back into the same file (truncated, not replaced), after a new first entry,
    * so that no entry stays where the running daemon's copy of the central directory says it is.
    */
@@ -173,12 +206,18 @@ class DaemonJarReplacedIT {
   }
 
   private DaemonIT.Result run(List<String> cmd) throws IOException, InterruptedException {
+    return run(cmd, Map.of());
+  }
+
+  private DaemonIT.Result run(List<String> cmd, Map<String, String> extraEnv)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile(tmp, "out", ".txt");
     Path err = Files.createTempFile(tmp, "err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
         .redirectOutput(out.toFile()).redirectError(err.toFile()).directory(tmp.toFile());
     Map<String, String> env = new HashMap<>(Map.of("LAMINA_DAEMON", "shared",
         "LAMINA_DAEMON_DIR", tmp.resolve("daemon").toString(), "LAMINA_DAEMON_IDLE", "60"));
+    env.putAll(extraEnv);
     pb.environment().putAll(env);
     Process p = pb.start();
     try {
