@@ -41,9 +41,9 @@ public final class DaemonCommand implements Runnable {
   static final class Status implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      DaemonServer.Reply r = DaemonClient.request("status", List.of(), false);
+      DaemonServer.Reply r = DaemonClient.status();
       if (r == null) {
-        System.out.println("no lamina daemon runs for this user (" + DaemonPaths.forCurrentUser().socket() + ")");
+        System.out.println("no lamina daemon runs for this user (" + DaemonPaths.forCurrentUser().dir() + ")");
         return 3;
       }
       return relay(r, r.code() == 0);
@@ -58,7 +58,7 @@ public final class DaemonCommand implements Runnable {
     public Integer call() throws Exception {
       DaemonServer.Reply r = DaemonClient.stop();
       if (r == null) {
-        System.err.println("lamina: no daemon runs for this user (" + DaemonPaths.forCurrentUser().socket() + ")");
+        System.err.println("lamina: no daemon runs for this user (" + DaemonPaths.forCurrentUser().dir() + ")");
         return 0;
       }
       return relay(r, false);

@@ -6,10 +6,16 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,11 +100,52 @@ public final class DaemonClient {
   }
 
   /**
-   * Asks the user's daemon to stop and returns once its process has ended (30 s at most), so that every mount it
-   * served is unmounted, or answers ENOTCONN, when this returns; null when no daemon runs.
+   * Asks the user's daemons to stop, this build's and those of other builds that still serve mounts (each unmounts
+   * every mount it serves), and returns once their processes have ended (30 s at most each), so that every mount
+   * they served is unmounted, or answers ENOTCONN, when this returns; null when no daemon runs.
    */
   public static DaemonServer.Reply stop() throws IOException {
-    DaemonPaths paths = DaemonPaths.forCurrentUser();
+    return forEachDaemon(DaemonClient::stop, "");
+  }
+
+  /**
+   * The status of the user's daemons: this build's first, then each of another build (which serves the mounts it
+   * has until they are unmounted, then exits), introduced as such; null when no daemon runs.
+   */
+  public static DaemonServer.Reply status() throws IOException {
+    return forEachDaemon(p -> request(p, "status", List.of(), false), " It serves its mounts until they are"
+        + " unmounted, then exits; new mounts go to a daemon of this command's build.");
+  }
+
+  private interface DaemonRequest {
+    DaemonServer.Reply send(DaemonPaths paths) throws IOException;
+  }
+
+  /** The replies of every daemon of the user's directory that answers, joined; null when none answers. */
+  private static DaemonServer.Reply forEachDaemon(DaemonRequest rq, String aboutOthers) throws IOException {
+    DaemonPaths me = DaemonPaths.forCurrentUser();
+    StringBuilder text = new StringBuilder();
+    int code = -1;
+    for (DaemonPaths p : me.all()) {
+      DaemonServer.Reply r = rq.send(p);
+      if (r == null) {
+        continue;
+      }
+      if (!p.equals(me)) {
+        text.append(text.isEmpty() ? "" : "\n").append("A daemon of another lamina build (")
+            .append(p.build() == null ? "an older lamina" : p.build()).append("; this command's is ")
+            .append(me.build()).append(").").append(aboutOthers).append('\n');
+      } else if (!text.isEmpty()) {
+        text.append('\n');
+      }
+      text.append(r.err());
+      code = Math.max(code, r.code());
+    }
+    return code < 0 ? null : new DaemonServer.Reply(code, text.toString());
+  }
+
+  /** Stops the daemon of {@code paths}; null when none runs there. */
+  private static DaemonServer.Reply stop(DaemonPaths paths) throws IOException {
     DaemonServer.Reply status = request(paths, "status", List.of(), false);
     if (status == null) {
       return null;
@@ -107,8 +154,25 @@ public final class DaemonClient {
     DaemonServer.Reply r = request(paths, "stop", List.of(), false);
     if (r != null && r.code() == 0 && pid.find()) {
       awaitExit(Long.parseLong(pid.group(1)));
+      removeCopy(paths);
     }
     return r;
+  }
+
+  /**
+   * Removes the build's jar copy when no daemon of the build runs (its lock is free). A daemon removes its copy as
+   * it exits; this makes sure of it after a stop, whatever the daemon's exit went through.
+   */
+  private static void removeCopy(DaemonPaths paths) throws IOException {
+    if (paths.build() == null || !Files.exists(paths.lock())) {
+      return;
+    }
+    try (FileChannel ch = FileChannel.open(paths.lock(), StandardOpenOption.WRITE)) {
+      FileLock l = ch.tryLock();
+      if (l != null) {
+        Files.deleteIfExists(paths.jar());
+      }
+    }
   }
 
   /** Waits until {@code pid} is gone or a zombie (its descriptors, /dev/fuse ones too, are closed by then). */
@@ -157,10 +221,48 @@ public final class DaemonClient {
     }
   }
 
-  /** Starts a daemon in its own session and waits until its socket answers. */
+  /**
+   * Starts a daemon in its own session and waits until its socket answers. It runs from a private copy of the jar
+   * in its build's directory ({@link DaemonPaths#jar()}), so that a rebuild or an upgrade that overwrites the jar
+   * in place (as maven's jar plugin does) cannot break a daemon that still has classes to load; the copy is made
+   * under the build's lock, which a daemon holds until it has exited (and removed its copy), so that no daemon of
+   * the build can remove it meanwhile.
+   */
   static void startDaemon(DaemonPaths paths) throws IOException {
+    paths.ensureDir();
+    String classPath = System.getProperty("java.class.path");
+    Path jar = BuildId.jar(classPath);
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    if (jar != null) {
+      while (!copyJar(paths, jar)) {
+        if (answers(paths)) {
+          return; // a daemon of this build started meanwhile (another client's)
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("the lamina daemon of " + paths.home() + " neither answers nor exits (it holds "
+              + paths.lock() + "); see " + paths.log());
+        }
+        sleep(20);
+      }
+    }
     List<String> cmd = new ArrayList<>(BackgroundMount.childCommand(List.of("daemon", "run")));
     int java = 1 + cmd.indexOf(cmd.stream().filter(c -> c.endsWith("/java")).findFirst().orElse(""));
+    if (jar != null) {
+      cmd.set(cmd.indexOf("-cp") + 1, paths.jar().toString());
+      // A class-data archive names the jar it was made from by path (Java 17 refuses it for a jar elsewhere:
+      // "shared class paths mismatch"), so target/lamina.jsa cannot serve the copy. The build's first daemon here
+      // writes an archive of the classes it loaded as it exits, against the copy's path, which stays the same for
+      // every later daemon of the build (and the copy keeps the jar's size and time, which the archive checks).
+      cmd.removeIf(c -> c.startsWith("-XX:SharedArchiveFile=") || c.equals("-Xshare:auto"));
+      if (System.getenv("LAMINA_DAEMON_JAVA_OPTS") == null) {
+        cmd.addAll(java, Files.isRegularFile(paths.jsa())
+            ? List.of("-XX:SharedArchiveFile=" + paths.jsa(), "-Xshare:auto")
+            // without its warning per class it cannot archive (picocli's and jnr's Java 5 classes) in daemon.log
+            : List.of("-XX:ArchiveClassesAtExit=" + paths.jsa(), "-Xlog:cds=error"));
+      }
+    }
+    cmd.add(java, "-Dlamina.build=" + paths.build());
+    cmd.add(java, "-Dlamina.jar=" + (jar != null ? jar : classPath));
     // At the heap limit the daemon exits at once, whatever thread ran out, rather than go on with a thread (a
     // session's reader, the socket's accept loop) that an OutOfMemoryError ended: every mount then answers ENOTCONN
     // and the next mount starts a fresh daemon, which clears them (native-notes.md, "Heap"). Before the user's
@@ -193,7 +295,6 @@ public final class DaemonClient {
     pb.environment().put("LAMINA_DAEMON_DIR", paths.dir().toString()); // a user namespace's daemon: its own dir
     long logStart = Files.exists(paths.log()) ? Files.size(paths.log()) : 0;
     Process p = pb.start();
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (answers(paths)) {
         return;
@@ -202,15 +303,48 @@ public final class DaemonClient {
         throw new IOException("the lamina daemon did not start (exit " + p.exitValue() + "): "
             + tail(paths.log(), logStart));
       }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while starting the lamina daemon", e);
-      }
+      sleep(5);
     }
     throw new IOException("the lamina daemon did not answer on " + paths.socket() + " within " + START_TIMEOUT
         + "; see " + paths.log());
+  }
+
+  /**
+   * Copies {@code jar} to the build's {@link DaemonPaths#jar()} (kept when it is already that copy: same size and
+   * modification time) while holding the build's lock; false when a daemon of the build holds it (it runs, starts
+   * or exits).
+   */
+  private static boolean copyJar(DaemonPaths paths, Path jar) throws IOException {
+    try (FileChannel ch = FileChannel.open(paths.lock(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock l = ch.tryLock();
+      if (l == null) {
+        return false;
+      }
+      Path copy = paths.jar();
+      BasicFileAttributes src = Files.readAttributes(jar, BasicFileAttributes.class);
+      if (Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS)) {
+        BasicFileAttributes c = Files.readAttributes(copy, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (c.size() == src.size() && c.lastModifiedTime().toMillis() == src.lastModifiedTime().toMillis()) {
+          // a killed daemon's copy: kept, and its change time made now, so that no other build's daemon takes it
+          // for garbage while this one starts from it (DaemonServer.cleanOtherBuilds)
+          Files.setPosixFilePermissions(copy, Files.getPosixFilePermissions(copy));
+          return true;
+        }
+      }
+      Path tmp = paths.home().resolve("lamina.jar.tmp");
+      Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+      Files.move(tmp, copy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return true;
+    }
+  }
+
+  private static void sleep(long ms) throws IOException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the lamina daemon", e);
+    }
   }
 
   private static String tail(Path log, long from) {

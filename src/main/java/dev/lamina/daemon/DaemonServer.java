@@ -109,10 +109,13 @@ public final class DaemonServer {
       java.util.Set<String> left = recordedMounts(); // read before our own mounts replace the record
       server = UnixSocket.listen(paths.socket());
       Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
-      LOG.info("lamina daemon {} listening on {} (idle exit after {})", ProcessHandle.current().pid(),
-          paths.socket(), idle);
+      LOG.info("lamina daemon {} of build {} listening on {} (idle exit after {}), running from {}",
+          ProcessHandle.current().pid(), paths.build(), paths.socket(), idle, System.getProperty("java.class.path"));
       daemonThread("lamina-daemon-idle", this::watchIdle);
-      daemonThread("lamina-daemon-cleanup", () -> cleanDeadMounts(left));
+      daemonThread("lamina-daemon-cleanup", () -> {
+        cleanDeadMounts(left);
+        cleanOtherBuilds();
+      });
       acceptLoop();
       return 0;
     }
@@ -361,6 +364,15 @@ public final class DaemonServer {
     } catch (IOException e) {
       LOG.debug("closing the socket: {}", e.toString());
     }
+    // the private copy of the jar goes with its daemon (which holds the build's lock until it is gone: a client
+    // that starts the next daemon of this build makes the copy anew under that lock, DaemonClient.startDaemon)
+    try {
+      if (paths.jar().equals(BuildId.jar(System.getProperty("java.class.path")))) {
+        Files.deleteIfExists(paths.jar());
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("removing the jar copy {} failed: {}", paths.jar(), e.toString());
+    }
     System.err.flush();
     Runtime.getRuntime().halt(0);
   }
@@ -383,9 +395,9 @@ public final class DaemonServer {
           b.append(s.mount().mountPoint()).append('\0');
         }
       }
-      Path tmp = paths.dir().resolve("mounts.tmp");
+      Path tmp = paths.home().resolve("mounts.tmp");
       Files.writeString(tmp, b);
-      Files.move(tmp, paths.dir().resolve("mounts"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(tmp, paths.record(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
       LOG.warn("recording the mounts in {} failed: {}", paths.dir(), e.toString());
@@ -394,8 +406,12 @@ public final class DaemonServer {
 
   /** The mount points the previous daemon of this directory recorded (empty when none). */
   private java.util.Set<String> recordedMounts() {
+    return recordedMounts(paths);
+  }
+
+  private static java.util.Set<String> recordedMounts(DaemonPaths paths) {
     try {
-      Path f = paths.dir().resolve("mounts");
+      Path f = paths.record();
       if (!Files.exists(f)) {
         return java.util.Set.of();
       }
@@ -403,8 +419,42 @@ public final class DaemonServer {
       s.remove("");
       return s;
     } catch (IOException e) {
-      LOG.warn("reading the previous daemon's mounts in {} failed: {}", paths.dir(), e.toString());
+      LOG.warn("reading the previous daemon's mounts in {} failed: {}", paths.home(), e.toString());
       return java.util.Set.of();
+    }
+  }
+
+  /**
+   * For each other build's daemon of this directory that no longer runs (its lock is free): unmounts the dead
+   * mounts it recorded (it was killed) and removes its jar copy (it was killed before its exit could), unless the
+   * copy is younger than a daemon's start (a client may be starting that build's daemon from it right now).
+   */
+  private void cleanOtherBuilds() {
+    for (DaemonPaths other : paths.all()) {
+      if (other.equals(paths)) {
+        continue;
+      }
+      try (FileChannel ch = FileChannel.open(other.lock(), StandardOpenOption.WRITE)) {
+        FileLock l = ch.tryLock();
+        if (l == null) {
+          continue; // it runs (or starts): its mounts and its copy are its own
+        }
+        cleanDeadMounts(recordedMounts(other));
+        if (Files.exists(other.jar())) {
+          java.nio.file.attribute.FileTime changed = (java.nio.file.attribute.FileTime) Files.getAttribute(other.jar(), "unix:ctime");
+          if (Duration.between(changed.toInstant(), Instant.now()).compareTo(Duration.ofMinutes(2)) > 0) {
+            Files.delete(other.jar());
+            LOG.info("removed {}: its daemon is gone", other.jar());
+          }
+        }
+        if (!Files.exists(other.jar()) && Files.deleteIfExists(other.jsa())) {
+          LOG.info("removed {}: no daemon of that build runs here", other.jsa());
+        }
+      } catch (java.nio.file.NoSuchFileException e) {
+        // no lock file: no daemon of that build ever ran here
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("cleaning up after the daemon of {} failed: {}", other.home(), e.toString());
+      }
     }
   }
 

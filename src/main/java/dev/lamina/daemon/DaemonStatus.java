@@ -14,6 +14,9 @@ final class DaemonStatus {
   static String text(DaemonServer d) {
     StringBuilder b = new StringBuilder();
     b.append("pid:            ").append(ProcessHandle.current().pid()).append('\n');
+    b.append("build:          ").append(d.paths().build()).append(" (").append(System.getProperty("lamina.jar",
+        System.getProperty("java.class.path"))).append(", run from ").append(System.getProperty("java.class.path"))
+        .append(")\n");
     b.append("socket:         ").append(d.paths().socket()).append('\n');
     b.append("up:             ").append(Duration.between(d.started(), Instant.now()).toSeconds()).append(" s\n");
     b.append("memory:         RSS ").append(kib("/proc/self/status", "VmRSS:")).append(" KiB, PSS ")

@@ -65,9 +65,13 @@ public final class HeldMount implements AutoCloseable {
     if (MountClient.inOwnUserNamespace()) {
       return false;
     }
-    DaemonServer.Reply r =
-        DaemonClient.request(DaemonPaths.forCurrentUser(), HeldMounts.RELEASE_ORPHAN, List.of(mnt.toString()), false);
-    return r != null && r.code() == 0;
+    for (DaemonPaths p : DaemonPaths.forCurrentUser().all()) { // a daemon of another build may hold it
+      DaemonServer.Reply r = DaemonClient.request(p, HeldMounts.RELEASE_ORPHAN, List.of(mnt.toString()), false);
+      if (r != null && r.code() == 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

@@ -38,6 +38,7 @@ public final class MountPreflight {
       }
     }
     if (!Files.isDirectory(mountPoint)) {
+      deadFuseMount(mountPoint);
       throw new IllegalArgumentException(
           "mount point " + mountPoint
               + (Files.exists(mountPoint, LinkOption.NOFOLLOW_LINKS)
@@ -52,6 +53,21 @@ public final class MountPreflight {
     }
     checkDevFuse();
     return mnt;
+  }
+
+  /**
+   * Throws the message for a mount point that is a FUSE mount whose server is gone (killed: every request, stat
+   * too, answers ENOTCONN until it is unmounted), which would otherwise read as "does not exist".
+   */
+  private static void deadFuseMount(Path mountPoint) throws IOException {
+    Path abs = mountPoint.toAbsolutePath().normalize();
+    var entry = MountTable.find(abs);
+    if (entry.isPresent() && entry.get().fstype().startsWith("fuse") && MountTable.isDead(abs)) {
+      throw new IllegalArgumentException(
+          "mount point " + abs + " is a FUSE mount (" + entry.get().fstype() + " from " + entry.get().source()
+              + ") whose daemon is gone: it answers ENOTCONN (\"Transport endpoint is not connected\");"
+              + " unmount it first: fusermount3 -u " + abs + " (or, as root, umount -l " + abs + ")");
+    }
   }
 
   /**

@@ -104,6 +104,11 @@ class DaemonIT {
     return mnt;
   }
 
+  /** The paths of the daemon of the build that scripts/lamina runs (target/lamina.jar). */
+  DaemonPaths build() {
+    return new DaemonPaths(daemonDir, BuildId.of(home().resolve("target/lamina.jar").toString()));
+  }
+
   long daemonPid() throws Exception {
     Result r = lamina(List.of("daemon", "status"), Map.of());
     assertThat(r.code()).as(r.out() + r.err()).isZero();
@@ -224,7 +229,8 @@ class DaemonIT {
     fusermountU(c);
     ProcessHandle h = ProcessHandle.of(third).orElseThrow();
     h.onExit().get(60, TimeUnit.SECONDS);
-    assertThat(daemonDir.resolve("daemon.sock")).as("an idle daemon removes its socket").doesNotExist();
+    assertThat(build().socket()).as("an idle daemon removes its socket").doesNotExist();
+    assertThat(build().jar()).as("and the copy of the jar it ran from").doesNotExist();
   }
 
   @Test
@@ -355,7 +361,7 @@ class DaemonIT {
         .containsAnyOf("Transport endpoint is not connected", "Software caused connection abort");
     assertThat(exited(pid)).as("stop returned after the daemon exited").isTrue();
     assertThat(isMountPoint(a)).as("the mount here was unmounted").isFalse();
-    assertThat(Files.readString(daemonDir.resolve("mounts"))).as("the record claims nothing").isEmpty();
+    assertThat(Files.readString(build().record())).as("the record claims nothing").isEmpty();
     Path b = mount("b", "lowerdir=l2");
     assertThat(daemonPid()).isNotEqualTo(pid);
     assertThat(lamina(List.of("daemon", "status"), Map.of()).out()).contains("mounts:         1\n")
@@ -534,12 +540,18 @@ class DaemonIT {
       assertThat(r.code()).isNotZero();
       assertThat(r.out() + r.err()).contains("belongs to uid 0, not to you");
 
-      // a socket opened up by mistake (and reached through a dir of the user's own): SO_PEERCRED refuses
+      // a socket opened up by mistake (and reached through a dir of the user's own, as the socket of the build of
+      // the user's copy of the jar): SO_PEERCRED refuses
       Files.setPosixFilePermissions(daemonDir, PosixFilePermissions.fromString("rwx--x--x"));
-      Files.setPosixFilePermissions(daemonDir.resolve("daemon.sock"), PosixFilePermissions.fromString("rw-rw-rw-"));
+      Files.setPosixFilePermissions(build().home(), PosixFilePermissions.fromString("rwx--x--x"));
+      Files.setPosixFilePermissions(build().socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
       Path theirs = Files.createDirectories(tmp.resolve("theirs"));
-      Files.setPosixFilePermissions(theirs, PosixFilePermissions.fromString("rwx------"));
-      Files.createSymbolicLink(theirs.resolve("daemon.sock"), daemonDir.resolve("daemon.sock"));
+      DaemonPaths theirBuild = new DaemonPaths(theirs, BuildId.of(tmp.resolve("app/target/lamina.jar").toString()));
+      for (Path d : List.of(theirs, theirBuild.home())) {
+        Files.createDirectories(d);
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+      }
+      Files.createSymbolicLink(theirBuild.socket(), build().socket());
       run(List.of("chown", "-R", user, theirs.toString()), Map.of());
       Path mnt = Files.createDirectories(tmp.resolve("theirmnt"));
       run(List.of("chown", user, mnt.toString()), Map.of());
@@ -558,6 +570,7 @@ class DaemonIT {
       Result open = lamina(List.of("daemon", "status"), Map.of());
       assertThat(open.err()).as("our own client refuses a daemon dir open to others").contains("open to others");
       Files.setPosixFilePermissions(daemonDir, PosixFilePermissions.fromString("rwx------"));
+      Files.setPosixFilePermissions(build().home(), PosixFilePermissions.fromString("rwx------"));
       String ours = lamina(List.of("daemon", "status"), Map.of()).out();
       assertThat(ours).contains("pid:            " + pid, "refused peers: 2", "mounts:         1");
     } finally {

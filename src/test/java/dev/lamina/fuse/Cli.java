@@ -103,8 +103,12 @@ final class Cli {
         throw new AssertionError("the shared daemon " + pid + " did not exit after its last mount", e);
       }
     });
-    if (Files.exists(dir.resolve("daemon.sock"))) {
-      throw new AssertionError("the idle daemon left its socket " + dir.resolve("daemon.sock"));
+    try (Stream<Path> builds = Files.list(dir)) { // a directory per lamina build (DaemonPaths)
+      for (Path b : builds.toList()) {
+        if (Files.exists(b.resolve("daemon.sock"))) {
+          throw new AssertionError("the idle daemon left its socket " + b.resolve("daemon.sock"));
+        }
+      }
     }
   }
 

@@ -83,8 +83,9 @@ class StoreInUseIT {
 
   /**
    * The shared daemon (the default) releases a mount's layers when its session sees the kernel drop the mount, a
-   * moment after fusermount3 returns; it lists the mounts it still holds in DIR/mounts (NUL-separated), as
-   * scripts/umount.fuse.lamina reads it. Waits until mnt has left that list (at most 60 s: a bound, not a timing).
+   * moment after fusermount3 returns; it lists the mounts it still holds in DIR/build-ID/mounts (NUL-separated), as
+   * scripts/umount.fuse.lamina reads it. Waits until mnt has left every such list (at most 60 s: a bound, not a
+   * timing).
    */
   static void awaitReleasedBySharedDaemon(Path mnt) throws IOException, InterruptedException {
     String dir = System.getenv("LAMINA_DAEMON_DIR");
@@ -92,12 +93,18 @@ class StoreInUseIT {
       return; // the test run's pom sets it; without it the daemon is the user's own, not this test's
     }
     Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    Path mounts = Path.of(dir.replace("%u", String.valueOf(uid))).resolve("mounts");
+    Path daemons = Path.of(dir.replace("%u", String.valueOf(uid)));
     String name = mnt.toRealPath().toString();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (Files.exists(mounts) && List.of(Files.readString(mounts).split("\0")).contains(name)
-        && System.nanoTime() < end) {
-      Thread.sleep(20);
+    List<Path> records;
+    try (Stream<Path> s = Files.isDirectory(daemons) ? Files.list(daemons) : Stream.empty()) {
+      records = s.map(b -> b.resolve("mounts")).toList();
+    }
+    for (Path mounts : records) {
+      while (Files.exists(mounts) && List.of(Files.readString(mounts).split("\0")).contains(name)
+          && System.nanoTime() < end) {
+        Thread.sleep(20);
+      }
     }
   }
 
