@@ -126,6 +126,13 @@ public interface HostFs {
   /** copy_file_range(2) once; returns bytes copied (0 at end). EXDEV/EOPNOTSUPP/ENOSYS are thrown. */
   long copyFileRange(int fdIn, long offIn, int fdOut, long offOut, long length) throws ErrnoException;
 
+  /**
+   * sendfile(2) once: up to length bytes of fdIn from offIn (its file position unchanged) to fdOut at fdOut's
+   * file position, which moves on; returns bytes copied (0 at end). The kernel copies between any two file
+   * systems (a pipe inside), where copy_file_range answers EXDEV.
+   */
+  long sendfile(int fdOut, int fdIn, long offIn, long length) throws ErrnoException;
+
   /** All entries of an open directory fd (from its start, "." and ".." left out), with d_type. */
   List<DirEnt> readdir(int dirFd) throws ErrnoException;
 

@@ -843,6 +843,12 @@ final class JnrHostFs implements HostFs {
   }
 
   @Override
+  public long sendfile(int fdOut, int fdIn, long offIn, long length) throws ErrnoException {
+    LongLongByReference in = new LongLongByReference(offIn);
+    return check(libc.sendfile(fdOut, fdIn, in, length), "sendfile", "fd " + fdIn + " -> fd " + fdOut);
+  }
+
+  @Override
   public List<DirEnt> readdir(int dirFd) throws ErrnoException {
     if (libc.lseek(dirFd, 0, Fcntl.SEEK_SET) < 0) {
       throw fail("lseek", "fd " + dirFd);

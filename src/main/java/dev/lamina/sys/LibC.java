@@ -121,6 +121,8 @@ public interface Api {
   long copy_file_range(
       int fdIn, LongLongByReference offIn, int fdOut, LongLongByReference offOut, long len, int flags);
 
+  long sendfile(int outFd, int inFd, LongLongByReference offset, long count);
+
   /** handle is a struct file_handle: u32 handle_bytes (in: room, out: used), int handle_type, f_handle. */
   int name_to_handle_at(int dirfd, @In byte[] path, Pointer handle, @Out int[] mountId, int flags);
 

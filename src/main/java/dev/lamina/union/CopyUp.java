@@ -371,8 +371,8 @@ final class CopyUp {
 
   /**
    * Source devices copy_file_range refused to copy from (EXDEV: another file system than the upper layer's, as
-   * the lower layers mostly are), so that later copies from them go straight to read and write rather than
-   * pay a failing system call per file.
+   * the lower layers mostly are), so that later copies from them go straight to sendfile rather than pay a
+   * failing system call per file.
    */
   private final java.util.Set<Long> noKernelCopyFrom = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -383,6 +383,8 @@ final class CopyUp {
   private long copyRange(int in, int out, long off, long len, long dev) throws ErrnoException {
     long done = 0;
     boolean kernelCopy = !noKernelCopyFrom.contains(dev);
+    boolean sendfile = true; // where copy_file_range cannot: still in the kernel, no copy through our buffer
+    boolean positioned = false; // out's file position is off + done (sendfile writes there)
     while (done < len) {
       if (kernelCopy) {
         try {
@@ -401,6 +403,25 @@ final class CopyUp {
             noKernelCopyFrom.add(dev);
           }
           kernelCopy = false;
+        }
+      }
+      if (sendfile) {
+        try {
+          if (!positioned) {
+            fs.lseek(out, off + done, SEEK_SET);
+            positioned = true;
+          }
+          long n = fs.sendfile(out, in, off + done, len - done);
+          if (n == 0) {
+            return done; // the file shrank underneath us
+          }
+          done += n;
+          continue;
+        } catch (ErrnoException e) {
+          if (e.errno() != Errno.EINVAL && e.errno() != Errno.ENOSYS) {
+            throw e;
+          }
+          sendfile = false;
         }
       }
       ByteBuffer b = buffer.get();
