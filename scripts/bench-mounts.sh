@@ -60,7 +60,8 @@ warm_daemon_pid() {
 
 # Stops the run's shared daemon (lamina-warm), if one was started.
 stop_warm_daemon() {
-  [[ -n "${BENCH_WARM_DIR:-}" && -S "$BENCH_WARM_DIR/daemon.sock" ]] || return 0
+  # (its socket is below the directory, one per lamina build: DIR/build-ID/daemon.sock)
+  [[ -n "${BENCH_WARM_DIR:-}" && -d "$BENCH_WARM_DIR" ]] || return 0
   LAMINA_DAEMON_DIR="$BENCH_WARM_DIR" $LAMINA_CMD daemon stop >/dev/null 2>&1 || true
 }
 
