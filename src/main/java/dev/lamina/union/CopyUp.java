@@ -7,6 +7,8 @@ import dev.lamina.sys.ErrnoException;
 import dev.lamina.sys.HostFs;
 import dev.lamina.sys.Stat;
 import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -374,7 +376,7 @@ final class CopyUp {
    * the lower layers mostly are), so that later copies from them go straight to sendfile rather than pay a
    * failing system call per file.
    */
-  private final java.util.Set<Long> noKernelCopyFrom = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Long> noKernelCopyFrom = ConcurrentHashMap.newKeySet();
 
   /**
    * Copies len bytes at off from in (on device dev); returns how many were copied (fewer only when the source

@@ -1,5 +1,6 @@
 package dev.lamina.daemon;
 
+import dev.lamina.testing.Launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -45,9 +46,7 @@ class DaemonIT {
 
   @BeforeEach
   void setUp() {
-    assumeTrue(Files.isReadable(Path.of("/dev/fuse")) && Files.isWritable(Path.of("/dev/fuse")),
-        "needs /dev/fuse (read and write)");
-    assumeTrue(Files.isRegularFile(home().resolve("target/lamina.jar")), "needs target/lamina.jar (mvn package)");
+    Launcher.assumeCanMount();
     daemonDir = tmp.resolve("daemon");
   }
 
@@ -63,7 +62,7 @@ class DaemonIT {
   }
 
   static Path home() {
-    return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().normalize();
+    return Launcher.home();
   }
 
   Result lamina(List<String> args, Map<String, String> extraEnv) throws IOException, InterruptedException {

@@ -1,7 +1,7 @@
 package dev.lamina.daemon;
 
+import dev.lamina.testing.Launcher;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.testing.HostStateLock;
 import java.io.File;
@@ -46,10 +46,8 @@ class DaemonJarReplacedIT {
 
   @BeforeEach
   void setUp() throws IOException {
-    assumeTrue(Files.isReadable(Path.of("/dev/fuse")) && Files.isWritable(Path.of("/dev/fuse")),
-        "needs /dev/fuse (read and write)");
+    Launcher.assumeCanMount();
     Path jar = DaemonIT.home().resolve("target/lamina.jar");
-    assumeTrue(Files.isRegularFile(jar), "needs target/lamina.jar (mvn package)");
     Files.createDirectories(tmp.resolve("app/scripts"));
     Files.createDirectories(tmp.resolve("app/target"));
     launcher = Files.copy(DaemonIT.home().resolve("scripts/lamina"), tmp.resolve("app/scripts/lamina"));

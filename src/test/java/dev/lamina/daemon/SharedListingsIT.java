@@ -1,7 +1,7 @@
 package dev.lamina.daemon;
 
+import dev.lamina.testing.Launcher;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.fuse.Unmount;
 import java.io.File;
@@ -69,9 +69,7 @@ class SharedListingsIT {
 
   @Test
   void aLayerChangedBetweenMountsIsReadAnew() throws Exception {
-    assumeTrue(Files.isReadable(Path.of("/dev/fuse")) && Files.isWritable(Path.of("/dev/fuse")),
-        "needs /dev/fuse (read and write)");
-    assumeTrue(Files.isRegularFile(DaemonIT.home().resolve("target/lamina.jar")), "needs target/lamina.jar (mvn package)");
+    Launcher.assumeCanMount();
     Path lower = Files.createDirectories(tmp.resolve("lower/dir"));
     Files.writeString(lower.resolve("a"), "a");
     Path one = mount("one", lower.getParent());

@@ -1,5 +1,6 @@
 package dev.lamina.fuse;
 
+import dev.lamina.testing.Launcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,7 @@ final class Cli {
   private Cli() {}
 
   static Path home() {
-    return Path.of(System.getProperty("lamina.home", ".")).toAbsolutePath().normalize();
+    return Launcher.home();
   }
 
   static Path launcher() {

@@ -1,7 +1,7 @@
 package dev.lamina.fuse;
 
+import dev.lamina.testing.Launcher;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lamina.testing.HostStateLock;
 import java.nio.file.Files;
@@ -32,9 +32,7 @@ class DeadMountPointIT {
 
   @Test
   void mountingOnADeadFuseMount_saysItIsOne_andHowToUnmountIt() throws Exception {
-    assumeTrue(Files.isReadable(Path.of("/dev/fuse")) && Files.isWritable(Path.of("/dev/fuse")),
-        "needs /dev/fuse (read and write)");
-    assumeTrue(Files.isRegularFile(Cli.home().resolve("target/lamina.jar")), "needs target/lamina.jar (mvn package)");
+    Launcher.assumeCanMount();
     Path lower = Files.createDirectories(tmp.resolve("lower"));
     Files.writeString(lower.resolve("f"), "f\n");
     Path m = Files.createDirectories(tmp.resolve("mnt"));

@@ -41,7 +41,7 @@ final class FileOps {
     Node n = nodes.lookup(parent, name, a);
     Passthrough.Mode m = openMode(n, file, flags); // first: a writable passthrough open's entry is sent uncached
     rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
-    openOut(rp, n, file, flags, m);
+    openOut(rp, n, file, m);
   }
 
   /** The attributes of a file just created or opened; on failure the file is released before the error goes on. */
@@ -69,7 +69,7 @@ final class FileOps {
     Node n = nodes.unnamed(parent);
     Passthrough.Mode m = openMode(n, file, flags);
     rp.entry(n.id, a, s.options.entry(), s.attrValid(n, a));
-    openOut(rp, n, file, flags, m);
+    openOut(rp, n, file, m);
   }
 
   void open(Request rq, Reply rp) throws IOException {
@@ -84,25 +84,9 @@ final class FileOps {
         throw e;
       }
     }
-    openOut(rp, n, file, flags, openMode(n, file, flags));
+    openOut(rp, n, file, openMode(n, file, flags));
   }
 
-  /**
-   * fuse_open_out. An upper file is handed to the kernel when it can (passthrough: no READ or WRITE reaches
-   * us); otherwise the page cache is kept across opens: every change to a file goes through this mount, so
-   * the kernel's cached pages are never older than the file (the names of an upper hard link are one node,
-   * so one page cache). No FLUSH on close: the union buffers nothing (every WRITE reaches the backing file
-   * before its reply) and holds no POSIX locks (the kernel keeps those), so each close would cost a round trip
-   * for nothing (kernels before 5.15 ignore the flag and still send it).
-   *
-   * <p>A passthrough open that may write changes the upper file without any request: write(2) invalidates the
-   * kernel's cached attributes itself, but a write through a shared mapping does not (the mapping is the
-   * backing file's: fs/fuse/passthrough.c, fuse_passthrough_mmap), so the kernel's mtime and ctime would stay
-   * old (xfstests generic/080). While such an open lasts, the node's attributes are sent uncached
-   * ({@link Shared#attrValid}), and those the kernel holds are dropped when it opens and when it is released:
-   * a stat after close() then sees the file, as on overlayfs. (Until 2026-12-07 a FLUSH on every close did
-   * this, a round trip per close of every file opened for writing.)
-   */
   /**
    * How n's new open of file is served (see {@link Passthrough}); for a passthrough open that may write, the
    * kernel's cached attributes are dropped now. On failure the file is released.
@@ -122,7 +106,23 @@ final class FileOps {
     return mode;
   }
 
-  private void openOut(Reply rp, Node n, OpenFile file, int flags, Passthrough.Mode mode) throws IOException {
+  /**
+   * fuse_open_out. An upper file is handed to the kernel when it can (passthrough: no READ or WRITE reaches
+   * us); otherwise the page cache is kept across opens: every change to a file goes through this mount, so
+   * the kernel's cached pages are never older than the file (the names of an upper hard link are one node,
+   * so one page cache). No FLUSH on close: the union buffers nothing (every WRITE reaches the backing file
+   * before its reply) and holds no POSIX locks (the kernel keeps those), so each close would cost a round trip
+   * for nothing (kernels before 5.15 ignore the flag and still send it).
+   *
+   * <p>A passthrough open that may write changes the upper file without any request: write(2) invalidates the
+   * kernel's cached attributes itself, but a write through a shared mapping does not (the mapping is the
+   * backing file's: fs/fuse/passthrough.c, fuse_passthrough_mmap), so the kernel's mtime and ctime would stay
+   * old (xfstests generic/080). While such an open lasts, the node's attributes are sent uncached
+   * ({@link Shared#attrValid}), and those the kernel holds are dropped when it opens and when it is released:
+   * a stat after close() then sees the file, as on overlayfs. (Until 2026-12-07 a FLUSH on every close did
+   * this, a round trip per close of every file opened for writing.)
+   */
+  private void openOut(Reply rp, Node n, OpenFile file, Passthrough.Mode mode) throws IOException {
     long fh = s.files.add(new NodeFile(n, file, mode));
     int openFlags = mode.flags();
     if ((openFlags & Protocol.FOPEN_KEEP_CACHE) != 0 && union.readsMoveAtime(file)) {
