@@ -116,6 +116,12 @@ class DaemonJarReplacedIT {
     assertThat(DaemonIT.fuseFds(old)).as("the old one keeps its two").isEqualTo(2);
 
     DaemonIT.fusermountU(tmp.resolve("c"));
+    // the old daemon learns of the unmount when the kernel ends c's connection, after fusermount has returned:
+    // wait for it (bounded; a loaded machine took long enough for `stop` to find c still served)
+    long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (DaemonIT.fuseFds(old) > 1 && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
     assertThat(Files.readString(tmp.resolve("a/bottom"))).as("the old daemon still serves a").isEqualTo("bottom\n");
 
     r = run(List.of(launcher.toString(), "daemon", "stop"));
