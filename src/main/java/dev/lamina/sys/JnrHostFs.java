@@ -75,6 +75,19 @@ final class JnrHostFs implements HostFs {
 
   /** A NUL-terminated copy of the name's bytes ({@link FileNames}: exact, also for bytes that are not UTF-8). */
   static byte[] cstr(String s) {
+    int n = s.length();
+    byte[] c = new byte[n + 1];
+    for (int i = 0; i < n; i++) {
+      char ch = s.charAt(i);
+      if (ch >= 0x80) {
+        return cstrEncoded(s); // most names are ASCII: one array, no second copy
+      }
+      c[i] = (byte) ch;
+    }
+    return c;
+  }
+
+  private static byte[] cstrEncoded(String s) {
     byte[] b = FileNames.encode(s);
     byte[] c = new byte[b.length + 1];
     System.arraycopy(b, 0, c, 0, b.length);
@@ -95,6 +108,68 @@ final class JnrHostFs implements HostFs {
   private long check(long rc, String op, String path) throws ErrnoException {
     if (rc < 0) {
       throw fail(op, path);
+    }
+    return rc;
+  }
+
+  // The context of an error message is built only when the call failed: these run on every system call.
+
+  private int checkFd(int rc, String op, int fd) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, "fd " + fd);
+    }
+    return rc;
+  }
+
+  private long checkFd(long rc, String op, int fd) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, "fd " + fd);
+    }
+    return rc;
+  }
+
+  /** For an xattr call: the message names the attribute. */
+  private long checkFd(long rc, String op, String name, int fd) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op + " " + name, "fd " + fd);
+    }
+    return rc;
+  }
+
+  /** For a call from one descriptor to another. */
+  private long checkFd(long rc, String op, int from, int to) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, "fd " + from + " -> fd " + to);
+    }
+    return rc;
+  }
+
+  private int checkAt(int rc, String op, int dirfd, String path) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, where(dirfd, path));
+    }
+    return rc;
+  }
+
+  private long checkAt(long rc, String op, int dirfd, String path) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, where(dirfd, path));
+    }
+    return rc;
+  }
+
+  /** For an xattr call: the message names the attribute. */
+  private long checkAt(long rc, String op, String name, int dirfd, String path) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op + " " + name, where(dirfd, path));
+    }
+    return rc;
+  }
+
+  /** For a call on two paths (rename, link). */
+  private long checkAt(long rc, String op, int dirfd, String path, int toDirfd, String toPath) throws ErrnoException {
+    if (rc < 0) {
+      throw fail(op, where(dirfd, path) + " -> " + where(toDirfd, toPath));
     }
     return rc;
   }
@@ -223,7 +298,7 @@ final class JnrHostFs implements HostFs {
         return openat(n.fd, n.path, flags, mode);
       }
     }
-    return check(libc.openat(dirfd, cstr(path), flags | Fcntl.O_CLOEXEC, mode), "openat", where(dirfd, path));
+    return checkAt(libc.openat(dirfd, cstr(path), flags | Fcntl.O_CLOEXEC, mode), "openat", dirfd, path);
   }
 
   @Override
@@ -318,10 +393,8 @@ final class JnrHostFs implements HostFs {
       if (last.equals("..")) {
         throw new ErrnoException(Errno.EXDEV, "openat", where(dirfd, path));
       }
-      return check(
-          libc.openat(cur, cstr(last), flags | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC, mode),
-          "openat",
-          where(dirfd, path));
+      return checkAt(
+          libc.openat(cur, cstr(last), flags | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC, mode), "openat", dirfd, path);
     } finally {
       if (cur != dirfd) {
         libc.close(cur);
@@ -331,7 +404,7 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public void close(int fd) throws ErrnoException {
-    check(libc.close(fd), "close", "fd " + fd);
+    checkFd(libc.close(fd), "close", fd);
   }
 
   @Override
@@ -343,7 +416,7 @@ final class JnrHostFs implements HostFs {
 
   @Override
   public int dup(int fd) throws ErrnoException {
-    return check(libc.dup(fd), "dup", "fd " + fd);
+    return checkFd(libc.dup(fd), "dup", fd);
   }
 
   @Override
@@ -355,7 +428,7 @@ final class JnrHostFs implements HostFs {
     }
     Pointer buf = statxBuf.get();
     int f = path.isEmpty() ? flags | Fcntl.AT_EMPTY_PATH : flags;
-    check(libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf), "statx", where(dirfd, path));
+    checkAt(libc.statx(dirfd, path.isEmpty() ? EMPTY : cstr(path), f, STATX_BASIC_STATS, buf), "statx", dirfd, path);
     return decodeStatx(buf);
   }
 
@@ -386,7 +459,7 @@ final class JnrHostFs implements HostFs {
   @Override
   public Stat fstat(int fd) throws ErrnoException {
     Pointer buf = statxBuf.get();
-    check(libc.statx(fd, EMPTY, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf), "statx", "fd " + fd);
+    checkFd(libc.statx(fd, EMPTY, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf), "statx", fd);
     return decodeStatx(buf);
   }
 
@@ -420,7 +493,7 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
-    check(libc.mkdirat(dirfd, cstr(path), mode), "mkdirat", where(dirfd, path));
+    checkAt(libc.mkdirat(dirfd, cstr(path), mode), "mkdirat", dirfd, path);
   }
 
   @Override
@@ -431,7 +504,7 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
-    check(libc.mknodat(dirfd, cstr(path), mode, dev), "mknodat", where(dirfd, path));
+    checkAt(libc.mknodat(dirfd, cstr(path), mode, dev), "mknodat", dirfd, path);
   }
 
   @Override
@@ -442,7 +515,7 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
-    check(libc.unlinkat(dirfd, cstr(path), flags), "unlinkat", where(dirfd, path));
+    checkAt(libc.unlinkat(dirfd, cstr(path), flags), "unlinkat", dirfd, path);
   }
 
   @Override
@@ -454,8 +527,7 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
-    check(libc.renameat2(oldDirfd, cstr(oldPath), newDirfd, cstr(newPath), flags),
-        "renameat2", where(oldDirfd, oldPath) + " -> " + where(newDirfd, newPath));
+    checkAt(libc.renameat2(oldDirfd, cstr(oldPath), newDirfd, cstr(newPath), flags), "renameat2", oldDirfd, oldPath, newDirfd, newPath);
   }
 
   @Override
@@ -468,8 +540,7 @@ final class JnrHostFs implements HostFs {
       return;
     }
     byte[] op = oldPath.isEmpty() ? EMPTY : cstr(oldPath);
-    check(libc.linkat(oldDirfd, op, newDirfd, cstr(newPath), flags),
-        "linkat", where(oldDirfd, oldPath) + " -> " + where(newDirfd, newPath));
+    checkAt(libc.linkat(oldDirfd, op, newDirfd, cstr(newPath), flags), "linkat", oldDirfd, oldPath, newDirfd, newPath);
   }
 
   @Override
@@ -480,7 +551,7 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
-    check(libc.symlinkat(cstr(target), dirfd, cstr(path)), "symlinkat", where(dirfd, path));
+    checkAt(libc.symlinkat(cstr(target), dirfd, cstr(path)), "symlinkat", dirfd, path);
   }
 
   @Override
@@ -493,7 +564,7 @@ final class JnrHostFs implements HostFs {
     byte[] p = path.isEmpty() ? EMPTY : cstr(path);
     for (int size = 256; ; size *= 4) {
       byte[] buf = new byte[size];
-      long n = check(libc.readlinkat(dirfd, p, buf, size), "readlinkat", where(dirfd, path));
+      long n = checkAt(libc.readlinkat(dirfd, p, buf, size), "readlinkat", dirfd, path);
       if (n < size) {
         return FileNames.decode(buf, 0, (int) n);
       }
@@ -508,12 +579,12 @@ final class JnrHostFs implements HostFs {
       }
       return;
     }
-    check(libc.fchmodat(dirfd, cstr(path), mode, flags), "fchmodat", where(dirfd, path));
+    checkAt(libc.fchmodat(dirfd, cstr(path), mode, flags), "fchmodat", dirfd, path);
   }
 
   @Override
   public void fchmod(int fd, int mode) throws ErrnoException {
-    check(libc.fchmod(fd, mode), "fchmod", "fd " + fd);
+    checkFd(libc.fchmod(fd, mode), "fchmod", fd);
   }
 
   @Override
@@ -526,12 +597,12 @@ final class JnrHostFs implements HostFs {
     }
     byte[] p = path.isEmpty() ? EMPTY : cstr(path);
     int f = path.isEmpty() ? flags | Fcntl.AT_EMPTY_PATH : flags;
-    check(libc.fchownat(dirfd, p, uid, gid, f), "fchownat", where(dirfd, path));
+    checkAt(libc.fchownat(dirfd, p, uid, gid, f), "fchownat", dirfd, path);
   }
 
   @Override
   public void fchown(int fd, int uid, int gid) throws ErrnoException {
-    check(libc.fchown(fd, uid, gid), "fchown", "fd " + fd);
+    checkFd(libc.fchown(fd, uid, gid), "fchown", fd);
   }
 
   @Override
@@ -556,16 +627,16 @@ final class JnrHostFs implements HostFs {
         }
         utimensEmptyPathWorks = false; // an older kernel: through the fd's magic link
       }
-      check(libc.utimensat(Fcntl.AT_FDCWD, cstr("/proc/self/fd/" + dirfd), times, 0), "utimensat", "fd " + dirfd);
+      checkFd(libc.utimensat(Fcntl.AT_FDCWD, cstr("/proc/self/fd/" + dirfd), times, 0), "utimensat", dirfd);
       return;
     }
-    check(libc.utimensat(dirfd, cstr(path), times, flags), "utimensat", where(dirfd, path));
+    checkAt(libc.utimensat(dirfd, cstr(path), times, flags), "utimensat", dirfd, path);
   }
 
   @Override
   public void futimens(int fd, long aSec, long aNsec, long mSec, long mNsec) throws ErrnoException {
     long[] times = {aSec, aNsec, mSec, mNsec};
-    check(libc.futimens(fd, times), "futimens", "fd " + fd);
+    checkFd(libc.futimens(fd, times), "futimens", fd);
   }
 
   /**
@@ -622,7 +693,7 @@ final class JnrHostFs implements HostFs {
       if (errno != Errno.ERANGE) {
         throw new ErrnoException(errno, "lgetxattr " + name, where(dirfd, path));
       }
-      long need = check(magic ? libc.getxattr(p, n, null, 0) : libc.lgetxattr(p, n, null, 0), "lgetxattr " + name, where(dirfd, path));
+      long need = checkAt(magic ? libc.getxattr(p, n, null, 0) : libc.lgetxattr(p, n, null, 0), "lgetxattr", name, dirfd, path);
       buf = new byte[(int) Math.max(need, buf.length * 2L)];
     }
   }
@@ -643,7 +714,7 @@ final class JnrHostFs implements HostFs {
       if (errno != Errno.ERANGE) {
         throw new ErrnoException(errno, "fgetxattr " + name, "fd " + fd);
       }
-      long need = check(libc.fgetxattr(fd, n, null, 0), "fgetxattr " + name, "fd " + fd);
+      long need = checkFd(libc.fgetxattr(fd, n, null, 0), "fgetxattr", name, fd);
       buf = new byte[(int) Math.max(need, buf.length * 2L)];
     }
   }
@@ -672,13 +743,12 @@ final class JnrHostFs implements HostFs {
     int rc = viaMagicLink(dirfd, path)
         ? libc.setxattr(p, cstr(name), value, value.length, flags)
         : libc.lsetxattr(p, cstr(name), value, value.length, flags);
-    check(rc,
-        "lsetxattr " + name, where(dirfd, path));
+    checkAt(rc, "lsetxattr", name, dirfd, path);
   }
 
   @Override
   public void fsetxattr(int fd, String name, byte[] value, int flags) throws ErrnoException {
-    check(libc.fsetxattr(fd, cstr(name), value, value.length, flags), "fsetxattr " + name, "fd " + fd);
+    checkFd(libc.fsetxattr(fd, cstr(name), value, value.length, flags), "fsetxattr", name, fd);
   }
 
   @Override
@@ -689,11 +759,17 @@ final class JnrHostFs implements HostFs {
       }
     }
     if (xattratWorks && dirfd != Fcntl.AT_FDCWD) {
-      byte[] buf = new byte[1024];
+      // into the thread's native buffer: most files have no xattrs, and a list costs no array then
+      Pointer mem = xattrBuf.get();
       int at = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : Fcntl.AT_SYMLINK_NOFOLLOW;
-      long len = libc.syscall(SYS_LISTXATTRAT, dirfd, cstr(path), at, buf, buf.length);
-      if (len >= 0) {
-        return splitNames(buf, (int) len);
+      long len = libc.syscall(SYS_LISTXATTRAT, dirfd, cstr(path), at, mem, XATTR_INLINE);
+      if (len == 0) {
+        return List.of();
+      }
+      if (len > 0) {
+        byte[] buf = new byte[(int) len];
+        mem.get(0, buf, 0, buf.length);
+        return splitNames(buf, buf.length);
       }
       xattratFailed(runtime.getLastError(), "llistxattr", dirfd, path); // a longer list: read below
     }
@@ -709,7 +785,7 @@ final class JnrHostFs implements HostFs {
       if (errno != Errno.ERANGE) {
         throw new ErrnoException(errno, "llistxattr", where(dirfd, path));
       }
-      long need = check(magic ? libc.listxattr(p, null, 0) : libc.llistxattr(p, null, 0), "llistxattr", where(dirfd, path));
+      long need = checkAt(magic ? libc.listxattr(p, null, 0) : libc.llistxattr(p, null, 0), "llistxattr", dirfd, path);
       buf = new byte[(int) Math.max(need, buf.length * 2L)];
     }
   }
@@ -726,7 +802,7 @@ final class JnrHostFs implements HostFs {
       if (errno != Errno.ERANGE) {
         throw new ErrnoException(errno, "flistxattr", "fd " + fd);
       }
-      long need = check(libc.flistxattr(fd, null, 0), "flistxattr", "fd " + fd);
+      long need = checkFd(libc.flistxattr(fd, null, 0), "flistxattr", fd);
       buf = new byte[(int) Math.max(need, buf.length * 2L)];
     }
   }
@@ -762,12 +838,12 @@ final class JnrHostFs implements HostFs {
     }
     byte[] p = cstr(xattrPath(dirfd, path));
     int rc = viaMagicLink(dirfd, path) ? libc.removexattr(p, cstr(name)) : libc.lremovexattr(p, cstr(name));
-    check(rc, "lremovexattr " + name, where(dirfd, path));
+    checkAt(rc, "lremovexattr", name, dirfd, path);
   }
 
   @Override
   public void fremovexattr(int fd, String name) throws ErrnoException {
-    check(libc.fremovexattr(fd, cstr(name)), "fremovexattr " + name, "fd " + fd);
+    checkFd(libc.fremovexattr(fd, cstr(name)), "fremovexattr", name, fd);
   }
 
   @Override
@@ -777,7 +853,7 @@ final class JnrHostFs implements HostFs {
       return 0;
     }
     // slice() so that the memory jnr passes starts at the buffer's position (direct: its address; heap: a copy)
-    long n = check(libc.pread(fd, dst.slice(), want, offset), "pread", "fd " + fd);
+    long n = checkFd(libc.pread(fd, dst.slice(), want, offset), "pread", fd);
     dst.position(dst.position() + (int) n);
     return (int) n;
   }
@@ -788,35 +864,35 @@ final class JnrHostFs implements HostFs {
     if (want == 0) {
       return 0;
     }
-    long n = check(libc.pwrite(fd, src.slice(), want, offset), "pwrite", "fd " + fd);
+    long n = checkFd(libc.pwrite(fd, src.slice(), want, offset), "pwrite", fd);
     src.position(src.position() + (int) n);
     return (int) n;
   }
 
   @Override
   public void fsync(int fd) throws ErrnoException {
-    check(libc.fsync(fd), "fsync", "fd " + fd);
+    checkFd(libc.fsync(fd), "fsync", fd);
   }
 
   @Override
   public void fdatasync(int fd) throws ErrnoException {
-    check(libc.fdatasync(fd), "fdatasync", "fd " + fd);
+    checkFd(libc.fdatasync(fd), "fdatasync", fd);
   }
 
   @Override
   public void ftruncate(int fd, long size) throws ErrnoException {
-    check(libc.ftruncate(fd, size), "ftruncate", "fd " + fd);
+    checkFd(libc.ftruncate(fd, size), "ftruncate", fd);
   }
 
   @Override
   public void fallocate(int fd, int mode, long offset, long length) throws ErrnoException {
-    check(libc.fallocate(fd, mode, offset, length), "fallocate", "fd " + fd);
+    checkFd(libc.fallocate(fd, mode, offset, length), "fallocate", fd);
   }
 
   @Override
   public StatVfs fstatvfs(int fd) throws ErrnoException {
     Pointer b = Memory.allocateDirect(runtime, STATVFS_SIZE);
-    check(libc.fstatvfs(fd, b), "fstatvfs", "fd " + fd);
+    checkFd(libc.fstatvfs(fd, b), "fstatvfs", fd);
     // struct statvfs on 64-bit glibc: 11 unsigned longs / 64-bit counters, same on x86_64 and arm64
     return new StatVfs(b.getLong(0), b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32),
         b.getLong(40), b.getLong(48), b.getLong(56), b.getLong(72), b.getLong(80));
@@ -839,13 +915,13 @@ final class JnrHostFs implements HostFs {
   public long copyFileRange(int fdIn, long offIn, int fdOut, long offOut, long length) throws ErrnoException {
     LongLongByReference in = new LongLongByReference(offIn);
     LongLongByReference out = new LongLongByReference(offOut);
-    return check(libc.copy_file_range(fdIn, in, fdOut, out, length, 0), "copy_file_range", "fd " + fdIn + " -> fd " + fdOut);
+    return checkFd(libc.copy_file_range(fdIn, in, fdOut, out, length, 0), "copy_file_range", fdIn, fdOut);
   }
 
   @Override
   public long sendfile(int fdOut, int fdIn, long offIn, long length) throws ErrnoException {
     LongLongByReference in = new LongLongByReference(offIn);
-    return check(libc.sendfile(fdOut, fdIn, in, length), "sendfile", "fd " + fdIn + " -> fd " + fdOut);
+    return checkFd(libc.sendfile(fdOut, fdIn, in, length), "sendfile", fdIn, fdOut);
   }
 
   @Override
@@ -857,7 +933,7 @@ final class JnrHostFs implements HostFs {
     List<DirEnt> out = new ArrayList<>();
     byte[] name = new byte[512]; // d_reclen - 19 covers the name, its NUL and up to 7 padding bytes
     while (true) {
-      long n = check(libc.getdents64(dirFd, buf, DENTS_BUF), "getdents64", "fd " + dirFd);
+      long n = checkFd(libc.getdents64(dirFd, buf, DENTS_BUF), "getdents64", dirFd);
       if (n == 0) {
         return out;
       }
@@ -923,10 +999,10 @@ final class JnrHostFs implements HostFs {
     try {
       if (dir) {
         // iterate_dir updates the access time whatever it lists; one small buffer is enough
-        check(libc.getdents64(fd, dentsBuf.get(), 64), "getdents64", where(dirfd, path));
+        checkAt(libc.getdents64(fd, dentsBuf.get(), 64), "getdents64", dirfd, path);
       } else {
         // a read updates it even at end of file; one byte costs nothing
-        check(libc.pread(fd, ByteBuffer.allocateDirect(1), 1, 0), "pread", where(dirfd, path));
+        checkAt(libc.pread(fd, ByteBuffer.allocateDirect(1), 1, 0), "pread", dirfd, path);
       }
     } finally {
       closeQuietly(fd);
@@ -963,7 +1039,7 @@ final class JnrHostFs implements HostFs {
     Pointer h = Memory.allocateDirect(runtime, HANDLE_HEADER + FileHandle.MAX_BYTES);
     h.putInt(0, FileHandle.MAX_BYTES);
     int flags = path.isEmpty() ? Fcntl.AT_EMPTY_PATH : 0; // no AT_SYMLINK_FOLLOW: a final symlink is not followed
-    check(libc.name_to_handle_at(dirfd, cstr(path), h, new int[1], flags), "name_to_handle_at", where(dirfd, path));
+    checkAt(libc.name_to_handle_at(dirfd, cstr(path), h, new int[1], flags), "name_to_handle_at", dirfd, path);
     int len = h.getInt(0);
     byte[] b = new byte[len];
     h.get(HANDLE_HEADER, b, 0, len);
