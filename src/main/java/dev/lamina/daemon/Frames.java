@@ -23,7 +23,8 @@ final class Frames {
   private Frames() {}
 
   static void write(OutputStream out, List<String> msg) throws IOException {
-    DataOutputStream d = new DataOutputStream(out);
+    // one send for the message, not one per byte of each length (DataOutputStream writes an int byte by byte)
+    DataOutputStream d = new DataOutputStream(new java.io.BufferedOutputStream(out, 8192));
     d.writeInt(msg.size());
     for (String s : msg) {
       byte[] b = s.getBytes(StandardCharsets.UTF_8);

@@ -266,6 +266,9 @@ public final class UnixSocket implements Closeable {
 
       @Override
       public void write(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+          return; // nothing to send; a client that has read its whole answer may have closed already (EPIPE)
+        }
         send(java.util.Arrays.copyOfRange(b, off, off + len), new int[0]);
       }
     };
