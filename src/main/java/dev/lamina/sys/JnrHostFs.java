@@ -98,20 +98,6 @@ final class JnrHostFs implements HostFs {
     return new ErrnoException(runtime.getLastError(), op, path);
   }
 
-  private int check(int rc, String op, String path) throws ErrnoException {
-    if (rc < 0) {
-      throw fail(op, path);
-    }
-    return rc;
-  }
-
-  private long check(long rc, String op, String path) throws ErrnoException {
-    if (rc < 0) {
-      throw fail(op, path);
-    }
-    return rc;
-  }
-
   // The context of an error message is built only when the call failed: these run on every system call.
 
   private int checkFd(int rc, String op, int fd) throws ErrnoException {
@@ -1053,7 +1039,11 @@ final class JnrHostFs implements HostFs {
     h.putInt(0, b.length);
     h.putInt(4, fh.type());
     h.put(HANDLE_HEADER, b, 0, b.length);
-    return check(libc.open_by_handle_at(mountFd, h, flags | Fcntl.O_CLOEXEC), "open_by_handle_at", "fd " + mountFd + " " + fh);
+    int fd = libc.open_by_handle_at(mountFd, h, flags | Fcntl.O_CLOEXEC);
+    if (fd < 0) {
+      throw fail("open_by_handle_at", "fd " + mountFd + " " + fh);
+    }
+    return fd;
   }
 
   @Override
