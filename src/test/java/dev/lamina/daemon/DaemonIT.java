@@ -75,14 +75,20 @@ class DaemonIT {
   }
 
   Result run(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
-    Path out = Files.createTempFile(tmp, "out", ".txt");
-    Path err = Files.createTempFile(tmp, "err", ".txt");
+    return run(tmp, cmd, env, 180);
+  }
+
+  /** Runs cmd in dir with env added, its output in files there; fails unless it ends within the timeout. */
+  static Result run(Path dir, List<String> cmd, Map<String, String> env, int timeoutSeconds)
+      throws IOException, InterruptedException {
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).directory(tmp.toFile());
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).directory(dir.toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
     try {
-      assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(cmd + " ended").isTrue();
+      assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).as(cmd + " ended").isTrue();
     } finally {
       p.destroyForcibly();
     }

@@ -4,7 +4,6 @@ import dev.lamina.testing.Launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lamina.testing.HostStateLock;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -216,20 +215,9 @@ class DaemonJarReplacedIT {
 
   private DaemonIT.Result run(List<String> cmd, Map<String, String> extraEnv)
       throws IOException, InterruptedException {
-    Path out = Files.createTempFile(tmp, "out", ".txt");
-    Path err = Files.createTempFile(tmp, "err", ".txt");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).directory(tmp.toFile());
     Map<String, String> env = new HashMap<>(Map.of("LAMINA_DAEMON", "shared",
         "LAMINA_DAEMON_DIR", tmp.resolve("daemon").toString(), "LAMINA_DAEMON_IDLE", "60"));
     env.putAll(extraEnv);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(cmd + " ended").isTrue();
-    } finally {
-      p.destroyForcibly();
-    }
-    return new DaemonIT.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    return DaemonIT.run(tmp, cmd, env, 120);
   }
 }
